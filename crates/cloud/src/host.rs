@@ -1,0 +1,84 @@
+//! The few environment variables that decide where credential files live, captured once so
+//! that detection is a pure function of them (and tests can point it at a temporary home).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Variables that move credential files. Only these are captured: the rest of the
+/// environment may hold secrets and is never copied.
+const VARS: &[&str] = &[
+    "HOME",
+    "USERPROFILE",
+    "APPDATA",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_PROFILE",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_CONFIG",
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostEnv {
+    vars: BTreeMap<String, String>,
+}
+
+impl HostEnv {
+    pub fn from_process() -> Self {
+        let vars = VARS
+            .iter()
+            .filter_map(|name| std::env::var(name).ok().map(|value| (name.to_string(), value)))
+            .collect();
+        Self { vars }
+    }
+
+    /// Builds one from explicit pairs; unknown names are ignored like in `from_process`.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let vars = pairs
+            .into_iter()
+            .filter(|(name, _)| VARS.contains(name))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        Self { vars }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub fn home(&self) -> Option<PathBuf> {
+        self.get("HOME").or_else(|| self.get("USERPROFILE")).map(PathBuf::from)
+    }
+
+    /// Expands a leading `~` the way the AWS SDKs do.
+    pub fn expand_home(&self, path: &str) -> PathBuf {
+        match (path.strip_prefix("~/").or(path.strip_prefix("~\\")), self.home()) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(path),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_variables_are_kept() {
+        let env = HostEnv::from_pairs([("HOME", "/h"), ("AWS_SECRET_ACCESS_KEY", "nope"), ("CLOUDSDK_CONFIG", "")]);
+        assert_eq!(env.pairs().collect::<Vec<_>>(), [("CLOUDSDK_CONFIG", ""), ("HOME", "/h")]);
+        assert_eq!(env.get("CLOUDSDK_CONFIG"), None, "empty counts as unset");
+        assert_eq!(env.get("AWS_SECRET_ACCESS_KEY"), None);
+    }
+
+    #[test]
+    fn expands_home() {
+        let env = HostEnv::from_pairs([("HOME", "/home/ada")]);
+        assert_eq!(env.expand_home("~/.aws/config"), PathBuf::from("/home/ada/.aws/config"));
+        assert_eq!(env.expand_home("/etc/aws"), PathBuf::from("/etc/aws"));
+        assert_eq!(HostEnv::default().expand_home("~/x"), PathBuf::from("~/x"));
+    }
+}

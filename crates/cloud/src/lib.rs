@@ -1,0 +1,17 @@
+//! Astro Identity's adapters: everything that touches the outside world — local credential
+//! files, the OS keyring and (as the journeys arrive) the AWS and Google Cloud SDKs.
+//!
+//! Decisions live in `astro-identity-domain`; this crate fetches and stores, then hands the
+//! domain plain values.
+
+pub mod aws_profiles;
+pub mod detect;
+pub mod error;
+pub mod gcp_adc;
+pub mod host;
+pub mod keyring_store;
+
+pub use detect::detect_credentials;
+pub use error::CloudError;
+pub use host::HostEnv;
+pub use keyring_store::SecretStore;
