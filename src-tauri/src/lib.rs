@@ -1,1 +1,44 @@
+//! The Tauri shell: wires the window, the IPC commands and the managed state to the core
+//! crates. No domain logic lives here; see ARCHITECTURE.md.
 
+mod commands;
+mod ipc_error;
+mod state;
+
+pub use ipc_error::IpcError;
+pub use state::AppState;
+
+use tauri_specta::{Builder, collect_commands};
+
+/// The typed IPC surface. The same builder serves the app and the bindings export.
+pub fn ipc_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new().commands(collect_commands![
+        commands::app_info,
+        commands::credential_summary,
+        commands::forget_secret,
+    ])
+}
+
+/// Renders the TypeScript bindings for `ui/src/lib/ipc/bindings.ts`.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    ipc_builder()
+        .export(
+            specta_typescript::Typescript::default().header(
+                "// Generated from Rust by tauri-specta (src-tauri/tests/bindings.rs). Do not edit.\n",
+            ),
+            path,
+        )
+        .map_err(|e| e.to_string())
+}
+
+pub fn run() {
+    let ipc = ipc_builder();
+    let result = tauri::Builder::default()
+        .manage(AppState::from_process())
+        .invoke_handler(ipc.invoke_handler())
+        .run(tauri::generate_context!());
+    if let Err(err) = result {
+        eprintln!("Astro Identity could not start: {err}");
+        std::process::exit(1);
+    }
+}

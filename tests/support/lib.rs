@@ -1,1 +1,303 @@
-//! Test harness shared by the integration and end-to-end tests.
+//! The test harness: real peers started and stopped by the tests themselves.
+//!
+//! - [`Desktop`]: a private X server (Xvfb) and D-Bus session with an unlocked
+//!   `gnome-keyring-daemon`, plus a throwaway HOME and XDG directories.
+//! - [`Driver`]: `tauri-driver` (and through it `WebKitWebDriver`) on free ports.
+//!
+//! Every process is killed when its guard drops, so a failing assertion cleans up too.
+//! Missing tools are a test failure with the fix in the message, never a silent skip.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// A child process killed (and reaped) on drop.
+pub struct Guard {
+    name: &'static str,
+    child: Child,
+}
+
+impl Guard {
+    pub fn spawn(name: &'static str, cmd: &mut Command) -> Result<Self, Error> {
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("could not start {name}: {e} (run `make deps` to install it)"))?;
+        Ok(Self { name, child })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn first_stdout_line(&mut self) -> Result<String, Error> {
+        let out = self.child.stdout.take().ok_or("stdout not piped")?;
+        let mut line = String::new();
+        BufReader::new(out).read_line(&mut line)?;
+        if line.trim().is_empty() {
+            return Err(format!("{} printed nothing and probably exited", self.name).into());
+        }
+        Ok(line.trim().to_owned())
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free TCP port on loopback (bound, then released for the peer to take).
+pub fn free_port() -> Result<u16, Error> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Polls `check` every 100 ms until it returns true or `limit` passes.
+pub fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Result<(), Error> {
+    let start = Instant::now();
+    while !check() {
+        if start.elapsed() > limit {
+            return Err(format!("timed out after {limit:?} waiting for {what}").into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+/// A private desktop session: X display, D-Bus session bus, unlocked Secret Service.
+pub struct Desktop {
+    pub root: tempfile::TempDir,
+    pub display: String,
+    pub bus_address: String,
+    // Dropped in reverse order of declaration: keyring, then bus, then X.
+    _keyring: Option<Guard>,
+    _bus: Guard,
+    _xvfb: Guard,
+}
+
+impl Desktop {
+    pub fn start() -> Result<Self, Error> {
+        Self::start_with(true)
+    }
+
+    /// A desktop whose session bus has no Secret Service, like a bare window manager.
+    pub fn start_without_keyring() -> Result<Self, Error> {
+        Self::start_with(false)
+    }
+
+    fn start_with(with_keyring: bool) -> Result<Self, Error> {
+        let root = tempfile::tempdir()?;
+        for dir in ["home", "data", "config", "cache", "runtime"] {
+            std::fs::create_dir_all(root.path().join(dir))?;
+        }
+        set_private_mode(&root.path().join("runtime"))?;
+
+        let mut xvfb = Guard::spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )?;
+        let display = format!(":{}", xvfb.first_stdout_line()?);
+
+        // Our own bus configuration: like the session bus, but with no service activation,
+        // so only the daemons we start answer (the system's would auto-start a keyring).
+        let bus_config = root.path().join("session-bus.conf");
+        std::fs::write(&bus_config, SESSION_BUS_CONFIG)?;
+        let mut bus = Guard::spawn(
+            "dbus-daemon",
+            Command::new("dbus-daemon")
+                .arg(format!("--config-file={}", bus_config.display()))
+                .args(["--nofork", "--nopidfile", "--print-address=1"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )?;
+        let bus_address = bus.first_stdout_line()?;
+
+        let keyring =
+            if with_keyring { Some(start_keyring(root.path(), &display, &bus_address)?) } else { None };
+        Ok(Self { root, display, bus_address, _keyring: keyring, _bus: bus, _xvfb: xvfb })
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root.path().join("home")
+    }
+
+    /// Points a command at this desktop: display, bus, HOME and XDG dirs.
+    pub fn configure(&self, cmd: &mut Command) {
+        apply_env(cmd, self.root.path(), &self.display, &self.bus_address);
+    }
+
+    /// The same variables, for this test process itself (the keyring client reads them).
+    ///
+    /// # Safety
+    /// Call before any other thread exists in the process: `set_var` is not thread-safe.
+    /// nextest runs each test in its own process, so the start of a `#[test]` qualifies.
+    pub unsafe fn export_to_process(&self) {
+        for (k, v) in env_pairs(self.root.path(), &self.display, &self.bus_address) {
+            // SAFETY: the caller guarantees the process is still single-threaded.
+            unsafe { std::env::set_var(k, v) };
+        }
+    }
+}
+
+const SESSION_BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+fn start_keyring(root: &Path, display: &str, bus_address: &str) -> Result<Guard, Error> {
+    let mut cmd = Command::new("gnome-keyring-daemon");
+    cmd.args(["--foreground", "--unlock", "--components=secrets"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    apply_env(&mut cmd, root, display, bus_address);
+    let mut keyring = Guard::spawn("gnome-keyring-daemon", &mut cmd)?;
+    {
+        // The password unlocks (and first creates) the login keyring; closing stdin ends it.
+        let mut stdin = keyring.child.stdin.take().ok_or("stdin not piped")?;
+        stdin.write_all(b"astro-identity-test")?;
+    }
+    wait_until("the Secret Service on the private bus", Duration::from_secs(15), || {
+        name_has_owner(bus_address, "org.freedesktop.secrets")
+    })?;
+    Ok(keyring)
+}
+
+fn env_pairs(root: &Path, display: &str, bus: &str) -> Vec<(&'static str, String)> {
+    let p = |d: &str| root.join(d).display().to_string();
+    vec![
+        ("DISPLAY", display.to_owned()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.to_owned()),
+        ("HOME", p("home")),
+        ("XDG_DATA_HOME", p("data")),
+        ("XDG_CONFIG_HOME", p("config")),
+        ("XDG_CACHE_HOME", p("cache")),
+        ("XDG_RUNTIME_DIR", p("runtime")),
+        // No accessibility bus: it would outlive the test as a stray daemon.
+        ("NO_AT_BRIDGE", String::from("1")),
+    ]
+}
+
+fn apply_env(cmd: &mut Command, root: &Path, display: &str, bus: &str) {
+    for (k, v) in env_pairs(root, display, bus) {
+        cmd.env(k, v);
+    }
+    for k in [
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_PROFILE",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "CLOUDSDK_CONFIG",
+    ] {
+        cmd.env_remove(k);
+    }
+}
+
+#[cfg(unix)]
+fn set_private_mode(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}
+
+fn name_has_owner(bus: &str, name: &str) -> bool {
+    Command::new("dbus-send")
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .args([
+            "--session",
+            "--dest=org.freedesktop.DBus",
+            "--type=method_call",
+            "--print-reply",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            &format!("string:{name}"),
+        ])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("boolean true"))
+        .unwrap_or(false)
+}
+
+/// `tauri-driver` on free ports, serving WebDriver sessions for the app on `desktop`.
+pub struct Driver {
+    pub url: String,
+    _guard: Guard,
+}
+
+impl Driver {
+    pub fn start(desktop: &Desktop) -> Result<Self, Error> {
+        let port = free_port()?;
+        let native = free_port()?;
+        let mut cmd = Command::new(tauri_driver_path());
+        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        desktop.configure(&mut cmd);
+        let guard = Guard::spawn("tauri-driver", &mut cmd)?;
+        wait_until("tauri-driver to listen", Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })?;
+        Ok(Self { url: format!("http://127.0.0.1:{port}"), _guard: guard })
+    }
+}
+
+fn tauri_driver_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    match cargo_home.map(|h| h.join("bin/tauri-driver")) {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// The app binary built with the UI embedded (`make app` or `cargo build -p astro-identity`).
+pub fn app_binary() -> Result<PathBuf, Error> {
+    if let Some(path) = std::env::var_os("ASTRO_IDENTITY_APP") {
+        return Ok(PathBuf::from(path));
+    }
+    // Test binaries live in <target>/<profile>/deps; the app sits in <target>/<profile>.
+    let exe = std::env::current_exe()?;
+    let profile_dir = exe.parent().and_then(Path::parent).ok_or("unexpected test binary location")?;
+    let app = profile_dir.join(format!("astro-identity{}", std::env::consts::EXE_SUFFIX));
+    if app.exists() {
+        Ok(app)
+    } else {
+        Err(format!("{} is missing: build it with `make app`", app.display()).into())
+    }
+}
+
+/// Where tests leave artifacts (screenshots): `<repo>/target/e2e`.
+pub fn artifacts_dir() -> Result<PathBuf, Error> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Writes a file under the desktop's HOME, creating parent directories.
+pub fn write_home_file(desktop: &Desktop, rel: &str, text: &str) -> Result<PathBuf, Error> {
+    let path = desktop.home().join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&path, text)?;
+    Ok(path)
+}

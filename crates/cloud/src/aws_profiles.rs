@@ -31,8 +31,8 @@ pub async fn load_aws_summary(host: &HostEnv) -> AwsSummary {
         Err(err) => (Vec::new(), Some(err.to_string())),
     };
     AwsSummary {
-        config_file: config_file.display().to_string(),
-        credentials_file: credentials_file.display().to_string(),
+        config_file: host.display_path(&config_file),
+        credentials_file: host.display_path(&credentials_file),
         profiles,
         problem,
     }
@@ -83,7 +83,8 @@ mod tests {
         );
         assert_eq!(summary.profiles[1].account_id.as_deref(), Some("111122223333"));
         assert_eq!(summary.profiles[2].region.as_deref(), Some("us-east-1"));
-        assert!(summary.config_file.ends_with(".aws/config"));
+        assert_eq!(summary.config_file, "~/.aws/config");
+        assert_eq!(summary.credentials_file, "~/.aws/credentials");
     }
 
     #[tokio::test]
@@ -100,6 +101,6 @@ mod tests {
         let summary = load_aws_summary(&host).await;
         assert_eq!(summary.profiles.len(), 1);
         assert_eq!(summary.profiles[0].kind, AwsProfileKind::CredentialProcess);
-        assert_eq!(summary.config_file, cfg.display().to_string());
+        assert_eq!(summary.config_file, "~/elsewhere/cfg");
     }
 }

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use astro_identity_domain::credentials::{CredentialSummary, KeyringSummary};
 
+use crate::CloudError;
 use crate::aws_profiles::load_aws_summary;
 use crate::gcp_adc::load_gcp_summary;
 use crate::host::HostEnv;
 use crate::keyring_store::SecretStore;
-use crate::CloudError;
 
 /// Reads the AWS files, the ADC file and the keyring's index concurrently. `keyring` is the
 /// store if one could be opened; its error otherwise, which is reported, not raised.

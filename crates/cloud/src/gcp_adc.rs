@@ -32,7 +32,7 @@ pub async fn load_gcp_summary(host: &HostEnv) -> GcpSummary {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => AdcStatus::Missing,
         Err(err) => AdcStatus::Unreadable { reason: err.to_string() },
     };
-    GcpSummary { adc_path: path.display().to_string(), from_env, adc }
+    GcpSummary { adc_path: host.display_path(&path), from_env, adc }
 }
 
 #[cfg(test)]
@@ -72,8 +72,10 @@ mod tests {
         ]);
         let summary = load_gcp_summary(&host).await;
         assert!(summary.from_env);
-        assert_eq!(summary.adc_path, key.display().to_string());
-        assert!(matches!(summary.adc, AdcStatus::Unreadable { ref reason } if reason.starts_with("not a credentials JSON file")));
+        assert_eq!(summary.adc_path, "~/key.json");
+        assert!(
+            matches!(summary.adc, AdcStatus::Unreadable { ref reason } if reason.starts_with("not a credentials JSON file"))
+        );
 
         let missing = HostEnv::from_pairs([("HOME", dir.path().to_str().expect("utf-8"))]);
         assert_eq!(load_gcp_summary(&missing).await.adc, AdcStatus::Missing);

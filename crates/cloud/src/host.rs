@@ -53,6 +53,14 @@ impl HostEnv {
         self.get("HOME").or_else(|| self.get("USERPROFILE")).map(PathBuf::from)
     }
 
+    /// A path as people write it: `~/.aws/config` rather than `/home/ada/.aws/config`.
+    pub fn display_path(&self, path: &std::path::Path) -> String {
+        match self.home().and_then(|home| path.strip_prefix(home).ok().map(PathBuf::from)) {
+            Some(rest) if !rest.as_os_str().is_empty() => format!("~/{}", rest.display()),
+            _ => path.display().to_string(),
+        }
+    }
+
     /// Expands a leading `~` the way the AWS SDKs do.
     pub fn expand_home(&self, path: &str) -> PathBuf {
         match (path.strip_prefix("~/").or(path.strip_prefix("~\\")), self.home()) {
@@ -68,7 +76,8 @@ mod tests {
 
     #[test]
     fn only_known_variables_are_kept() {
-        let env = HostEnv::from_pairs([("HOME", "/h"), ("AWS_SECRET_ACCESS_KEY", "nope"), ("CLOUDSDK_CONFIG", "")]);
+        let env =
+            HostEnv::from_pairs([("HOME", "/h"), ("AWS_SECRET_ACCESS_KEY", "nope"), ("CLOUDSDK_CONFIG", "")]);
         assert_eq!(env.pairs().collect::<Vec<_>>(), [("CLOUDSDK_CONFIG", ""), ("HOME", "/h")]);
         assert_eq!(env.get("CLOUDSDK_CONFIG"), None, "empty counts as unset");
         assert_eq!(env.get("AWS_SECRET_ACCESS_KEY"), None);
@@ -80,5 +89,14 @@ mod tests {
         assert_eq!(env.expand_home("~/.aws/config"), PathBuf::from("/home/ada/.aws/config"));
         assert_eq!(env.expand_home("/etc/aws"), PathBuf::from("/etc/aws"));
         assert_eq!(HostEnv::default().expand_home("~/x"), PathBuf::from("~/x"));
+    }
+
+    #[test]
+    fn displays_paths_under_home_with_a_tilde() {
+        let env = HostEnv::from_pairs([("HOME", "/home/ada")]);
+        assert_eq!(env.display_path(std::path::Path::new("/home/ada/.aws/config")), "~/.aws/config");
+        assert_eq!(env.display_path(std::path::Path::new("/home/adam/x")), "/home/adam/x");
+        assert_eq!(env.display_path(std::path::Path::new("/home/ada")), "/home/ada");
+        assert_eq!(HostEnv::default().display_path(std::path::Path::new("/etc/x")), "/etc/x");
     }
 }

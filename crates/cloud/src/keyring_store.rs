@@ -145,9 +145,9 @@ fn unavailable(reason: impl Into<String>) -> CloudError {
 #[cfg(target_os = "linux")]
 fn platform_store() -> Result<Arc<CredentialStore>, CloudError> {
     let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| match e {
-        KeyringError::PlatformFailure(inner) | KeyringError::NoStorageAccess(inner) => unavailable(format!(
-            "the Secret Service did not answer on the D-Bus session bus ({inner})"
-        )),
+        KeyringError::PlatformFailure(inner) | KeyringError::NoStorageAccess(inner) => {
+            unavailable(format!("the Secret Service did not answer on the D-Bus session bus ({inner})"))
+        }
         other => failed("connect", other),
     })?;
     Ok(store)
@@ -208,7 +208,10 @@ mod tests {
     #[test]
     fn errors_never_carry_the_secret_bytes() {
         let err = failed("read the secret", KeyringError::BadEncoding(b"hunter2-secret".to_vec()));
-        assert_eq!(err.to_string(), "the OS keyring refused to read the secret: the stored value is not UTF-8 text");
+        assert_eq!(
+            err.to_string(),
+            "the OS keyring refused to read the secret: the stored value is not UTF-8 text"
+        );
         assert_eq!(err.code(), "keyring_failed");
         let err = failed("connect", KeyringError::NoDefaultStore);
         assert_eq!(err.code(), "keyring_unavailable");

@@ -106,9 +106,8 @@ pub fn describe_aws_profile(name: &str, get: impl Fn(&str) -> Option<String>) ->
         AwsProfileKind::AssumeRole | AwsProfileKind::WebIdentity => non_empty("role_arn"),
         _ => None,
     };
-    let account_id = non_empty("sso_account_id").or_else(|| {
-        non_empty("role_arn").and_then(|arn| arn.split(':').nth(4).map(str::to_owned))
-    });
+    let account_id = non_empty("sso_account_id")
+        .or_else(|| non_empty("role_arn").and_then(|arn| arn.split(':').nth(4).map(str::to_owned)));
     AwsProfile {
         name: name.to_owned(),
         kind,
@@ -168,13 +167,10 @@ struct AdcFile {
 
 /// Parses the text of an ADC file. The error says what is wrong without quoting the file.
 pub fn parse_adc(text: &str) -> Result<AdcCredentials, String> {
-    let file: AdcFile = serde_json::from_str(text).map_err(|e| {
-        format!("not a credentials JSON file (line {}, column {})", e.line(), e.column())
-    })?;
-    let kind = file
-        .kind
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| String::from("the file has no \"type\" field"))?;
+    let file: AdcFile = serde_json::from_str(text)
+        .map_err(|e| format!("not a credentials JSON file (line {}, column {})", e.line(), e.column()))?;
+    let kind =
+        file.kind.filter(|k| !k.is_empty()).ok_or_else(|| String::from("the file has no \"type\" field"))?;
     let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
     let impersonated = non_empty(file.service_account_impersonation_url).and_then(|url| {
         let tail = url.rsplit_once("/serviceAccounts/")?.1;
@@ -348,7 +344,11 @@ mod tests {
         .expect("parses");
         assert_eq!(
             user,
-            AdcCredentials { kind: "authorized_user".into(), principal: None, project: Some("astro-data".into()) }
+            AdcCredentials {
+                kind: "authorized_user".into(),
+                principal: None,
+                project: Some("astro-data".into())
+            }
         );
 
         let sa = parse_adc(
@@ -383,7 +383,11 @@ mod tests {
                 credentials_file: "/h/.aws/credentials".into(),
                 profiles: vec![describe_aws_profile(
                     "dev",
-                    profile(&[("sso_session", "c"), ("sso_account_id", "111122223333"), ("sso_role_name", "R")]),
+                    profile(&[
+                        ("sso_session", "c"),
+                        ("sso_account_id", "111122223333"),
+                        ("sso_role_name", "R"),
+                    ]),
                 )],
                 problem: None,
             },

@@ -5,20 +5,12 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DomainError {
     #[error("{field}: {problem}")]
-    Invalid {
-        field: &'static str,
-        problem: String,
-        hint: String,
-    },
+    Invalid { field: &'static str, problem: String, hint: String },
 }
 
 impl DomainError {
     pub fn invalid(field: &'static str, problem: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self::Invalid {
-            field,
-            problem: problem.into(),
-            hint: hint.into(),
-        }
+        Self::Invalid { field, problem: problem.into(), hint: hint.into() }
     }
 
     /// The field the error is about, for inline display next to it.

@@ -66,19 +66,17 @@ impl ProfileName {
         if name.chars().count() > Self::MAX_LEN {
             return Err(DomainError::invalid(
                 "profile",
-                format!("the name is {} characters long, the limit is {}", name.chars().count(), Self::MAX_LEN),
+                format!(
+                    "the name is {} characters long, the limit is {}",
+                    name.chars().count(),
+                    Self::MAX_LEN
+                ),
                 hint,
             ));
         }
-        if let Some(bad) = name
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
         {
-            return Err(DomainError::invalid(
-                "profile",
-                format!("the name contains {bad:?}"),
-                hint,
-            ));
+            return Err(DomainError::invalid("profile", format!("the name contains {bad:?}"), hint));
         }
         Ok(Self(name.to_owned()))
     }
@@ -133,10 +131,7 @@ impl SecretKey {
     pub fn from_service(service: &str) -> Option<Self> {
         let rest = service.strip_prefix(APP_ID)?.strip_prefix(':')?;
         let (provider, profile) = rest.split_once(':')?;
-        Some(Self {
-            provider: provider.parse().ok()?,
-            profile: ProfileName::parse(profile).ok()?,
-        })
+        Some(Self { provider: provider.parse().ok()?, profile: ProfileName::parse(profile).ok()? })
     }
 }
 

@@ -1,0 +1,11 @@
+fn main() {
+    // Every app command must be listed here: it gets an `allow-<command>` permission that
+    // a capability has to grant explicitly (see capabilities/main.json).
+    let manifest = tauri_build::AppManifest::new().commands(astro_commands());
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("tauri-build failed");
+}
+
+fn astro_commands() -> &'static [&'static str] {
+    &["app_info", "credential_summary", "forget_secret"]
+}

@@ -1,0 +1,3 @@
+fn main() {
+    astro_identity_app::run();
+}

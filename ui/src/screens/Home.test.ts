@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import Home from "./Home.svelte";
+import type { CredentialSummary, SecretKey } from "../lib/ipc";
+
+function summary(overrides: Partial<CredentialSummary> = {}): CredentialSummary {
+  return {
+    aws: {
+      configFile: "/home/ada/.aws/config",
+      credentialsFile: "/home/ada/.aws/credentials",
+      profiles: [
+        {
+          name: "data-sso",
+          kind: "sso",
+          region: "eu-west-1",
+          accountId: "111122223333",
+          role: "DataEngineer",
+        },
+      ],
+      problem: null,
+    },
+    gcp: {
+      adcPath: "/home/ada/.config/gcloud/application_default_credentials.json",
+      fromEnv: false,
+      adc: { state: "found", kind: "authorized_user", principal: null, project: "astro-data" },
+    },
+    keyring: { unavailable: null, held: [{ provider: "aws", profile: "prod" }] },
+    ...overrides,
+  };
+}
+
+type Call = { cmd: string; args: unknown };
+
+function backend(responses: Record<string, (args: unknown) => unknown>): Call[] {
+  const calls: Call[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    const respond = responses[cmd];
+    if (!respond) throw new Error(`unexpected command ${cmd}`);
+    return respond(args);
+  });
+  return calls;
+}
+
+beforeEach(() => clearMocks());
+afterEach(() => cleanup());
+
+describe("Home", () => {
+  it("offers both journeys", () => {
+    backend({ credential_summary: () => summary() });
+    render(Home);
+    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe(
+      "Authorize an Astro Deployment",
+    );
+    expect(screen.getByTestId("journey-aws").textContent).toContain("Authorize on AWS");
+    expect(screen.getByTestId("journey-gcp").textContent).toContain("Authorize on GCP");
+  });
+
+  it("shows what the backend detected", async () => {
+    backend({ credential_summary: () => summary() });
+    render(Home);
+    const profiles = await screen.findByTestId("aws-profiles");
+    expect(profiles.textContent).toContain("data-sso");
+    expect(profiles.textContent).toContain("SSO");
+    expect(profiles.textContent).toContain("111122223333");
+    expect(screen.getByTestId("gcp-adc").textContent).toContain("Found: your gcloud user");
+    expect(screen.getByTestId("gcp-adc").textContent).toContain("astro-data");
+    expect(screen.getByTestId("keyring").textContent).toContain("prod");
+  });
+
+  it("explains an unavailable keyring and missing credentials", async () => {
+    backend({
+      credential_summary: () =>
+        summary({
+          aws: {
+            configFile: "/h/.aws/config",
+            credentialsFile: "/h/c",
+            profiles: [],
+            problem: null,
+          },
+          gcp: { adcPath: "/h/adc.json", fromEnv: false, adc: { state: "missing" } },
+          keyring: { unavailable: "no OS keyring is running: no session bus", held: [] },
+        }),
+    });
+    render(Home);
+    const keyring = await screen.findByTestId("keyring");
+    expect(keyring.textContent).toContain("Keyring unavailable");
+    expect(keyring.textContent).toContain("no OS keyring is running");
+    expect(screen.getByText(/No profiles\./)).toBeTruthy();
+    expect(screen.getByTestId("gcp-adc").textContent).toContain("Not set up");
+  });
+
+  it("shows the backend's error with its hint", async () => {
+    mockIPC(() => {
+      throw { code: "boom", message: "Reading failed", hint: "Try again later.", field: null };
+    });
+    render(Home);
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Reading failed");
+    expect(alert.textContent).toContain("Try again later.");
+  });
+
+  it("forgets a secret only after confirmation, then reloads", async () => {
+    let held: SecretKey[] = [{ provider: "aws", profile: "prod" }];
+    const calls = backend({
+      credential_summary: () => summary({ keyring: { unavailable: null, held } }),
+      forget_secret: () => {
+        held = [];
+        return true;
+      },
+    });
+    render(Home);
+    await fireEvent.click(await screen.findByRole("button", { name: "Forget aws secret prod" }));
+    expect(calls.some((c) => c.cmd === "forget_secret")).toBe(false);
+    await fireEvent.click(screen.getByRole("button", { name: "Delete from keyring" }));
+    expect(await screen.findByText("None stored")).toBeTruthy();
+    expect(calls.find((c) => c.cmd === "forget_secret")?.args).toEqual({
+      provider: "aws",
+      profile: "prod",
+    });
+  });
+});
