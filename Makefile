@@ -19,7 +19,7 @@ run: deps app
 	fi
 
 ## Installs what is missing and runs every check and test.
-test: deps lint ui-check ui-test app rust-test
+test: deps ui lint ui-check ui-test app rust-test
 	@echo "make test: all checks and tests passed"
 
 deps:
@@ -32,7 +32,8 @@ ui: deps
 app: ui
 	cargo build -p astro-identity -p astro-identity-cli
 
-lint: deps
+# Clippy compiles the shell, whose generate_context! embeds ui/dist: build the UI first.
+lint: ui
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 

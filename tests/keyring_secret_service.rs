@@ -49,7 +49,7 @@ fn stores_reads_lists_and_deletes_on_a_real_secret_service() -> Result<(), Error
     assert!(store.delete(&aws)?);
     assert!(!store.delete(&aws)?);
     assert_eq!(store.get(&aws)?.map(Sensitive::into_inner), None);
-    assert_eq!(store.list()?, [gcp.clone()]);
+    assert_eq!(store.list()?, [gcp]);
     let gone = secret_tool(
         &desktop,
         &["lookup", "service", "dev.astroidentity.app:aws:prod", "username", "credentials"],

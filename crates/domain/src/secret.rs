@@ -5,6 +5,12 @@ use std::fmt;
 /// Holds a secret. `Debug` and `Display` print `<redacted>`; it implements neither
 /// `Serialize` nor `Clone`, so a secret cannot cross the IPC boundary, reach a log line or
 /// be copied by accident. The only way out is [`Sensitive::expose`], which is easy to grep.
+///
+/// This must keep failing to compile (checked by `cargo test --doc`):
+/// ```compile_fail
+/// fn needs_serialize<T: serde::Serialize>(_: &T) {}
+/// needs_serialize(&astro_identity_domain::Sensitive::new(String::from("x")));
+/// ```
 pub struct Sensitive<T>(T);
 
 impl<T> Sensitive<T> {
@@ -66,12 +72,3 @@ mod tests {
         assert_eq!(secret.into_inner(), "s3cr3t");
     }
 }
-
-/// `Sensitive` must not be serializable; this fails to compile if someone adds `Serialize`.
-///
-/// ```compile_fail
-/// fn needs_serialize<T: serde::Serialize>(_: &T) {}
-/// needs_serialize(&astro_identity_domain::Sensitive::new(String::from("x")));
-/// ```
-#[doc(hidden)]
-pub fn _sensitive_is_not_serialize() {}
