@@ -37,6 +37,14 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi
 
+# Python test peers (moto for IAM/STS), in a virtualenv outside the clone.
+venv="${ASTRO_IDENTITY_VENV:-$HOME/.cache/astro-identity/venv}"
+if [ ! -x "$venv/bin/moto_server" ]; then
+  echo "Installing moto (the AWS IAM/STS test peer) into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]>=5,<6'
+fi
+
 # npm ci only when the lock file changed since the last install.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   (cd ui && npm ci --no-fund --no-audit)

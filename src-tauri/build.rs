@@ -7,5 +7,20 @@ fn main() {
 }
 
 fn astro_commands() -> &'static [&'static str] {
-    &["app_info", "credential_summary", "forget_secret"]
+    &[
+        "app_info",
+        "credential_summary",
+        "forget_secret",
+        "airflow_aws_connection",
+        "open_console",
+        "aws_parse_identities",
+        "aws_caller",
+        "aws_list_roles",
+        "aws_list_policies",
+        "aws_attach_policy",
+        "aws_plan",
+        "aws_apply",
+        "aws_undo",
+        "aws_store_keys",
+    ]
 }

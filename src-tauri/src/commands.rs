@@ -4,6 +4,7 @@ use serde::Serialize;
 use tauri::State;
 
 use astro_identity_cloud::detect_credentials;
+use astro_identity_domain::airflow::{AirflowConnection, aws_connection};
 use astro_identity_domain::app::PRODUCT_NAME;
 use astro_identity_domain::credentials::CredentialSummary;
 use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
@@ -49,4 +50,69 @@ pub async fn forget_secret(
             field: None,
         })?
         .map_err(IpcError::from)
+}
+
+/// The Airflow connection for an AWS role, in the forms the journey shows.
+#[tauri::command]
+#[specta::specta]
+pub fn airflow_aws_connection(
+    conn_id: String,
+    role_arn: String,
+    region: String,
+) -> Result<AirflowConnection, IpcError> {
+    Ok(aws_connection(&conn_id, &role_arn, &region)?)
+}
+
+/// Opens a cloud console page in the browser. Only console hosts are allowed, so the web
+/// view cannot use this to open anything else.
+#[tauri::command]
+#[specta::specta]
+pub fn open_console(url: String) -> Result<(), IpcError> {
+    if !console_url_allowed(&url) {
+        return Err(IpcError {
+            code: "invalid_input".into(),
+            message: format!("not a cloud console address: {url}"),
+            hint: "Only AWS and Google Cloud console pages can be opened.".into(),
+            field: None,
+        });
+    }
+    open::that_detached(&url).map_err(|e| IpcError {
+        code: "open_failed".into(),
+        message: format!("could not open a browser: {e}"),
+        hint: format!("Open {url} yourself."),
+        field: None,
+    })
+}
+
+const CONSOLE_HOSTS: &[&str] = &[
+    "console.aws.amazon.com",
+    "console.amazonaws.cn",
+    "console.amazonaws-us-gov.com",
+    "console.cloud.google.com",
+];
+
+fn console_url_allowed(url: &str) -> bool {
+    url.strip_prefix("https://")
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        .is_some_and(|host| CONSOLE_HOSTS.contains(&host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_console_hosts_may_be_opened() {
+        assert!(console_url_allowed("https://console.aws.amazon.com/iam/home#/roles/details/x"));
+        assert!(console_url_allowed("https://console.cloud.google.com/iam-admin/iam?project=p"));
+        for bad in [
+            "http://console.aws.amazon.com/",
+            "https://console.aws.amazon.com.evil.example/",
+            "https://evil.example/?https://console.aws.amazon.com",
+            "file:///etc/passwd",
+            "https://user@console.aws.amazon.com/",
+        ] {
+            assert!(!console_url_allowed(bad), "{bad}");
+        }
+    }
 }

@@ -15,6 +15,18 @@ pub struct IpcError {
     pub field: Option<String>,
 }
 
+impl IpcError {
+    /// A failure of the app itself (a panicked task), not of the input or the cloud.
+    pub fn internal() -> Self {
+        Self {
+            code: "internal".into(),
+            message: "an internal task failed".into(),
+            hint: "Try again. If it happens again, report it.".into(),
+            field: None,
+        }
+    }
+}
+
 impl From<CloudError> for IpcError {
     fn from(err: CloudError) -> Self {
         let field = match &err {

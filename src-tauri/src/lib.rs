@@ -1,6 +1,7 @@
 //! The Tauri shell: wires the window, the IPC commands and the managed state to the core
 //! crates. No domain logic lives here; see ARCHITECTURE.md.
 
+mod aws_commands;
 mod commands;
 mod ipc_error;
 mod state;
@@ -16,6 +17,17 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         commands::app_info,
         commands::credential_summary,
         commands::forget_secret,
+        commands::airflow_aws_connection,
+        commands::open_console,
+        aws_commands::aws_parse_identities,
+        aws_commands::aws_caller,
+        aws_commands::aws_list_roles,
+        aws_commands::aws_list_policies,
+        aws_commands::aws_attach_policy,
+        aws_commands::aws_plan,
+        aws_commands::aws_apply,
+        aws_commands::aws_undo,
+        aws_commands::aws_store_keys,
     ])
 }
 

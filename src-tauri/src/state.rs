@@ -1,7 +1,10 @@
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
+use astro_identity_cloud::aws::{AwsTarget, TrustChange};
+use astro_identity_cloud::journal::Journal;
 use astro_identity_cloud::{CloudError, HostEnv, SecretStore};
 
 /// The one piece of managed state.
@@ -10,6 +13,9 @@ pub struct AppState {
     /// Opened on first use and kept; a failed open is retried next time, so starting the
     /// desktop keyring after the app works without a restart.
     keyring: Mutex<Option<Arc<SecretStore>>>,
+    /// Plans shown to the user, by id: apply takes the exact plan from here, once.
+    plans: std::sync::Mutex<HashMap<String, (AwsTarget, TrustChange)>>,
+    next_plan: std::sync::atomic::AtomicU32,
 }
 
 impl AppState {
@@ -18,7 +24,23 @@ impl AppState {
     }
 
     pub fn new(host: HostEnv) -> Self {
-        Self { host, keyring: Mutex::new(None) }
+        Self { host, keyring: Mutex::new(None), plans: Default::default(), next_plan: Default::default() }
+    }
+
+    pub fn journal(&self) -> Journal {
+        Journal::in_dir(&self.host.app_data_dir())
+    }
+
+    pub fn remember_plan(&self, target: AwsTarget, change: TrustChange) -> String {
+        let id = format!("plan-{}", self.next_plan.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        if let Ok(mut plans) = self.plans.lock() {
+            plans.insert(id.clone(), (target, change));
+        }
+        id
+    }
+
+    pub fn take_plan(&self, id: &str) -> Option<(AwsTarget, TrustChange)> {
+        self.plans.lock().ok()?.remove(id)
     }
 
     pub async fn keyring(&self) -> Result<Arc<SecretStore>, CloudError> {

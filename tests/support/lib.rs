@@ -301,3 +301,61 @@ pub fn write_home_file(desktop: &Desktop, rel: &str, text: &str) -> Result<PathB
     std::fs::write(&path, text)?;
     Ok(path)
 }
+
+/// A `moto` server (AWS IAM and STS) on a free loopback port, with fresh state.
+pub struct Moto {
+    pub url: String,
+    _guard: Guard,
+}
+
+impl Moto {
+    pub fn start() -> Result<Self, Error> {
+        Self::start_with(&[])
+    }
+
+    /// `env` is passed to the server, e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM
+    /// permissions after that many requests.
+    pub fn start_with(env: &[(&str, &str)]) -> Result<Self, Error> {
+        let port = free_port()?;
+        let mut cmd = Command::new(moto_server_path());
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let guard = Guard::spawn("moto_server", &mut cmd)?;
+        wait_until("moto_server to listen", Duration::from_secs(30), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })?;
+        Ok(Self { url: format!("http://127.0.0.1:{port}"), _guard: guard })
+    }
+}
+
+/// `moto_server` from the Python environment `make deps` creates.
+fn moto_server_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let cache =
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/astro-identity/venv/bin/moto_server"));
+    match cache {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("moto_server"),
+    }
+}
+
+/// An AWS config directory with profiles for tests: `moto` (full access) and any extra
+/// `(name, key id, secret)` triples. Returns the temp dir holding `config` and `credentials`.
+pub fn aws_profiles(extra: &[(&str, &str, &str)]) -> Result<tempfile::TempDir, Error> {
+    let dir = tempfile::tempdir()?;
+    let mut config = String::from("[profile moto]\nregion = us-east-1\n");
+    let mut credentials =
+        String::from("[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n");
+    for (name, id, secret) in extra {
+        config.push_str(&format!("[profile {name}]\nregion = us-east-1\n"));
+        credentials
+            .push_str(&format!("[{name}]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"));
+    }
+    std::fs::write(dir.path().join("config"), config)?;
+    std::fs::write(dir.path().join("credentials"), credentials)?;
+    Ok(dir)
+}

@@ -1,4 +1,7 @@
-//! `astro-identity-cli`: the app's core without a window.
+//! `astro-identity-cli`: the app's core without a window, for terminals, scripts and CI.
+
+mod aws;
+mod output;
 
 use std::process::ExitCode;
 
@@ -22,27 +25,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Let Deployments assume an IAM role: plan, apply, undo.
+    #[command(subcommand)]
+    Aws(aws::AwsCommand),
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match Cli::parse().command {
+    let result = match Cli::parse().command {
         Command::Doctor { json } => doctor(json).await,
+        Command::Aws(command) => aws::run(command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{failure}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-async fn doctor(json: bool) -> ExitCode {
+async fn doctor(json: bool) -> Result<(), output::Failure> {
     let summary = detect_credentials(&HostEnv::from_process(), SecretStore::open_os_async().await).await;
     if json {
-        match serde_json::to_string_pretty(&summary) {
-            Ok(text) => println!("{text}"),
-            Err(err) => {
-                eprintln!("error: could not encode the summary: {err}");
-                return ExitCode::FAILURE;
-            }
-        }
+        output::print_json(&summary)
     } else {
         print!("{}", render_text(&summary));
+        Ok(())
     }
-    ExitCode::SUCCESS
 }

@@ -12,6 +12,39 @@ pub enum CloudError {
     Keyring { action: &'static str, reason: String },
     #[error(transparent)]
     Domain(#[from] astro_identity_domain::DomainError),
+
+    /// No usable credentials, or they expired (an SSO session, say).
+    #[error("no usable AWS credentials: {detail}")]
+    Credentials { detail: String, hint: String },
+    /// The caller lacks a permission: names the action and the resource.
+    #[error("access denied: {action} on {resource}")]
+    AccessDenied { action: String, resource: String, detail: String },
+    #[error("{what} does not exist")]
+    NotFound { what: String },
+    #[error("{what} already exists")]
+    AlreadyExists { what: String },
+    #[error("AWS refused the policy document: {detail}")]
+    MalformedPolicy { detail: String },
+    #[error("an AWS limit was reached: {detail}")]
+    LimitExceeded { detail: String },
+    #[error("AWS kept throttling {action} after several retries")]
+    Throttled { action: String },
+    #[error("could not reach {endpoint}: {detail}")]
+    Unreachable { endpoint: String, detail: String },
+    /// The remote resource changed since the plan was shown (or since the journal entry).
+    #[error("{what} changed since {since}")]
+    RemoteChanged { what: String, since: &'static str },
+    /// The write went through but reading it back shows something else.
+    #[error("verification failed: {what}")]
+    VerifyFailed { what: String },
+    /// The plan has blocking lints, or warnings that were not confirmed.
+    #[error("refused: {reason}")]
+    Refused { reason: String, hint: String },
+    /// Any other answer from the cloud, with its code.
+    #[error("{action} failed: {code}: {message}")]
+    Cloud { action: String, code: String, message: String },
+    #[error("the journal could not be {action}: {detail}")]
+    Journal { action: &'static str, detail: String },
 }
 
 impl CloudError {
@@ -21,6 +54,19 @@ impl CloudError {
             Self::KeyringUnavailable { .. } => "keyring_unavailable",
             Self::Keyring { .. } => "keyring_failed",
             Self::Domain(_) => "invalid_input",
+            Self::Credentials { .. } => "credentials",
+            Self::AccessDenied { .. } => "access_denied",
+            Self::NotFound { .. } => "not_found",
+            Self::AlreadyExists { .. } => "already_exists",
+            Self::MalformedPolicy { .. } => "malformed_policy",
+            Self::LimitExceeded { .. } => "limit_exceeded",
+            Self::Throttled { .. } => "throttled",
+            Self::Unreachable { .. } => "unreachable",
+            Self::RemoteChanged { .. } => "remote_changed",
+            Self::VerifyFailed { .. } => "verify_failed",
+            Self::Refused { .. } => "refused",
+            Self::Cloud { .. } => "cloud_error",
+            Self::Journal { .. } => "journal_failed",
         }
     }
 
@@ -34,6 +80,45 @@ impl CloudError {
                 String::from("Unlock the keyring in your desktop's password manager and try again.")
             }
             Self::Domain(err) => err.hint().to_owned(),
+            Self::Credentials { hint, .. } | Self::Refused { hint, .. } => hint.clone(),
+            Self::AccessDenied { action, resource, .. } => format!(
+                "Ask an administrator to grant you {action} on {resource}, for example with this \
+                 policy statement: {}",
+                grant_snippet(action, resource)
+            ),
+            Self::NotFound { .. } => String::from("Check the name and the account you are signed in to."),
+            Self::AlreadyExists { .. } => {
+                String::from("Pick the existing one instead of creating it, or choose another name.")
+            }
+            Self::MalformedPolicy { .. } => {
+                String::from("Fix the policy in the editor; nothing was changed in your account.")
+            }
+            Self::LimitExceeded { .. } => String::from(
+                "For a trust policy that is too long, request a higher \"Role trust policy length\" \
+                 quota in Service Quotas, or use a second role.",
+            ),
+            Self::Throttled { .. } => String::from("Wait a minute and try again."),
+            Self::Unreachable { .. } => {
+                String::from("Check your network connection, proxy and the endpoint URL, then try again.")
+            }
+            Self::RemoteChanged { .. } => String::from(
+                "Someone else changed it meanwhile. Review the new plan, which includes their change.",
+            ),
+            Self::VerifyFailed { .. } => String::from(
+                "Another writer may have changed it at the same moment. Review the current state and \
+                 apply again.",
+            ),
+            Self::Cloud { .. } => String::from("Try again; if it persists, check the AWS Health Dashboard."),
+            Self::Journal { .. } => String::from("Check that the app's data folder exists and is writable."),
         }
     }
+}
+
+/// A minimal identity-policy statement that would grant `action` on `resource`.
+pub fn grant_snippet(action: &str, resource: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]
+    })
+    .to_string()
 }

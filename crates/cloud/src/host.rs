@@ -15,6 +15,7 @@ const VARS: &[&str] = &[
     "AWS_PROFILE",
     "GOOGLE_APPLICATION_CREDENTIALS",
     "CLOUDSDK_CONFIG",
+    "XDG_DATA_HOME",
 ];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +54,21 @@ impl HostEnv {
         self.get("HOME").or_else(|| self.get("USERPROFILE")).map(PathBuf::from)
     }
 
+    /// Where the app keeps its own files (the journal), the same folder Tauri's
+    /// `app_data_dir` names: `$XDG_DATA_HOME/<app id>` on Linux.
+    pub fn app_data_dir(&self) -> PathBuf {
+        let base = if cfg!(target_os = "macos") {
+            self.expand_home("~/Library/Application Support")
+        } else if cfg!(windows) {
+            PathBuf::from(self.get("APPDATA").unwrap_or("."))
+        } else if let Some(xdg) = self.get("XDG_DATA_HOME") {
+            PathBuf::from(xdg)
+        } else {
+            self.expand_home("~/.local/share")
+        };
+        base.join(astro_identity_domain::app::APP_ID)
+    }
+
     /// A path as people write it: `~/.aws/config` rather than `/home/ada/.aws/config`.
     pub fn display_path(&self, path: &std::path::Path) -> String {
         match self.home().and_then(|home| path.strip_prefix(home).ok().map(PathBuf::from)) {
@@ -89,6 +105,15 @@ mod tests {
         assert_eq!(env.expand_home("~/.aws/config"), PathBuf::from("/home/ada/.aws/config"));
         assert_eq!(env.expand_home("/etc/aws"), PathBuf::from("/etc/aws"));
         assert_eq!(HostEnv::default().expand_home("~/x"), PathBuf::from("~/x"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn app_data_dir_follows_xdg() {
+        let env = HostEnv::from_pairs([("HOME", "/home/ada")]);
+        assert_eq!(env.app_data_dir(), PathBuf::from("/home/ada/.local/share/dev.astroidentity.app"));
+        let env = HostEnv::from_pairs([("HOME", "/home/ada"), ("XDG_DATA_HOME", "/data")]);
+        assert_eq!(env.app_data_dir(), PathBuf::from("/data/dev.astroidentity.app"));
     }
 
     #[test]

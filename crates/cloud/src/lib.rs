@@ -4,11 +4,13 @@
 //! Decisions live in `astro-identity-domain`; this crate fetches and stores, then hands the
 //! domain plain values.
 
+pub mod aws;
 pub mod aws_profiles;
 pub mod detect;
 pub mod error;
 pub mod gcp_adc;
 pub mod host;
+pub mod journal;
 pub mod keyring_store;
 
 pub use detect::detect_credentials;

@@ -4,7 +4,9 @@
 //! This crate has no I/O and depends on no SDK so that its tests build and run in seconds
 //! on any machine, GTK/WebKit or not.
 
+pub mod airflow;
 pub mod app;
+pub mod aws;
 pub mod credentials;
 pub mod error;
 pub mod secret;

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Home from "./Home.svelte";
+import { CredentialsState } from "../lib/credentials/credentials.svelte";
 import type { CredentialSummary, SecretKey } from "../lib/ipc";
 
 function summary(overrides: Partial<CredentialSummary> = {}): CredentialSummary {
@@ -44,22 +45,35 @@ function backend(responses: Record<string, (args: unknown) => unknown>): Call[] 
 }
 
 beforeEach(() => clearMocks());
+
+/** Renders Home the way App does: App owns the credentials and loads them. */
+function renderHome(onstart: (journey: "aws" | "gcp") => void = () => {}) {
+  const credentials = new CredentialsState();
+  render(Home, { credentials, onstart });
+  void credentials.refresh();
+  return credentials;
+}
 afterEach(() => cleanup());
 
 describe("Home", () => {
-  it("offers both journeys", () => {
+  it("offers both journeys and starts the AWS one", async () => {
     backend({ credential_summary: () => summary() });
-    render(Home);
+    const started: string[] = [];
+    renderHome((journey) => started.push(journey));
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe(
       "Authorize an Astro Deployment",
     );
     expect(screen.getByTestId("journey-aws").textContent).toContain("Authorize on AWS");
     expect(screen.getByTestId("journey-gcp").textContent).toContain("Authorize on GCP");
+    const [awsStart, gcpStart] = screen.getAllByRole("button", { name: "Start" });
+    expect(gcpStart?.hasAttribute("disabled")).toBe(true);
+    await fireEvent.click(awsStart as HTMLElement);
+    expect(started).toEqual(["aws"]);
   });
 
   it("shows what the backend detected", async () => {
     backend({ credential_summary: () => summary() });
-    render(Home);
+    renderHome();
     const profiles = await screen.findByTestId("aws-profiles");
     expect(profiles.textContent).toContain("data-sso");
     expect(profiles.textContent).toContain("SSO");
@@ -83,7 +97,7 @@ describe("Home", () => {
           keyring: { unavailable: "no OS keyring is running: no session bus", held: [] },
         }),
     });
-    render(Home);
+    renderHome();
     const keyring = await screen.findByTestId("keyring");
     expect(keyring.textContent).toContain("Keyring unavailable");
     expect(keyring.textContent).toContain("no OS keyring is running");
@@ -95,7 +109,7 @@ describe("Home", () => {
     mockIPC(() => {
       throw { code: "boom", message: "Reading failed", hint: "Try again later.", field: null };
     });
-    render(Home);
+    renderHome();
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("Reading failed");
     expect(alert.textContent).toContain("Try again later.");
@@ -110,7 +124,7 @@ describe("Home", () => {
         return true;
       },
     });
-    render(Home);
+    renderHome();
     await fireEvent.click(await screen.findByRole("button", { name: "Forget aws secret prod" }));
     expect(calls.some((c) => c.cmd === "forget_secret")).toBe(false);
     await fireEvent.click(screen.getByRole("button", { name: "Delete from keyring" }));

@@ -11,6 +11,26 @@ export const commands = {
 	credentialSummary: () => typedError<CredentialSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("credential_summary")),
 	/**  Deletes a stored secret; returns whether there was one. */
 	forgetSecret: (provider: Provider, profile: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("forget_secret", { provider, profile })),
+	/**  The Airflow connection for an AWS role, in the forms the journey shows. */
+	airflowAwsConnection: (connId: string, roleArn: string, region: string) => typedError<AirflowConnection, IpcError_Serialize>(__TAURI_INVOKE("airflow_aws_connection", { connId, roleArn, region })),
+	/**
+	 *  Opens a cloud console page in the browser. Only console hosts are allowed, so the web
+	 *  view cannot use this to open anything else.
+	 */
+	openConsole: (url: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_console", { url })),
+	awsParseIdentities: (text: string) => __TAURI_INVOKE<ParsedIdentities>("aws_parse_identities", { text }),
+	/**  Who these credentials act as (`sts:GetCallerIdentity`). */
+	awsCaller: (target: AwsTarget_Deserialize) => typedError<Caller, IpcError_Serialize>(__TAURI_INVOKE("aws_caller", { target })),
+	awsListRoles: (target: AwsTarget_Deserialize, search: string) => typedError<RoleSummary_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_list_roles", { target, search })),
+	awsListPolicies: (target: AwsTarget_Deserialize, search: string) => typedError<ManagedPolicy_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_list_policies", { target, search })),
+	awsAttachPolicy: (target: AwsTarget_Deserialize, roleName: string, policyArn: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("aws_attach_policy", { target, roleName, policyArn })),
+	/**  Reads the role and computes the change. Writes nothing. */
+	awsPlan: (request: PlanRequest_Deserialize) => typedError<PlannedChange_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan", { request })),
+	/**  Applies exactly the plan shown under `plan_id`, then verifies and journals it. */
+	awsApply: (planId: string, confirmWarnings: boolean) => typedError<ChangeOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_apply", { planId, confirmWarnings })),
+	awsUndo: (target: AwsTarget_Deserialize, journalId: string | null) => typedError<ChangeOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_undo", { target, journalId })),
+	/**  Keeps access keys in the OS keyring under `profile`; they never come back over IPC. */
+	awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("aws_store_keys", { profile, accessKeyId, secretAccessKey })),
 };
 
 /* Types */
@@ -53,10 +73,35 @@ export type AdcStatus_Serialize = {
 	state: "found",
 } & AdcCredentials_Serialize | ({ state: "missing" }) & { reason?: never } | { state: "unreadable"; reason: string };
 
+/**  The connection in the shapes the journeys show. */
+export type AirflowConnection = {
+	connId: string,
+	connType: string,
+	/**  What the Airflow UI shows as the connection type. */
+	connTypeLabel: string,
+	/**  The UI's Extra field (pretty JSON). */
+	extraJson: string,
+	/**  `AIRFLOW_CONN_<ID>`. */
+	envVar: string,
+	/**  Its value in Airflow's JSON form (Airflow 2.3 and later). */
+	envJson: string,
+	/**  The provider package Airflow needs for this connection type. */
+	providerPackage: string,
+};
+
 export type AppInfo = {
 	name: string,
 	version: string,
 };
+
+/**  Where AWS credentials come from. */
+export type AwsCredentialSource = 
+/**  The SDK's default chain: `AWS_*` variables, the default profile, SSO, instance roles. */
+{ kind: "defaultChain" } | 
+/**  A named profile from the AWS config files (SSO profiles included). */
+{ kind: "profile"; name: string } | 
+/**  Access keys the user typed, kept in the OS keyring under this name. */
+{ kind: "keyring"; name: ProfileName };
 
 export type AwsProfile = AwsProfile_Serialize | AwsProfile_Deserialize;
 
@@ -117,6 +162,59 @@ export type AwsSummary_Serialize = {
 	problem: string | null,
 };
 
+export type AwsTarget = AwsTarget_Serialize | AwsTarget_Deserialize;
+
+export type AwsTarget_Deserialize = {
+	source: AwsCredentialSource,
+	region?: string | null,
+	/**  For tests and private endpoints; `None` means AWS itself. */
+	endpointUrl?: string | null,
+};
+
+export type AwsTarget_Serialize = {
+	source: AwsCredentialSource,
+	region: string | null,
+	/**  For tests and private endpoints; `None` means AWS itself. */
+	endpointUrl: string | null,
+};
+
+/**  Who we act as, shown before any write. */
+export type Caller = {
+	account: string,
+	arn: string,
+};
+
+/**  What an apply or undo did, as verified by reading back. */
+export type ChangeOutcome = ChangeOutcome_Serialize | ChangeOutcome_Deserialize;
+
+/**  What an apply or undo did, as verified by reading back. */
+export type ChangeOutcome_Deserialize = {
+	/**  False when nothing needed changing. */
+	written: boolean,
+	verified: boolean,
+	journalId?: string | null,
+	roleName: string,
+	roleArn: string,
+	account: string,
+	/**  The trust policy read back after the write (pretty), `None` after a delete. */
+	trustPolicy?: string | null,
+	consoleUrl: string,
+};
+
+/**  What an apply or undo did, as verified by reading back. */
+export type ChangeOutcome_Serialize = {
+	/**  False when nothing needed changing. */
+	written: boolean,
+	verified: boolean,
+	journalId: string | null,
+	roleName: string,
+	roleArn: string,
+	account: string,
+	/**  The trust policy read back after the write (pretty), `None` after a delete. */
+	trustPolicy: string | null,
+	consoleUrl: string,
+};
+
 /**  Everything the home screen shows about credentials. */
 export type CredentialSummary = CredentialSummary_Serialize | CredentialSummary_Deserialize;
 
@@ -132,6 +230,14 @@ export type CredentialSummary_Serialize = {
 	aws: AwsSummary_Serialize,
 	gcp: GcpSummary_Serialize,
 	keyring: KeyringSummary_Serialize,
+};
+
+export type DiffKind = "same" | "added" | "removed";
+
+export type DiffLine = {
+	kind: DiffKind,
+	/**  One line of pretty JSON, without its line break. */
+	text: string,
 };
 
 export type GcpSummary = GcpSummary_Serialize | GcpSummary_Deserialize;
@@ -150,6 +256,12 @@ export type GcpSummary_Serialize = {
 	/**  True when the path came from `GOOGLE_APPLICATION_CREDENTIALS`. */
 	fromEnv: boolean,
 	adc: AdcStatus_Serialize,
+};
+
+export type IdentityProblem = {
+	input: string,
+	message: string,
+	hint: string,
 };
 
 /**
@@ -198,16 +310,235 @@ export type KeyringSummary_Serialize = {
 	held: SecretKey[],
 };
 
+export type Lint = Lint_Serialize | Lint_Deserialize;
+
+export type LintCode = "wildcard_principal_without_condition" | "allow_with_not_principal" | "invalid_principal" | "federated_with_assume_role" | "web_identity_without_sub" | "duplicate_principal" | "over_quota" | "refused_characters";
+
+export type LintLevel = 
+/**  IAM would refuse the policy: the plan cannot be applied. */
+"error" | 
+/**  Legal but risky: applying needs an explicit confirmation. */
+"warning";
+
+export type Lint_Deserialize = {
+	level: LintLevel,
+	code: LintCode,
+	/**  Names statements 1-based, as people count them. */
+	message: string,
+	hint: string,
+	/**  0-based index of the statement, `None` for the whole document. */
+	statement?: number | null,
+};
+
+export type Lint_Serialize = {
+	level: LintLevel,
+	code: LintCode,
+	/**  Names statements 1-based, as people count them. */
+	message: string,
+	hint: string,
+	/**  0-based index of the statement, `None` for the whole document. */
+	statement: number | null,
+};
+
+/**  One row of the managed-policy picker. */
+export type ManagedPolicy = ManagedPolicy_Serialize | ManagedPolicy_Deserialize;
+
+/**  One row of the managed-policy picker. */
+export type ManagedPolicy_Deserialize = {
+	name: string,
+	arn: string,
+	description?: string | null,
+};
+
+/**  One row of the managed-policy picker. */
+export type ManagedPolicy_Serialize = {
+	name: string,
+	arn: string,
+	description: string | null,
+};
+
+/**  What `CreateRole` needs besides the trust policy. Validated by the caller. */
+export type NewRole = NewRole_Serialize | NewRole_Deserialize;
+
+/**  What `CreateRole` needs besides the trust policy. Validated by the caller. */
+export type NewRole_Deserialize = {
+	name: string,
+	path?: string | null,
+	description?: string | null,
+	maxSessionDuration?: number | null,
+	tags: ([string, string])[],
+};
+
+/**  What `CreateRole` needs besides the trust policy. Validated by the caller. */
+export type NewRole_Serialize = {
+	name: string,
+	path: string | null,
+	description: string | null,
+	maxSessionDuration: number | null,
+	tags: ([string, string])[],
+};
+
+/**  The identities a person pasted, split into valid ARNs and per-line errors. */
+export type ParsedIdentities = {
+	valid: string[],
+	errors: IdentityProblem[],
+};
+
+export type PlanRequest = PlanRequest_Serialize | PlanRequest_Deserialize;
+
+export type PlanRequest_Deserialize = {
+	target: AwsTarget_Deserialize,
+	roleName: string,
+	identities: string[],
+	/**  Present when the role is to be created. */
+	create?: NewRole_Deserialize | null,
+	quota?: number | null,
+};
+
+export type PlanRequest_Serialize = {
+	target: AwsTarget_Serialize,
+	roleName: string,
+	identities: string[],
+	/**  Present when the role is to be created. */
+	create: NewRole_Serialize | null,
+	quota: number | null,
+};
+
+/**  A plan the UI shows; `plan_id` is what the UI sends back to apply exactly this plan. */
+export type PlannedChange = PlannedChange_Serialize | PlannedChange_Deserialize;
+
+/**  A plan the UI shows; `plan_id` is what the UI sends back to apply exactly this plan. */
+export type PlannedChange_Deserialize = {
+	planId: string,
+	change: TrustChange_Deserialize,
+};
+
+/**  A plan the UI shows; `plan_id` is what the UI sends back to apply exactly this plan. */
+export type PlannedChange_Serialize = {
+	planId: string,
+	change: TrustChange_Serialize,
+};
+
 /**  The user-chosen name of a stored credential, e.g. `prod` or `data-team`. */
 export type ProfileName = string;
 
 /**  The cloud a secret is for. */
 export type Provider = "aws" | "gcp";
 
+/**  One row of the role picker. */
+export type RoleSummary = RoleSummary_Serialize | RoleSummary_Deserialize;
+
+/**  One row of the role picker. */
+export type RoleSummary_Deserialize = {
+	name: string,
+	arn: string,
+	path: string,
+	description?: string | null,
+};
+
+/**  One row of the role picker. */
+export type RoleSummary_Serialize = {
+	name: string,
+	arn: string,
+	path: string,
+	description: string | null,
+};
+
 /**  The address of one secret in the keyring. */
 export type SecretKey = {
 	provider: Provider,
 	profile: ProfileName,
+};
+
+export type SizeReport = {
+	/**  Characters IAM counts for `after`. */
+	used: number,
+	quota: number,
+	/**  Negative when over the quota. */
+	remaining: number,
+	/**  Characters one more typical Astro Deployment ARN adds to a list of them. */
+	perDeployment: number,
+	/**  How many more Deployments fit at that rate (0 when over). */
+	moreDeploymentsFit: number,
+};
+
+/**  A planned change: what was read, what will be written, and who will write it. */
+export type TrustChange = TrustChange_Serialize | TrustChange_Deserialize;
+
+/**  A planned change: what was read, what will be written, and who will write it. */
+export type TrustChange_Deserialize = {
+	caller: Caller,
+	roleName: string,
+	/**  `None` when the role is to be created. */
+	roleArn?: string | null,
+	create?: NewRole_Deserialize | null,
+	/**  The trust policy as read when planning (compact), to detect changes before writing. */
+	remoteBefore?: string | null,
+	plan: TrustPlan_Deserialize,
+	quota: number,
+};
+
+/**  A planned change: what was read, what will be written, and who will write it. */
+export type TrustChange_Serialize = {
+	caller: Caller,
+	roleName: string,
+	/**  `None` when the role is to be created. */
+	roleArn: string | null,
+	create: NewRole_Serialize | null,
+	/**  The trust policy as read when planning (compact), to detect changes before writing. */
+	remoteBefore: string | null,
+	plan: TrustPlan_Serialize,
+	quota: number,
+};
+
+export type TrustPlan = TrustPlan_Serialize | TrustPlan_Deserialize;
+
+export type TrustPlan_Deserialize = {
+	/**  Pretty JSON of the live policy; `None` when the role does not exist yet. */
+	beforeJson?: string | null,
+	/**  Pretty JSON of the policy after the change, for display. */
+	afterJson: string,
+	/**  Exactly what will be sent to IAM. */
+	compactAfter: string,
+	diff: DiffLine[],
+	/**  Lints of the policy after the change. */
+	lints: Lint_Deserialize[],
+	size: SizeReport,
+	changed: boolean,
+	/**  IAM would refuse `after` (an error lint): applying is not offered. */
+	blocked: boolean,
+	/**  `after` has warnings: applying needs an explicit confirmation. */
+	needsConfirmation: boolean,
+	/**  ARNs this change starts to trust. */
+	added: string[],
+	/**  ARNs that were asked for and were trusted already. */
+	alreadyTrusted: string[],
+	/**  ARNs this change stops trusting (undo, revoke). */
+	removed: string[],
+};
+
+export type TrustPlan_Serialize = {
+	/**  Pretty JSON of the live policy; `None` when the role does not exist yet. */
+	beforeJson: string | null,
+	/**  Pretty JSON of the policy after the change, for display. */
+	afterJson: string,
+	/**  Exactly what will be sent to IAM. */
+	compactAfter: string,
+	diff: DiffLine[],
+	/**  Lints of the policy after the change. */
+	lints: Lint_Serialize[],
+	size: SizeReport,
+	changed: boolean,
+	/**  IAM would refuse `after` (an error lint): applying is not offered. */
+	blocked: boolean,
+	/**  `after` has warnings: applying needs an explicit confirmation. */
+	needsConfirmation: boolean,
+	/**  ARNs this change starts to trust. */
+	added: string[],
+	/**  ARNs that were asked for and were trusted already. */
+	alreadyTrusted: string[],
+	/**  ARNs this change stops trusting (undo, revoke). */
+	removed: string[],
 };
 
 /* Tauri Specta runtime */

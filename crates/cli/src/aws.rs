@@ -1,0 +1,254 @@
+//! `astro-identity-cli aws plan|apply|undo`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::{Args, Subcommand};
+
+use astro_identity_cloud::HostEnv;
+use astro_identity_cloud::aws::{
+    AwsCredentialSource, AwsIam, AwsTarget, ChangeOutcome, NewRole, TrustChange, apply_trust_change,
+    plan_trust_change, sdk_config, undo_change,
+};
+use astro_identity_cloud::journal::Journal;
+use astro_identity_domain::aws::arn::{RoleName, RolePath, WorkloadIdentityArn, parse_identities};
+use astro_identity_domain::aws::lint::{DEFAULT_TRUST_POLICY_QUOTA, LintLevel};
+use astro_identity_domain::aws::plan::DiffKind;
+
+use crate::output::{Failure, print_json};
+
+#[derive(Subcommand)]
+pub enum AwsCommand {
+    /// Show what would change in the role's trust policy. Writes nothing.
+    Plan(Box<ChangeArgs>),
+    /// Apply the change (asks first unless --yes), verify it and journal it for undo.
+    Apply(Box<ChangeArgs>),
+    /// Undo a journaled change (default: the newest one not yet undone).
+    Undo {
+        #[arg(long = "journal-id")]
+        journal_id: Option<String>,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct TargetArgs {
+    /// A profile from the AWS config files (SSO included). Default: the SDK's chain.
+    #[arg(long)]
+    profile: Option<String>,
+    #[arg(long)]
+    region: Option<String>,
+    /// Another IAM/STS endpoint, e.g. a local test server.
+    #[arg(long = "endpoint-url")]
+    endpoint_url: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ChangeArgs {
+    /// The IAM role to trust the Deployments.
+    #[arg(long)]
+    role: String,
+    /// Create the role (it must not exist yet).
+    #[arg(long)]
+    create: bool,
+    /// A Deployment's workload identity ARN; repeat for several Deployments.
+    #[arg(long = "identity", required = true)]
+    identities: Vec<String>,
+    /// With --create: the role's description.
+    #[arg(long)]
+    description: Option<String>,
+    /// With --create: the role's path, e.g. /astro/.
+    #[arg(long)]
+    path: Option<String>,
+    /// With --create: maximum session duration in seconds (3600-43200).
+    #[arg(long = "max-session")]
+    max_session: Option<i32>,
+    /// With --create: a tag KEY=VALUE; repeatable.
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// The role trust policy length quota of the account (2048 unless raised).
+    #[arg(long, default_value_t = DEFAULT_TRUST_POLICY_QUOTA)]
+    quota: u32,
+    /// Apply without asking, warnings included.
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+pub async fn run(command: AwsCommand) -> Result<(), Failure> {
+    match command {
+        AwsCommand::Plan(args) => {
+            let (_, change) = plan(&args).await?;
+            if args.json {
+                return print_json(&change);
+            }
+            print!("{}", render_plan(&change));
+            Ok(())
+        }
+        AwsCommand::Apply(args) => {
+            let (iam, change) = plan(&args).await?;
+            if !args.json {
+                print!("{}", render_plan(&change));
+            }
+            if change.plan.blocked {
+                return Err(Failure::new(
+                    "the plan has errors, nothing was written",
+                    "Fix the errors listed above and run the command again.",
+                ));
+            }
+            let confirmed = change.plan.changed && (args.yes || ask(&change)?);
+            if change.plan.changed && !confirmed {
+                return Err(Failure::new(
+                    "not applied: not confirmed",
+                    "Run again and answer y, or pass --yes.",
+                ));
+            }
+            let outcome = apply_trust_change(&iam, &change, confirmed, &journal()).await?;
+            report(&outcome, args.json)
+        }
+        AwsCommand::Undo { journal_id, target, json } => {
+            let iam = connect(&target).await?;
+            let outcome = undo_change(&iam, &journal(), journal_id.as_deref()).await?;
+            report(&outcome, json)
+        }
+    }
+}
+
+fn journal() -> Journal {
+    Journal::in_dir(&HostEnv::from_process().app_data_dir())
+}
+
+async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
+    let target = AwsTarget {
+        source: match &target.profile {
+            Some(name) => AwsCredentialSource::Profile(name.clone()),
+            None => AwsCredentialSource::DefaultChain,
+        },
+        region: target.region.clone(),
+        endpoint_url: target.endpoint_url.clone(),
+    };
+    Ok(AwsIam::new(&sdk_config(&target, None).await?))
+}
+
+async fn plan(args: &ChangeArgs) -> Result<(AwsIam, TrustChange), Failure> {
+    let identities = identities(&args.identities)?;
+    let role = RoleName::parse(&args.role)?;
+    let create = if args.create { Some(new_role(args, &role)?) } else { None };
+    let iam = connect(&args.target).await?;
+    let change = plan_trust_change(&iam, role.as_str(), &identities, create, args.quota).await?;
+    Ok((iam, change))
+}
+
+fn identities(raw: &[String]) -> Result<Vec<WorkloadIdentityArn>, Failure> {
+    parse_identities(&raw.join("\n")).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.input, e.error)).collect();
+        Failure::new(
+            format!("invalid --identity:\n  {}", lines.join("\n  ")),
+            "Copy the ARN from the Deployment's Details page in the Astro UI (Workload Identity).",
+        )
+    })
+}
+
+fn new_role(args: &ChangeArgs, name: &RoleName) -> Result<NewRole, Failure> {
+    if let Some(seconds) = args.max_session
+        && !(3600..=43200).contains(&seconds)
+    {
+        return Err(Failure::new(
+            format!("--max-session must be between 3600 and 43200 seconds, got {seconds}"),
+            "Use 3600 (one hour) unless your tasks need longer sessions.",
+        ));
+    }
+    let path = args.path.as_deref().map(RolePath::parse).transpose()?;
+    let mut tags = Vec::new();
+    for tag in &args.tags {
+        let (key, value) = tag.split_once('=').ok_or_else(|| {
+            Failure::new(format!("--tag {tag:?} is not KEY=VALUE"), "For example --tag team=data.")
+        })?;
+        tags.push((key.to_owned(), value.to_owned()));
+    }
+    Ok(NewRole {
+        name: name.as_str().to_owned(),
+        path: path.map(|p| p.as_str().to_owned()),
+        description: args.description.clone(),
+        max_session_duration: args.max_session,
+        tags,
+    })
+}
+
+/// Asks on the terminal. Without one, refuses: scripts must say --yes.
+fn ask(change: &TrustChange) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            "not applied: confirmation needed",
+            "Pass --yes to apply without a terminal.",
+        ));
+    }
+    let warnings = if change.plan.needs_confirmation { " despite the warnings above" } else { "" };
+    print!(
+        "Apply this change to role {} in account {}{warnings}? [y/N] ",
+        change.role_name, change.caller.account
+    );
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Failure::new(e.to_string(), ""))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+pub fn render_plan(change: &TrustChange) -> String {
+    let plan = &change.plan;
+    let mut out = format!("Acting as {} in account {}\n", change.caller.arn, change.caller.account);
+    match (&change.role_arn, &change.create) {
+        (Some(arn), _) => out.push_str(&format!("Role {arn}\n")),
+        (None, _) => out.push_str(&format!("Role {} will be created\n", change.role_name)),
+    }
+    if plan.changed {
+        out.push_str("\nTrust policy:\n");
+        for line in &plan.diff {
+            let mark = match line.kind {
+                DiffKind::Added => '+',
+                DiffKind::Removed => '-',
+                DiffKind::Same => ' ',
+            };
+            out.push_str(&format!("{mark} {}\n", line.text));
+        }
+    } else {
+        out.push_str("\nNothing to change: every Deployment is already trusted.\n");
+    }
+    if !plan.lints.is_empty() {
+        out.push('\n');
+        for lint in &plan.lints {
+            let level = if lint.level == LintLevel::Error { "error" } else { "warning" };
+            out.push_str(&format!("{level}: {}\n  {}\n", lint.message, lint.hint));
+        }
+    }
+    let size = &plan.size;
+    out.push_str(&format!(
+        "\nSize: {} of {} characters ({} left, room for about {} more Deployments)\n",
+        size.used, size.quota, size.remaining, size.more_deployments_fit
+    ));
+    out
+}
+
+fn report(outcome: &ChangeOutcome, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(outcome);
+    }
+    if !outcome.written {
+        println!(
+            "Nothing was written: role {} already trusts every Deployment (verified).",
+            outcome.role_name
+        );
+        return Ok(());
+    }
+    println!("Done and verified: {}", outcome.role_arn);
+    if let Some(id) = &outcome.journal_id {
+        println!("Journal entry {id} (undo with `astro-identity-cli aws undo --journal-id {id}`)");
+    }
+    println!("Console: {}", outcome.console_url);
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! Which AWS credentials, region and endpoint to use, turned into an SDK configuration.
+
+use std::sync::Arc;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use serde::{Deserialize, Serialize};
+
+use astro_identity_domain::Sensitive;
+use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
+
+use crate::{CloudError, SecretStore};
+
+/// IAM is global; STS and the SDK still want a region to sign with.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// Throttling and transient 5xx are retried by the SDK with exponential backoff and jitter,
+/// at most this many attempts per call.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Where AWS credentials come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", content = "name", rename_all = "camelCase")]
+pub enum AwsCredentialSource {
+    /// The SDK's default chain: `AWS_*` variables, the default profile, SSO, instance roles.
+    DefaultChain,
+    /// A named profile from the AWS config files (SSO profiles included).
+    Profile(String),
+    /// Access keys the user typed, kept in the OS keyring under this name.
+    Keyring(ProfileName),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct AwsTarget {
+    pub source: AwsCredentialSource,
+    pub region: Option<String>,
+    /// For tests and private endpoints; `None` means AWS itself.
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsTarget {
+    pub fn default_chain() -> Self {
+        Self { source: AwsCredentialSource::DefaultChain, region: None, endpoint_url: None }
+    }
+}
+
+/// Access keys as kept in the keyring: one JSON secret per profile.
+pub struct AwsAccessKeys {
+    pub access_key_id: String,
+    pub secret_access_key: Sensitive<String>,
+    pub session_token: Option<Sensitive<String>>,
+}
+
+impl AwsAccessKeys {
+    /// Validates what a person typed, naming the field that is wrong.
+    pub fn new(access_key_id: &str, secret_access_key: Sensitive<String>) -> Result<Self, CloudError> {
+        let id = access_key_id.trim();
+        let id_ok = id.len() >= 16 && id.len() <= 128 && id.chars().all(|c| c.is_ascii_alphanumeric());
+        if !id_ok {
+            return Err(astro_identity_domain::DomainError::invalid(
+                "access_key_id",
+                "an access key id is 16-128 letters and digits (it starts with AKIA or ASIA)",
+                "Copy the access key id from the IAM console or your credentials file.",
+            )
+            .into());
+        }
+        if secret_access_key.expose().trim().len() < 16 {
+            return Err(astro_identity_domain::DomainError::invalid(
+                "secret_access_key",
+                "the secret access key is too short",
+                "Paste the whole secret access key (40 characters for IAM users).",
+            )
+            .into());
+        }
+        Ok(Self { access_key_id: id.to_owned(), secret_access_key, session_token: None })
+    }
+
+    fn to_secret(&self) -> Sensitive<String> {
+        let mut json = serde_json::json!({
+            "accessKeyId": self.access_key_id,
+            "secretAccessKey": self.secret_access_key.expose().trim(),
+        });
+        if let Some(token) = &self.session_token {
+            json["sessionToken"] = serde_json::Value::String(token.expose().clone());
+        }
+        Sensitive::new(json.to_string())
+    }
+
+    fn from_secret(secret: &Sensitive<String>) -> Result<Self, CloudError> {
+        let value: serde_json::Value =
+            serde_json::from_str(secret.expose()).map_err(|_| CloudError::Credentials {
+                detail: String::from("the stored access keys are not in the expected format"),
+                hint: String::from("Forget them on the home screen and enter them again."),
+            })?;
+        let field = |name: &str| value.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        match (field("accessKeyId"), field("secretAccessKey")) {
+            (Some(id), Some(secret)) => Ok(Self {
+                access_key_id: id,
+                secret_access_key: Sensitive::new(secret),
+                session_token: field("sessionToken").map(Sensitive::new),
+            }),
+            _ => Err(CloudError::Credentials {
+                detail: String::from("the stored access keys are incomplete"),
+                hint: String::from("Forget them on the home screen and enter them again."),
+            }),
+        }
+    }
+
+    /// Keeps the keys in the keyring under `profile`. Blocking (keyring I/O).
+    pub fn store(&self, store: &SecretStore, profile: ProfileName) -> Result<(), CloudError> {
+        store.put(&SecretKey::new(Provider::Aws, profile), &self.to_secret())
+    }
+
+    /// Reads the keys stored under `profile`. Blocking (keyring I/O).
+    pub fn load(store: &SecretStore, profile: &ProfileName) -> Result<Self, CloudError> {
+        let key = SecretKey::new(Provider::Aws, profile.clone());
+        match store.get(&key)? {
+            Some(secret) => Self::from_secret(&secret),
+            None => Err(CloudError::Credentials {
+                detail: format!("no access keys are stored under \"{profile}\""),
+                hint: String::from("Enter the access keys again, or pick an AWS profile."),
+            }),
+        }
+    }
+
+    fn into_credentials(self) -> Credentials {
+        Credentials::new(
+            self.access_key_id,
+            self.secret_access_key.into_inner(),
+            self.session_token.map(Sensitive::into_inner),
+            None,
+            "astro-identity-keyring",
+        )
+    }
+}
+
+/// Builds the SDK configuration for `target`. Keys from the keyring are handed to the SDK
+/// directly; they are never written anywhere else.
+pub async fn sdk_config(
+    target: &AwsTarget,
+    keyring: Option<Arc<SecretStore>>,
+) -> Result<SdkConfig, CloudError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+    match &target.source {
+        AwsCredentialSource::DefaultChain => {}
+        AwsCredentialSource::Profile(name) => loader = loader.profile_name(name),
+        AwsCredentialSource::Keyring(profile) => {
+            let store = keyring.ok_or_else(|| CloudError::KeyringUnavailable {
+                reason: String::from("stored access keys need the OS keyring"),
+            })?;
+            let profile = profile.clone();
+            let keys = tokio::task::spawn_blocking(move || AwsAccessKeys::load(&store, &profile))
+                .await
+                .map_err(|e| CloudError::KeyringUnavailable { reason: e.to_string() })??;
+            loader = loader.credentials_provider(keys.into_credentials());
+        }
+    }
+    if let Some(region) = &target.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &target.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    if config.region().is_some() {
+        return Ok(config);
+    }
+    // No region anywhere (no profile setting, no AWS_REGION): IAM does not care, STS needs one.
+    Ok(config.into_builder().region(Region::new(FALLBACK_REGION)).build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_keys_are_validated_by_field() {
+        let err = AwsAccessKeys::new("AKIA-bad", Sensitive::new("x".repeat(40))).err().expect("bad id");
+        assert_eq!(err.code(), "invalid_input");
+        assert!(err.to_string().starts_with("access_key_id:"), "{err}");
+        let err =
+            AwsAccessKeys::new("AKIAIOSFODNN7EXAMPLE", Sensitive::new("short".into())).err().expect("short");
+        assert!(err.to_string().starts_with("secret_access_key:"), "{err}");
+        // The error never repeats what was typed.
+        assert!(!err.to_string().contains("short\""));
+    }
+
+    #[test]
+    fn keys_round_trip_through_the_keyring() {
+        let store = SecretStore::with_store(keyring_core::mock::Store::new().expect("mock"));
+        let profile = ProfileName::parse("prod").expect("valid");
+        AwsAccessKeys::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            Sensitive::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into()),
+        )
+        .expect("valid")
+        .store(&store, profile.clone())
+        .expect("stored");
+        let loaded = AwsAccessKeys::load(&store, &profile).expect("loaded");
+        assert_eq!(loaded.access_key_id, "AKIAIOSFODNN7EXAMPLE");
+        assert_eq!(loaded.secret_access_key.expose(), "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+
+        let missing = AwsAccessKeys::load(&store, &ProfileName::parse("other").expect("valid"));
+        assert_eq!(missing.err().map(|e| e.code()), Some("credentials"));
+    }
+}

@@ -1,0 +1,10 @@
+//! AWS: credentials, the IAM/STS adapter, and the trust-policy change flow.
+
+pub mod config;
+pub mod errors;
+pub mod iam;
+pub mod trust_change;
+
+pub use config::{AwsCredentialSource, AwsTarget, sdk_config};
+pub use iam::{AwsIam, Caller, NewRole, RoleStore};
+pub use trust_change::{ChangeOutcome, TrustChange, apply_trust_change, plan_trust_change, undo_change};

@@ -1,0 +1,194 @@
+//! The undo journal: one JSON line per write, appended and synced before the app reports
+//! success. It records before and after documents, the account and the resource — never a
+//! secret (policies and ARNs are not secrets).
+
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::CloudError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JournalAction {
+    /// A role was created with `after` as its trust policy.
+    CreateRole,
+    /// A role's trust policy went from `before` to `after`.
+    UpdateTrustPolicy,
+    /// A role created by the app was deleted again (undo of `CreateRole`).
+    DeleteRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub cloud: String,
+    pub account: String,
+    /// Who made the change (the caller ARN).
+    pub actor: String,
+    pub action: JournalAction,
+    pub resource_name: String,
+    pub resource_arn: String,
+    /// Compact JSON before the write; `None` when the resource did not exist.
+    pub before: Option<String>,
+    /// Compact JSON after the write; `None` when the resource was deleted.
+    pub after: Option<String>,
+    /// The entry this one undid.
+    pub undoes: Option<String>,
+}
+
+impl JournalEntry {
+    /// A new entry stamped with the current time and a unique id.
+    pub fn now(cloud: &str, account: &str, actor: &str, action: JournalAction) -> Self {
+        let now = OffsetDateTime::now_utc();
+        let time = now.format(&Rfc3339).unwrap_or_else(|_| now.unix_timestamp().to_string());
+        // Time plus a process-local counter and the pid: unique without a random source.
+        static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{}-{:x}{:x}{seq:x}", now.unix_timestamp(), now.nanosecond(), std::process::id());
+        Self {
+            id,
+            time,
+            cloud: cloud.to_owned(),
+            account: account.to_owned(),
+            actor: actor.to_owned(),
+            action,
+            resource_name: String::new(),
+            resource_arn: String::new(),
+            before: None,
+            after: None,
+            undoes: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Journal {
+    path: PathBuf,
+}
+
+impl Journal {
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// `journal.jsonl` in the app's data folder.
+    pub fn in_dir(dir: &Path) -> Self {
+        Self::at(dir.join("journal.jsonl"))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one entry and syncs it to disk before returning.
+    pub fn append(&self, entry: &JournalEntry) -> Result<(), CloudError> {
+        let fail = |detail: String| CloudError::Journal { action: "written", detail };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
+        }
+        let mut line = serde_json::to_string(entry).map_err(|e| fail(e.to_string()))?;
+        line.push('\n');
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| fail(format!("{}: {e}", self.path.display())))?;
+        file.write_all(line.as_bytes()).map_err(|e| fail(e.to_string()))?;
+        file.sync_all().map_err(|e| fail(e.to_string()))
+    }
+
+    /// Every entry, oldest first. A line that does not parse (a torn write after a crash)
+    /// is skipped rather than making the whole history unreadable.
+    pub fn entries(&self) -> Result<Vec<JournalEntry>, CloudError> {
+        let file = match std::fs::File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(CloudError::Journal { action: "read", detail: e.to_string() }),
+        };
+        let mut entries = Vec::new();
+        for line in BufReader::new(file).lines() {
+            let line = line.map_err(|e| CloudError::Journal { action: "read", detail: e.to_string() })?;
+            if let Ok(entry) = serde_json::from_str::<JournalEntry>(&line) {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The entry with `id`, or the newest entry that is not an undo and was not undone.
+    pub fn undo_candidate(&self, id: Option<&str>) -> Result<JournalEntry, CloudError> {
+        let entries = self.entries()?;
+        let undone: Vec<&str> = entries.iter().filter_map(|e| e.undoes.as_deref()).collect();
+        let found = match id {
+            Some(id) => entries.iter().find(|e| e.id == id),
+            None => entries.iter().rev().find(|e| e.undoes.is_none() && !undone.contains(&e.id.as_str())),
+        };
+        let entry = found.ok_or_else(|| CloudError::NotFound {
+            what: match id {
+                Some(id) => format!("journal entry {id}"),
+                None => String::from("a change to undo"),
+            },
+        })?;
+        if undone.contains(&entry.id.as_str()) {
+            return Err(CloudError::Refused {
+                reason: format!("journal entry {} was already undone", entry.id),
+                hint: String::from("Nothing to do."),
+            });
+        }
+        Ok(entry.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: JournalAction) -> JournalEntry {
+        let mut e = JournalEntry::now("aws", "123456789012", "arn:aws:iam::123456789012:user/ada", action);
+        e.resource_name = "data".into();
+        e.after = Some(r#"{"Version":"2012-10-17","Statement":[]}"#.into());
+        e
+    }
+
+    #[test]
+    fn appends_reads_and_finds_what_to_undo() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::in_dir(&dir.path().join("nested"));
+        assert_eq!(journal.entries().expect("empty"), []);
+        assert_eq!(journal.undo_candidate(None).err().map(|e| e.code()), Some("not_found"));
+
+        let first = entry(JournalAction::CreateRole);
+        let second = entry(JournalAction::UpdateTrustPolicy);
+        assert_ne!(first.id, second.id, "ids are unique");
+        journal.append(&first).expect("append");
+        journal.append(&second).expect("append");
+        assert_eq!(journal.entries().expect("read"), [first.clone(), second.clone()]);
+        assert_eq!(journal.undo_candidate(None).expect("candidate").id, second.id);
+
+        let mut undo = entry(JournalAction::UpdateTrustPolicy);
+        undo.undoes = Some(second.id.clone());
+        journal.append(&undo).expect("append");
+        assert_eq!(journal.undo_candidate(None).expect("candidate").id, first.id);
+        let again = journal.undo_candidate(Some(&second.id)).expect_err("already undone");
+        assert_eq!(again.code(), "refused");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::in_dir(dir.path());
+        let first = entry(JournalAction::CreateRole);
+        journal.append(&first).expect("append");
+        let mut file = OpenOptions::new().append(true).open(journal.path()).expect("open");
+        file.write_all(br#"{"id":"torn","ti"#).expect("write");
+        assert_eq!(journal.entries().expect("read"), [first]);
+    }
+}

@@ -1,0 +1,20 @@
+//! AWS role trust policies: the workload identity ARNs Astro gives each Deployment, the
+//! customer's trust policy kept exactly as written, the change that trusts those ARNs,
+//! offline lints, and the plan shown before anything is written.
+//!
+//! Pure: no SDK, no network. The cloud crate reads and writes roles; everything decided
+//! about a policy is decided here.
+
+pub mod arn;
+pub mod cmi;
+pub mod lint;
+pub mod plan;
+pub mod trust_policy;
+
+pub use arn::{IdentityError, Partition, RoleName, RolePath, WorkloadIdentityArn, parse_identities};
+pub use cmi::{
+    customer_managed_identity_statement, customer_managed_identity_statement_in, oidc_issuer_host_path,
+};
+pub use lint::{DEFAULT_TRUST_POLICY_QUOTA, Lint, LintCode, LintLevel, lint_trust_policy};
+pub use plan::{DiffKind, DiffLine, SizeReport, TrustPlan};
+pub use trust_policy::TrustPolicy;

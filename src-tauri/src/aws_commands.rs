@@ -1,0 +1,204 @@
+//! IPC commands of the AWS journey: each parses its input, calls the core, returns a DTO.
+
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use astro_identity_cloud::aws::config::AwsAccessKeys;
+use astro_identity_cloud::aws::iam::{ManagedPolicy, RoleSummary};
+use astro_identity_cloud::aws::{
+    AwsIam, AwsTarget, Caller, ChangeOutcome, NewRole, TrustChange, apply_trust_change, plan_trust_change,
+    sdk_config, undo_change,
+};
+use astro_identity_domain::Sensitive;
+use astro_identity_domain::aws::arn::{RoleName, RolePath, parse_identities};
+use astro_identity_domain::secret_key::ProfileName;
+
+use crate::{AppState, IpcError};
+
+/// The identities a person pasted, split into valid ARNs and per-line errors.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ParsedIdentities {
+    pub valid: Vec<String>,
+    pub errors: Vec<IdentityProblem>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityProblem {
+    pub input: String,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanRequest {
+    pub target: AwsTarget,
+    pub role_name: String,
+    pub identities: Vec<String>,
+    /// Present when the role is to be created.
+    pub create: Option<NewRole>,
+    pub quota: Option<u32>,
+}
+
+/// A plan the UI shows; `plan_id` is what the UI sends back to apply exactly this plan.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedChange {
+    pub plan_id: String,
+    pub change: TrustChange,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn aws_parse_identities(text: String) -> ParsedIdentities {
+    match parse_identities(&text) {
+        Ok(ids) => {
+            ParsedIdentities { valid: ids.iter().map(|i| i.to_string()).collect(), errors: Vec::new() }
+        }
+        Err(errors) => ParsedIdentities {
+            valid: text
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter_map(|s| astro_identity_domain::aws::arn::WorkloadIdentityArn::parse(s).ok())
+                .map(|i| i.to_string())
+                .collect(),
+            errors: errors
+                .into_iter()
+                .map(|e| IdentityProblem {
+                    input: e.input,
+                    message: e.error.to_string(),
+                    hint: e.error.hint().to_owned(),
+                })
+                .collect(),
+        },
+    }
+}
+
+async fn connect(state: &AppState, target: &AwsTarget) -> Result<AwsIam, IpcError> {
+    let keyring = state.keyring().await.ok();
+    Ok(AwsIam::new(&sdk_config(target, keyring).await?))
+}
+
+/// Who these credentials act as (`sts:GetCallerIdentity`).
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_caller(state: State<'_, AppState>, target: AwsTarget) -> Result<Caller, IpcError> {
+    use astro_identity_cloud::aws::RoleStore;
+    Ok(connect(&state, &target).await?.caller().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_list_roles(
+    state: State<'_, AppState>,
+    target: AwsTarget,
+    search: String,
+) -> Result<Vec<RoleSummary>, IpcError> {
+    Ok(connect(&state, &target).await?.list_roles(&search).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_list_policies(
+    state: State<'_, AppState>,
+    target: AwsTarget,
+    search: String,
+) -> Result<Vec<ManagedPolicy>, IpcError> {
+    Ok(connect(&state, &target).await?.list_policies(&search).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_attach_policy(
+    state: State<'_, AppState>,
+    target: AwsTarget,
+    role_name: String,
+    policy_arn: String,
+) -> Result<(), IpcError> {
+    Ok(connect(&state, &target).await?.attach_managed_policy(&role_name, &policy_arn).await?)
+}
+
+/// Reads the role and computes the change. Writes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_plan(state: State<'_, AppState>, request: PlanRequest) -> Result<PlannedChange, IpcError> {
+    let identities = parse_identities(&request.identities.join("\n")).map_err(|errors| {
+        errors.into_iter().next().map(|e| IpcError::from(e.error)).unwrap_or_else(IpcError::internal)
+    })?;
+    let role = RoleName::parse(&request.role_name)?;
+    let create = request.create.map(validated_new_role).transpose()?;
+    let iam = connect(&state, &request.target).await?;
+    let quota = request.quota.unwrap_or(astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA);
+    let change = plan_trust_change(&iam, role.as_str(), &identities, create, quota).await?;
+    let plan_id = state.remember_plan(request.target, change.clone());
+    Ok(PlannedChange { plan_id, change })
+}
+
+/// Applies exactly the plan shown under `plan_id`, then verifies and journals it.
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_apply(
+    state: State<'_, AppState>,
+    plan_id: String,
+    confirm_warnings: bool,
+) -> Result<ChangeOutcome, IpcError> {
+    let (target, change) = state.take_plan(&plan_id).ok_or_else(|| IpcError {
+        code: "plan_expired".into(),
+        message: "this plan is no longer available".into(),
+        hint: "Review the change again; plans are applied once.".into(),
+        field: None,
+    })?;
+    let iam = connect(&state, &target).await?;
+    Ok(apply_trust_change(&iam, &change, confirm_warnings, &state.journal()).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_undo(
+    state: State<'_, AppState>,
+    target: AwsTarget,
+    journal_id: Option<String>,
+) -> Result<ChangeOutcome, IpcError> {
+    let iam = connect(&state, &target).await?;
+    Ok(undo_change(&iam, &state.journal(), journal_id.as_deref()).await?)
+}
+
+/// Keeps access keys in the OS keyring under `profile`; they never come back over IPC.
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_store_keys(
+    state: State<'_, AppState>,
+    profile: String,
+    access_key_id: String,
+    secret_access_key: String,
+) -> Result<(), IpcError> {
+    let profile = ProfileName::parse(&profile)?;
+    let keys = AwsAccessKeys::new(&access_key_id, Sensitive::new(secret_access_key))?;
+    let store = state.keyring().await?;
+    tokio::task::spawn_blocking(move || keys.store(&store, profile))
+        .await
+        .map_err(|_| IpcError::internal())??;
+    Ok(())
+}
+
+fn validated_new_role(spec: NewRole) -> Result<NewRole, IpcError> {
+    let name = RoleName::parse(&spec.name)?;
+    let path = spec.path.as_deref().filter(|p| !p.is_empty()).map(RolePath::parse).transpose()?;
+    if let Some(seconds) = spec.max_session_duration
+        && !(3600..=43200).contains(&seconds)
+    {
+        return Err(IpcError {
+            code: "invalid_input".into(),
+            message: format!("max_session_duration: must be 3600-43200 seconds, got {seconds}"),
+            hint: "Use 3600 (one hour) unless your tasks need longer sessions.".into(),
+            field: Some("max_session_duration".into()),
+        });
+    }
+    Ok(NewRole {
+        name: name.as_str().to_owned(),
+        path: path.map(|p| p.as_str().to_owned()),
+        description: spec.description.filter(|d| !d.trim().is_empty()),
+        ..spec
+    })
+}

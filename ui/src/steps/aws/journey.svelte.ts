@@ -1,0 +1,182 @@
+import { backend } from "../../lib/ipc";
+import type {
+  AirflowConnection,
+  AwsTarget,
+  Caller,
+  ChangeOutcome,
+  IpcError,
+  NewRole,
+  ParsedIdentities,
+  PlannedChange,
+  RoleSummary,
+} from "../../lib/ipc";
+
+export const AWS_STEPS = [
+  { id: "identities", title: "Deployments" },
+  { id: "credentials", title: "AWS account" },
+  { id: "role", title: "IAM role" },
+  { id: "review", title: "Review and apply" },
+  { id: "connection", title: "Airflow connection" },
+  { id: "done", title: "Done" },
+] as const;
+
+export type CredentialChoice =
+  | { kind: "defaultChain" }
+  | { kind: "profile"; name: string }
+  | { kind: "keyring"; name: string };
+
+/** One run of the AWS journey: what the user entered and what the backend answered. */
+export class AwsJourney {
+  step = $state(0);
+  reached = $state(0);
+
+  // 1. Deployments
+  identitiesText = $state("");
+  parsed = $state<ParsedIdentities | null>(null);
+
+  // 2. AWS account
+  credential = $state<CredentialChoice>({ kind: "defaultChain" });
+  region = $state("");
+  endpointUrl = $state("");
+  caller = $state<Caller | null>(null);
+
+  // 3. IAM role
+  roleMode = $state<"create" | "existing">("create");
+  roleName = $state("astro-deployments");
+  roleDescription = $state("Assumed by Astro Deployments through their workload identity");
+  roleSearch = $state("");
+  roles = $state<RoleSummary[] | null>(null);
+
+  // 4. Review and apply
+  planned = $state<PlannedChange | null>(null);
+  confirmWarnings = $state(false);
+  outcome = $state<ChangeOutcome | null>(null);
+  undone = $state<ChangeOutcome | null>(null);
+
+  // 5. Airflow connection
+  connId = $state("aws_default");
+  connRegion = $state("us-east-1");
+  connection = $state<AirflowConnection | null>(null);
+
+  /** What the current network step is doing, for the progress line. */
+  busy = $state<string | null>(null);
+  error = $state<IpcError | null>(null);
+
+  target(): AwsTarget {
+    const source =
+      this.credential.kind === "defaultChain"
+        ? ({ kind: "defaultChain" } as const)
+        : this.credential.kind === "profile"
+          ? ({ kind: "profile", name: this.credential.name } as const)
+          : ({ kind: "keyring", name: this.credential.name } as const);
+    return {
+      source,
+      region: this.region.trim() || null,
+      endpointUrl: this.endpointUrl.trim() || null,
+    };
+  }
+
+  go(index: number) {
+    if (index <= this.reached) this.step = index;
+  }
+
+  advance() {
+    this.step += 1;
+    this.reached = Math.max(this.reached, this.step);
+  }
+
+  private async run<T>(
+    what: string,
+    call: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: IpcError }>,
+  ): Promise<T | null> {
+    this.busy = what;
+    this.error = null;
+    const result = await call();
+    this.busy = null;
+    if (result.status === "error") {
+      this.error = result.error;
+      return null;
+    }
+    return result.data;
+  }
+
+  async parseIdentities() {
+    this.parsed = await backend.awsParseIdentities(this.identitiesText);
+  }
+
+  async checkCaller(): Promise<boolean> {
+    this.caller = await this.run("Asking AWS who these credentials belong to…", () =>
+      backend.awsCaller(this.target()),
+    );
+    return this.caller !== null;
+  }
+
+  async storeKeys(profile: string, accessKeyId: string, secret: string): Promise<boolean> {
+    const stored = await this.run("Saving the keys in the OS keyring…", () =>
+      backend.awsStoreKeys(profile, accessKeyId, secret),
+    );
+    if (stored === null) return false;
+    this.credential = { kind: "keyring", name: profile };
+    return true;
+  }
+
+  async searchRoles() {
+    const account = this.caller?.account ?? "the account";
+    this.roles = await this.run(`Listing roles in ${account}…`, () =>
+      backend.awsListRoles(this.target(), this.roleSearch),
+    );
+  }
+
+  newRole(): NewRole | null {
+    if (this.roleMode !== "create") return null;
+    return {
+      name: this.roleName.trim(),
+      path: null,
+      description: this.roleDescription.trim() || null,
+      maxSessionDuration: 3600,
+      tags: [["created-by", "astro-identity"]],
+    };
+  }
+
+  async plan(): Promise<boolean> {
+    const account = this.caller?.account ?? "your account";
+    this.confirmWarnings = false;
+    this.planned = await this.run(`Reading role ${this.roleName} in ${account}…`, () =>
+      backend.awsPlan({
+        target: this.target(),
+        roleName: this.roleName.trim(),
+        identities: this.parsed?.valid ?? [],
+        create: this.newRole(),
+        quota: null,
+      }),
+    );
+    return this.planned !== null;
+  }
+
+  async apply(): Promise<boolean> {
+    if (!this.planned) return false;
+    const { planId, change } = this.planned;
+    const verb = change.roleArn ? "Updating the trust policy of" : "Creating";
+    this.outcome = await this.run(`${verb} role ${change.roleName} in ${change.caller.account}…`, () =>
+      backend.awsApply(planId, this.confirmWarnings),
+    );
+    // A plan is applied once; a refused or failed apply needs a fresh plan.
+    if (!this.outcome) await this.plan();
+    return this.outcome !== null;
+  }
+
+  async undo(): Promise<boolean> {
+    const id = this.outcome?.journalId ?? null;
+    this.undone = await this.run("Restoring the previous trust policy…", () =>
+      backend.awsUndo(this.target(), id),
+    );
+    return this.undone !== null;
+  }
+
+  async renderConnection() {
+    const roleArn = this.outcome?.roleArn ?? this.planned?.change.roleArn ?? "";
+    this.connection = await this.run("Preparing the connection…", () =>
+      backend.airflowAwsConnection(this.connId.trim(), roleArn, this.connRegion.trim()),
+    );
+  }
+}
