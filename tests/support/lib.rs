@@ -359,3 +359,77 @@ pub fn aws_profiles(extra: &[(&str, &str, &str)]) -> Result<tempfile::TempDir, E
     std::fs::write(dir.path().join("credentials"), credentials)?;
     Ok(dir)
 }
+
+/// A WebDriver session on the app, with the waits every end-to-end test needs.
+pub struct AppSession {
+    pub client: fantoccini::Client,
+}
+
+impl AppSession {
+    pub async fn start(driver: &Driver, app: &Path) -> Result<Self, Error> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        caps.insert("browserName".into(), serde_json::json!("wry"));
+        let client = fantoccini::ClientBuilder::rustls()?.capabilities(caps).connect(&driver.url).await?;
+        Ok(Self { client })
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+
+    pub async fn find(&self, css: &str) -> Result<fantoccini::elements::Element, Error> {
+        Ok(self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .map_err(|e| format!("{css}: {e}"))?)
+    }
+
+    pub async fn text_of(&self, css: &str) -> Result<String, Error> {
+        Ok(self.find(css).await?.text().await?)
+    }
+
+    /// Waits until the element's text contains `needle`; returns the text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> Result<String, Error> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.text_of(css).await?;
+            if text.contains(needle) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{css} never showed {needle:?}; last text: {text:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the (first) button whose visible text is `label`.
+    pub async fn click_button(&self, label: &str) -> Result<(), Error> {
+        let xpath = format!("//button[normalize-space()='{label}' and not(@disabled)]");
+        let button = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(fantoccini::Locator::XPath(&xpath))
+            .await
+            .map_err(|e| format!("enabled button {label:?}: {e}"))?;
+        button.click().await?;
+        Ok(())
+    }
+
+    /// Saves a screenshot under target/e2e, after the frame has settled.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf, Error> {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let png = self.client.screenshot().await?;
+        if !png.starts_with(b"\x89PNG") {
+            return Err("the screenshot is not a PNG".into());
+        }
+        let path = artifacts_dir()?.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+}

@@ -63,7 +63,10 @@ fn plan_apply_reapply_and_undo() -> Result<(), Error> {
     let plan = run.aws("plan", &create)?;
     assert!(plan.status.success(), "stderr: {}", text(&plan.stderr));
     let stdout = text(&plan.stdout);
-    assert!(stdout.contains("Acting as arn:aws:sts::123456789012:user/moto in account 123456789012"), "{stdout}");
+    assert!(
+        stdout.contains("Acting as arn:aws:sts::123456789012:user/moto in account 123456789012"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Role astro-data will be created"), "{stdout}");
     assert!(stdout.lines().any(|l| l.starts_with('+') && l.contains(DEPLOYMENT_A)), "{stdout}");
     assert!(stdout.contains("Size: "), "{stdout}");
@@ -72,7 +75,11 @@ fn plan_apply_reapply_and_undo() -> Result<(), Error> {
     // No terminal and no --yes: refused, nothing written.
     let refused = run.aws("apply", &create)?;
     assert_eq!(refused.status.code(), Some(1));
-    assert!(text(&refused.stderr).contains("error: not applied: confirmation needed"), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("error: not applied: confirmation needed"),
+        "{}",
+        text(&refused.stderr)
+    );
     assert!(!role_exists(&run, "astro-data")?);
 
     let applied = run.aws("apply", &[&create[..], &["--yes"]].concat())?;
@@ -106,7 +113,10 @@ fn json_plan_is_machine_readable() -> Result<(), Error> {
 #[test]
 fn bad_input_fails_with_the_field_and_writes_nothing() -> Result<(), Error> {
     let run = Run::new()?;
-    let out = run.aws("apply", &["--role", "r", "--create", "--identity", "arn:aws:iam::12345678901:role/astro-x", "--yes"])?;
+    let out = run.aws(
+        "apply",
+        &["--role", "r", "--create", "--identity", "arn:aws:iam::12345678901:role/astro-x", "--yes"],
+    )?;
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("invalid --identity"), "{stderr}");

@@ -74,6 +74,13 @@ impl WorkloadIdentityArn {
         if !text.starts_with("arn:") {
             return Err(invalid_identity("not an ARN: must start with arn:", not_an_arn_hint(text)));
         }
+        // Two ARNs pasted without a separator still look like one ARN with a long path.
+        if text[4..].contains("arn:") {
+            return Err(invalid_identity(
+                "two ARNs run together",
+                "put each Deployment's ARN on its own line",
+            ));
+        }
         let parts: Vec<&str> = text.splitn(6, ':').collect();
         let [_, partition, service, region, account, resource] = parts[..] else {
             return Err(invalid_identity(
@@ -416,6 +423,16 @@ mod tests {
                 problem
             }
         }
+    }
+
+    #[test]
+    fn refuses_two_arns_run_together() {
+        let err = WorkloadIdentityArn::parse(
+            "arn:aws:iam::123456789876:role/astro-a-4567arn:aws:iam::123456789876:role/astro-b-0815",
+        )
+        .expect_err("run together");
+        assert_eq!(err.to_string(), "identity: two ARNs run together");
+        assert_eq!(err.hint(), "put each Deployment's ARN on its own line");
     }
 
     #[test]

@@ -1,18 +1,36 @@
 // The only module that talks to Tauri. Views import typed functions and types from here;
 // tests replace the transport with `mockIPC` from @tauri-apps/api/mocks.
 import { commands } from "./bindings";
-import type { IpcError_Serialize as IpcError } from "./bindings";
+import type {
+  AwsTarget_Deserialize as AwsTarget,
+  IpcError_Serialize as IpcError,
+  PlanRequest_Deserialize as PlanRequest,
+} from "./bindings";
 
 // Commands return the `_Serialize` shape of each type (what Rust sends); views use plain names.
+// Arguments use the `_Deserialize` shape (what Rust accepts).
 export type {
   AdcStatus_Serialize as AdcStatus,
+  AirflowConnection,
   AppInfo,
   AwsProfile_Serialize as AwsProfile,
   AwsProfileKind,
+  AwsTarget_Deserialize as AwsTarget,
+  Caller,
+  ChangeOutcome_Serialize as ChangeOutcome,
   CredentialSummary_Serialize as CredentialSummary,
+  DiffLine,
   IpcError_Serialize as IpcError,
+  Lint_Serialize as Lint,
+  ManagedPolicy_Serialize as ManagedPolicy,
+  NewRole_Deserialize as NewRole,
+  ParsedIdentities,
+  PlanRequest_Deserialize as PlanRequest,
+  PlannedChange_Serialize as PlannedChange,
   Provider,
+  RoleSummary_Serialize as RoleSummary,
   SecretKey,
+  TrustPlan_Serialize as TrustPlan,
 } from "./bindings";
 
 export type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
@@ -39,4 +57,22 @@ export const backend = {
   credentialSummary: () => settle(commands.credentialSummary()),
   forgetSecret: (provider: "aws" | "gcp", profile: string) =>
     settle(commands.forgetSecret(provider, profile)),
+  openConsole: (url: string) => settle(commands.openConsole(url)),
+  airflowAwsConnection: (connId: string, roleArn: string, region: string) =>
+    settle(commands.airflowAwsConnection(connId, roleArn, region)),
+  awsParseIdentities: (text: string) => commands.awsParseIdentities(text),
+  awsCaller: (target: AwsTarget) => settle(commands.awsCaller(target)),
+  awsListRoles: (target: AwsTarget, search: string) =>
+    settle(commands.awsListRoles(target, search)),
+  awsListPolicies: (target: AwsTarget, search: string) =>
+    settle(commands.awsListPolicies(target, search)),
+  awsAttachPolicy: (target: AwsTarget, roleName: string, policyArn: string) =>
+    settle(commands.awsAttachPolicy(target, roleName, policyArn)),
+  awsPlan: (request: PlanRequest) => settle(commands.awsPlan(request)),
+  awsApply: (planId: string, confirmWarnings: boolean) =>
+    settle(commands.awsApply(planId, confirmWarnings)),
+  awsUndo: (target: AwsTarget, journalId: string | null) =>
+    settle(commands.awsUndo(target, journalId)),
+  awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) =>
+    settle(commands.awsStoreKeys(profile, accessKeyId, secretAccessKey)),
 };

@@ -21,9 +21,7 @@ export const AWS_STEPS = [
 ] as const;
 
 export type CredentialChoice =
-  | { kind: "defaultChain" }
-  | { kind: "profile"; name: string }
-  | { kind: "keyring"; name: string };
+  { kind: "defaultChain" } | { kind: "profile"; name: string } | { kind: "keyring"; name: string };
 
 /** One run of the AWS journey: what the user entered and what the backend answered. */
 export class AwsJourney {
@@ -157,8 +155,9 @@ export class AwsJourney {
     if (!this.planned) return false;
     const { planId, change } = this.planned;
     const verb = change.roleArn ? "Updating the trust policy of" : "Creating";
-    this.outcome = await this.run(`${verb} role ${change.roleName} in ${change.caller.account}…`, () =>
-      backend.awsApply(planId, this.confirmWarnings),
+    this.outcome = await this.run(
+      `${verb} role ${change.roleName} in ${change.caller.account}…`,
+      () => backend.awsApply(planId, this.confirmWarnings),
     );
     // A plan is applied once; a refused or failed apply needs a fresh plan.
     if (!this.outcome) await this.plan();

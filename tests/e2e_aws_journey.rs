@@ -1,0 +1,131 @@
+//! End to end: the whole AWS journey in the real window, against moto, for two Deployments.
+//! Each step leaves a screenshot in target/e2e/aws-*.png.
+
+use aws_credential_types::Credentials;
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use serde_json::{Value, json};
+
+use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, write_home_file};
+
+const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
+const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
+
+async fn moto_iam(url: &str) -> aws_sdk_iam::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    aws_sdk_iam::Client::new(&config)
+}
+
+async fn trust_policy(iam: &aws_sdk_iam::Client, role: &str) -> Result<Option<Value>, Error> {
+    match iam.get_role().role_name(role).send().await {
+        Ok(out) => {
+            let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
+            Ok(Some(serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?))
+        }
+        Err(err) if format!("{err:?}").contains("NoSuchEntity") => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
+    app.click_button("Start").await?;
+
+    // 1. Deployments: two ARNs, validated as typed.
+    let enter = char::from(Key::Enter);
+    app.find("#identities").await?.send_keys(&format!("{DEPLOYMENT_A}{enter}{DEPLOYMENT_B}")).await?;
+    let parsed = app.wait_for_text("[data-testid=parsed-identities]", DEPLOYMENT_B).await?;
+    assert!(parsed.contains(DEPLOYMENT_A), "{parsed}");
+    app.screenshot("aws-1-deployments").await?;
+    app.click_button("Next").await?;
+
+    // 2. AWS account: the `moto` profile from the seeded config, pointed at moto.
+    app.client
+        .find(Locator::XPath("//label[.//strong[normalize-space()='moto']]/input"))
+        .await?
+        .click()
+        .await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#endpoint").await?.send_keys(moto_url).await?;
+    app.click_button("Check who I am").await?;
+    app.wait_for_text("[data-testid=caller]", "123456789012").await?;
+    app.screenshot("aws-2-account").await?;
+    app.click_button("Next").await?;
+
+    // 3. Role: create one.
+    let name = app.find("#role-name").await?;
+    name.clear().await?;
+    name.send_keys("astro-data-access").await?;
+    app.screenshot("aws-3-role").await?;
+    app.click_button("Next").await?;
+
+    // 4. Review: the diff shows both Deployments; nothing is written yet.
+    let diff = app.wait_for_text("[data-testid=diff]", DEPLOYMENT_B).await?;
+    assert!(diff.contains(DEPLOYMENT_A), "{diff}");
+    let summary = app.text_of("[data-testid=review-summary]").await?;
+    assert!(summary.contains("trust 2 Deployments"), "{summary}");
+    assert!(app.text_of("[data-testid=size-meter]").await?.contains("of 2,048 characters"));
+    app.screenshot("aws-4-review").await?;
+    app.click_button("Apply").await?;
+
+    // 5. Airflow connection.
+    let connection = app.wait_for_text("[data-testid=connection]", "role_arn").await?;
+    assert!(connection.contains("arn:aws:iam::123456789012:role/astro-data-access"), "{connection}");
+    assert!(connection.contains("AIRFLOW_CONN_AWS_DEFAULT"), "{connection}");
+    app.screenshot("aws-5-connection").await?;
+    app.click_button("Next").await?;
+
+    // 6. Done.
+    let done = app.wait_for_text("[data-testid=done-summary]", "Yes").await?;
+    assert!(done.contains("arn:aws:iam::123456789012:role/astro-data-access"), "{done}");
+    app.screenshot("aws-6-done").await?;
+    Ok(())
+}
+
+async fn undo(app: &AppSession) -> Result<(), Error> {
+    app.click_button("Undo…").await?;
+    app.click_button("Restore the previous trust policy").await?;
+    app.wait_for_text("[data-testid=undone]", "Restored and verified").await?;
+    app.screenshot("aws-7-undone").await?;
+    Ok(())
+}
+
+#[test]
+fn authorizes_two_deployments_on_a_new_role_then_undoes_it() -> Result<(), Error> {
+    let app = app_binary()?;
+    let moto = Moto::start()?;
+    let desktop = Desktop::start()?;
+    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
+    write_home_file(
+        &desktop,
+        ".aws/credentials",
+        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let iam = moto_iam(&moto.url).await;
+        let session = AppSession::start(&driver, &app).await?;
+        let mut outcome = journey(&session, &moto.url).await;
+        if outcome.is_ok() {
+            let policy = trust_policy(&iam, "astro-data-access").await?;
+            assert_eq!(
+                policy,
+                Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Principal": {"AWS": [DEPLOYMENT_A, DEPLOYMENT_B]}, "Action": "sts:AssumeRole"}]}))
+            );
+            outcome = undo(&session).await;
+        }
+        if outcome.is_err() {
+            let _ = session.screenshot("aws-failure").await;
+        }
+        session.close().await;
+        outcome?;
+        assert_eq!(trust_policy(&iam, "astro-data-access").await?, None, "undo deleted the created role");
+        Ok(())
+    })
+}
