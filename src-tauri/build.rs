@@ -18,6 +18,7 @@ fn astro_commands() -> &'static [&'static str] {
         "aws_list_roles",
         "aws_list_policies",
         "aws_attach_policy",
+        "aws_put_inline_policy",
         "aws_plan",
         "aws_apply",
         "aws_undo",

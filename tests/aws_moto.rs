@@ -431,3 +431,45 @@ fn access_denied_names_the_missing_permission_and_the_role() -> Result<(), Error
         Ok(())
     })
 }
+
+#[test]
+fn permissions_are_attached_written_verified_and_undone() -> Result<(), Error> {
+    with_moto(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")], &[], |ctx| async move {
+        use astro_identity_cloud::aws::permissions::{attach_policy, put_inline_policy};
+        use astro_identity_domain::aws::permission_policy::PermissionPolicy;
+
+        ctx.create_role("data", &TrustPolicy::new_for(&ids(&[DEPLOYMENT_A])).to_compact_json()).await?;
+        let iam = ctx.iam("moto").await?;
+        let checker = ctx.checker().await;
+        let s3_read = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+
+        let found = iam.list_policies("S3ReadOnly").await?;
+        assert!(found.iter().any(|p| p.arn == s3_read), "{found:?}");
+
+        let attached = attach_policy(&iam, "data", s3_read, &ctx.journal).await?;
+        assert!(attached.written && attached.journal_id.is_some());
+        let listed = checker.list_attached_role_policies().role_name("data").send().await?;
+        assert_eq!(
+            listed.attached_policies().iter().filter_map(|p| p.policy_arn()).collect::<Vec<_>>(),
+            [s3_read]
+        );
+        assert!(!attach_policy(&iam, "data", s3_read, &ctx.journal).await?.written, "attach is idempotent");
+
+        let doc = PermissionPolicy::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"}]}"#,
+        )?;
+        let put = put_inline_policy(&iam, "data", "astro-s3", &doc, &ctx.journal).await?;
+        assert!(put.written);
+        let inline = checker.get_role_policy().role_name("data").policy_name("astro-s3").send().await?;
+        let text = percent_encoding::percent_decode_str(inline.policy_document()).decode_utf8()?;
+        assert_eq!(serde_json::from_str::<Value>(&text)?, *doc.as_value());
+
+        // Undo, newest first: the inline policy goes, then the attachment.
+        undo_change(&iam, &ctx.journal, None).await?;
+        assert!(checker.get_role_policy().role_name("data").policy_name("astro-s3").send().await.is_err());
+        undo_change(&iam, &ctx.journal, None).await?;
+        let listed = checker.list_attached_role_policies().role_name("data").send().await?;
+        assert!(listed.attached_policies().is_empty());
+        Ok(())
+    })
+}

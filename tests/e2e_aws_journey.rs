@@ -72,17 +72,23 @@ async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     app.screenshot("aws-4-review").await?;
     app.click_button("Apply").await?;
 
-    // 5. Airflow connection.
+    // 5. Permissions: the inline policy template (read one S3 bucket).
+    app.click_button("Write inline policy").await?;
+    app.wait_for_text("[data-testid=permission-changes]", "astro-access").await?;
+    app.screenshot("aws-5-permissions").await?;
+    app.click_button("Next").await?;
+
+    // 6. Airflow connection.
     let connection = app.wait_for_text("[data-testid=connection]", "role_arn").await?;
     assert!(connection.contains("arn:aws:iam::123456789012:role/astro-data-access"), "{connection}");
     assert!(connection.contains("AIRFLOW_CONN_AWS_DEFAULT"), "{connection}");
-    app.screenshot("aws-5-connection").await?;
+    app.screenshot("aws-6-connection").await?;
     app.click_button("Next").await?;
 
-    // 6. Done.
+    // 7. Done.
     let done = app.wait_for_text("[data-testid=done-summary]", "Yes").await?;
     assert!(done.contains("arn:aws:iam::123456789012:role/astro-data-access"), "{done}");
-    app.screenshot("aws-6-done").await?;
+    app.screenshot("aws-7-done").await?;
     Ok(())
 }
 
@@ -90,7 +96,7 @@ async fn undo(app: &AppSession) -> Result<(), Error> {
     app.click_button("Undo…").await?;
     app.click_button("Restore the previous trust policy").await?;
     app.wait_for_text("[data-testid=undone]", "Restored and verified").await?;
-    app.screenshot("aws-7-undone").await?;
+    app.screenshot("aws-8-undone").await?;
     Ok(())
 }
 
@@ -117,6 +123,16 @@ fn authorizes_two_deployments_on_a_new_role_then_undoes_it() -> Result<(), Error
                 policy,
                 Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                     "Principal": {"AWS": [DEPLOYMENT_A, DEPLOYMENT_B]}, "Action": "sts:AssumeRole"}]}))
+            );
+            let inline = iam
+                .get_role_policy()
+                .role_name("astro-data-access")
+                .policy_name("astro-access")
+                .send()
+                .await?;
+            assert!(
+                inline.policy_document().contains("s3%3AGetObject")
+                    || inline.policy_document().contains("s3:GetObject")
             );
             outcome = undo(&session).await;
         }

@@ -5,12 +5,14 @@ use tauri::State;
 
 use astro_identity_cloud::aws::config::AwsAccessKeys;
 use astro_identity_cloud::aws::iam::{ManagedPolicy, RoleSummary};
+use astro_identity_cloud::aws::permissions::{PermissionOutcome, attach_policy, put_inline_policy};
 use astro_identity_cloud::aws::{
     AwsIam, AwsTarget, Caller, ChangeOutcome, NewRole, TrustChange, apply_trust_change, plan_trust_change,
     sdk_config, undo_change,
 };
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::aws::arn::{RoleName, RolePath, parse_identities};
+use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 use astro_identity_domain::secret_key::ProfileName;
 
 use crate::{AppState, IpcError};
@@ -108,6 +110,7 @@ pub async fn aws_list_policies(
     Ok(connect(&state, &target).await?.list_policies(&search).await?)
 }
 
+/// Attaches a managed policy to the role, verifies and journals it.
 #[tauri::command]
 #[specta::specta]
 pub async fn aws_attach_policy(
@@ -115,8 +118,24 @@ pub async fn aws_attach_policy(
     target: AwsTarget,
     role_name: String,
     policy_arn: String,
-) -> Result<(), IpcError> {
-    Ok(connect(&state, &target).await?.attach_managed_policy(&role_name, &policy_arn).await?)
+) -> Result<PermissionOutcome, IpcError> {
+    let iam = connect(&state, &target).await?;
+    Ok(attach_policy(&iam, &role_name, &policy_arn, &state.journal()).await?)
+}
+
+/// Writes an inline policy on the role (validated first), verifies and journals it.
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_put_inline_policy(
+    state: State<'_, AppState>,
+    target: AwsTarget,
+    role_name: String,
+    policy_name: String,
+    document: String,
+) -> Result<PermissionOutcome, IpcError> {
+    let policy = PermissionPolicy::parse(&document)?;
+    let iam = connect(&state, &target).await?;
+    Ok(put_inline_policy(&iam, &role_name, &policy_name, &policy, &state.journal()).await?)
 }
 
 /// Reads the role and computes the change. Writes nothing.

@@ -24,6 +24,7 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_list_roles,
         aws_commands::aws_list_policies,
         aws_commands::aws_attach_policy,
+        aws_commands::aws_put_inline_policy,
         aws_commands::aws_plan,
         aws_commands::aws_apply,
         aws_commands::aws_undo,

@@ -21,6 +21,12 @@ pub enum JournalAction {
     UpdateTrustPolicy,
     /// A role created by the app was deleted again (undo of `CreateRole`).
     DeleteRole,
+    /// The managed policy `detail` was attached to the role.
+    AttachPolicy,
+    /// The managed policy `detail` was detached (undo of `AttachPolicy`).
+    DetachPolicy,
+    /// The inline policy named `detail` went from `before` to `after` (`None`: deleted).
+    PutInlinePolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +48,9 @@ pub struct JournalEntry {
     pub after: Option<String>,
     /// The entry this one undid.
     pub undoes: Option<String>,
+    /// The policy ARN or inline policy name, for permission changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl JournalEntry {
@@ -65,6 +74,7 @@ impl JournalEntry {
             before: None,
             after: None,
             undoes: None,
+            detail: None,
         }
     }
 }

@@ -60,6 +60,10 @@ pub fn from_code(code: &str, message: &str, attempt: &Attempt) -> CloudError {
         "EntityAlreadyExists" => CloudError::AlreadyExists { what: attempt.resource.clone() },
         "MalformedPolicyDocument" => CloudError::MalformedPolicy { detail: message.to_owned() },
         "LimitExceeded" => CloudError::LimitExceeded { detail: message.to_owned() },
+        "DeleteConflict" => CloudError::Refused {
+            reason: format!("{} still has policies or instance profiles: {message}", attempt.resource),
+            hint: String::from("Undo the permission changes first (or detach its policies), then try again."),
+        },
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => {
             CloudError::Throttled { action: attempt.action.to_owned() }
         }
@@ -158,6 +162,7 @@ mod tests {
             ("EntityAlreadyExists", "already_exists"),
             ("MalformedPolicyDocument", "malformed_policy"),
             ("LimitExceeded", "limit_exceeded"),
+            ("DeleteConflict", "refused"),
             ("Throttling", "throttled"),
             ("ExpiredToken", "credentials"),
             ("ServiceFailure", "cloud_error"),

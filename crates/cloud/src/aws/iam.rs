@@ -70,6 +70,14 @@ pub trait RoleStore {
     async fn create_role(&self, spec: &NewRole, policy: &TrustPolicy) -> Result<RoleState, CloudError>;
     async fn update_trust_policy(&self, name: &str, policy: &TrustPolicy) -> Result<(), CloudError>;
     async fn delete_role(&self, name: &str) -> Result<(), CloudError>;
+    /// ARNs of the managed policies attached to the role.
+    async fn attached_policies(&self, role: &str) -> Result<Vec<String>, CloudError>;
+    async fn attach_policy(&self, role: &str, policy_arn: &str) -> Result<(), CloudError>;
+    async fn detach_policy(&self, role: &str, policy_arn: &str) -> Result<(), CloudError>;
+    /// The inline policy's document (decoded), `None` when the role has none by that name.
+    async fn inline_policy(&self, role: &str, name: &str) -> Result<Option<String>, CloudError>;
+    async fn put_inline_policy(&self, role: &str, name: &str, document: &str) -> Result<(), CloudError>;
+    async fn delete_inline_policy(&self, role: &str, name: &str) -> Result<(), CloudError>;
 }
 
 /// IAM and STS clients sharing one configuration.
@@ -152,40 +160,21 @@ impl AwsIam {
         policies.sort_by_key(|p| p.name.to_lowercase());
         Ok(policies)
     }
-
-    pub async fn attach_managed_policy(&self, role: &str, policy_arn: &str) -> Result<(), CloudError> {
-        self.iam
-            .attach_role_policy()
-            .role_name(role)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .map_err(|e| translate(e, &self.attempt("iam:AttachRolePolicy", self.role_resource(role))))?;
-        Ok(())
-    }
-
-    pub async fn put_inline_policy(&self, role: &str, name: &str, document: &str) -> Result<(), CloudError> {
-        self.iam
-            .put_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .policy_document(document)
-            .send()
-            .await
-            .map_err(|e| translate(e, &self.attempt("iam:PutRolePolicy", self.role_resource(role))))?;
-        Ok(())
-    }
 }
 
-/// `GetRole` returns the trust policy URL-encoded (RFC 3986), like real IAM.
-fn decode_policy(encoded: &str) -> Result<TrustPolicy, CloudError> {
-    let decoded =
-        percent_encoding::percent_decode_str(encoded).decode_utf8().map_err(|e| CloudError::Cloud {
-            action: String::from("iam:GetRole"),
+/// IAM returns policy documents URL-encoded (RFC 3986).
+fn decode(encoded: &str, action: &str) -> Result<String, CloudError> {
+    percent_encoding::percent_decode_str(encoded).decode_utf8().map(|d| d.into_owned()).map_err(|e| {
+        CloudError::Cloud {
+            action: action.to_owned(),
             code: String::from("UndecodablePolicy"),
             message: e.to_string(),
-        })?;
-    Ok(TrustPolicy::parse(&decoded)?)
+        }
+    })
+}
+
+fn decode_policy(encoded: &str) -> Result<TrustPolicy, CloudError> {
+    Ok(TrustPolicy::parse(&decode(encoded, "iam:GetRole")?)?)
 }
 
 fn role_state(role: &aws_sdk_iam::types::Role) -> Result<RoleState, CloudError> {
@@ -282,6 +271,73 @@ impl RoleStore for AwsIam {
             .send()
             .await
             .map_err(|e| translate(e, &self.attempt("iam:DeleteRole", self.role_resource(name))))?;
+        Ok(())
+    }
+
+    async fn attached_policies(&self, role: &str) -> Result<Vec<String>, CloudError> {
+        let attempt = self.attempt("iam:ListAttachedRolePolicies", self.role_resource(role));
+        let mut pages =
+            self.iam.list_attached_role_policies().role_name(role).into_paginator().items().send();
+        let mut arns = Vec::new();
+        while let Some(policy) = pages.next().await {
+            let policy = policy.map_err(|e| translate(e, &attempt))?;
+            arns.extend(policy.policy_arn().map(str::to_owned));
+        }
+        Ok(arns)
+    }
+
+    async fn attach_policy(&self, role: &str, policy_arn: &str) -> Result<(), CloudError> {
+        self.iam
+            .attach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(|e| translate(e, &self.attempt("iam:AttachRolePolicy", self.role_resource(role))))?;
+        Ok(())
+    }
+
+    async fn detach_policy(&self, role: &str, policy_arn: &str) -> Result<(), CloudError> {
+        self.iam
+            .detach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .map_err(|e| translate(e, &self.attempt("iam:DetachRolePolicy", self.role_resource(role))))?;
+        Ok(())
+    }
+
+    async fn inline_policy(&self, role: &str, name: &str) -> Result<Option<String>, CloudError> {
+        match self.iam.get_role_policy().role_name(role).policy_name(name).send().await {
+            Ok(out) => Ok(Some(decode(out.policy_document(), "iam:GetRolePolicy")?)),
+            Err(err) => match translate(err, &self.attempt("iam:GetRolePolicy", self.role_resource(role))) {
+                CloudError::NotFound { .. } => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn put_inline_policy(&self, role: &str, name: &str, document: &str) -> Result<(), CloudError> {
+        self.iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| translate(e, &self.attempt("iam:PutRolePolicy", self.role_resource(role))))?;
+        Ok(())
+    }
+
+    async fn delete_inline_policy(&self, role: &str, name: &str) -> Result<(), CloudError> {
+        self.iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map_err(|e| translate(e, &self.attempt("iam:DeleteRolePolicy", self.role_resource(role))))?;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod errors;
 pub mod iam;
+pub mod permissions;
 pub mod trust_change;
 
 pub use config::{AwsCredentialSource, AwsTarget, sdk_config};

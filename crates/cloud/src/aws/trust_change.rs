@@ -10,6 +10,7 @@ use astro_identity_domain::aws::trust_policy::TrustPolicy;
 
 use crate::CloudError;
 use crate::aws::iam::{Caller, NewRole, RoleStore};
+use crate::aws::permissions;
 use crate::journal::{Journal, JournalAction, JournalEntry};
 
 /// A planned change: what was read, what will be written, and who will write it.
@@ -173,6 +174,28 @@ pub async fn undo_change(
                 entry.id, entry.account, caller.account
             ),
             hint: String::from("Choose credentials for that account, then undo again."),
+        });
+    }
+    if matches!(entry.action, JournalAction::AttachPolicy | JournalAction::PutInlinePolicy) {
+        let mut undo = JournalEntry::now("aws", &caller.account, &caller.arn, entry.action);
+        undo.resource_name = entry.resource_name.clone();
+        undo.resource_arn = entry.resource_arn.clone();
+        undo.before = entry.after.clone();
+        undo.after = entry.before.clone();
+        undo.undoes = Some(entry.id.clone());
+        permissions::undo_permission(store, &entry, &mut undo).await?;
+        journal.append(&undo)?;
+        let role = store.get_role(&entry.resource_name).await?;
+        let role_arn = role.as_ref().map(|r| r.arn.clone()).unwrap_or_default();
+        return Ok(ChangeOutcome {
+            written: true,
+            verified: true,
+            journal_id: Some(undo.id),
+            role_name: entry.resource_name.clone(),
+            console_url: console_url(&role_arn, &entry.resource_name),
+            role_arn,
+            account: caller.account,
+            trust_policy: role.map(|r| r.trust_policy.to_pretty_json()),
         });
     }
     let current = store.get_role(&entry.resource_name).await?;

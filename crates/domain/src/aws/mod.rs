@@ -8,6 +8,7 @@
 pub mod arn;
 pub mod cmi;
 pub mod lint;
+pub mod permission_policy;
 pub mod plan;
 pub mod trust_policy;
 

@@ -23,7 +23,10 @@ export const commands = {
 	awsCaller: (target: AwsTarget_Deserialize) => typedError<Caller, IpcError_Serialize>(__TAURI_INVOKE("aws_caller", { target })),
 	awsListRoles: (target: AwsTarget_Deserialize, search: string) => typedError<RoleSummary_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_list_roles", { target, search })),
 	awsListPolicies: (target: AwsTarget_Deserialize, search: string) => typedError<ManagedPolicy_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_list_policies", { target, search })),
-	awsAttachPolicy: (target: AwsTarget_Deserialize, roleName: string, policyArn: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("aws_attach_policy", { target, roleName, policyArn })),
+	/**  Attaches a managed policy to the role, verifies and journals it. */
+	awsAttachPolicy: (target: AwsTarget_Deserialize, roleName: string, policyArn: string) => typedError<PermissionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_attach_policy", { target, roleName, policyArn })),
+	/**  Writes an inline policy on the role (validated first), verifies and journals it. */
+	awsPutInlinePolicy: (target: AwsTarget_Deserialize, roleName: string, policyName: string, document: string) => typedError<PermissionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_put_inline_policy", { target, roleName, policyName, document })),
 	/**  Reads the role and computes the change. Writes nothing. */
 	awsPlan: (request: PlanRequest_Deserialize) => typedError<PlannedChange_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan", { request })),
 	/**  Applies exactly the plan shown under `plan_id`, then verifies and journals it. */
@@ -382,6 +385,26 @@ export type NewRole_Serialize = {
 export type ParsedIdentities = {
 	valid: string[],
 	errors: IdentityProblem[],
+};
+
+export type PermissionOutcome = PermissionOutcome_Serialize | PermissionOutcome_Deserialize;
+
+export type PermissionOutcome_Deserialize = {
+	/**  False when the policy was already there exactly as asked. */
+	written: boolean,
+	journalId?: string | null,
+	roleName: string,
+	/**  The policy ARN or the inline policy's name. */
+	policy: string,
+};
+
+export type PermissionOutcome_Serialize = {
+	/**  False when the policy was already there exactly as asked. */
+	written: boolean,
+	journalId: string | null,
+	roleName: string,
+	/**  The policy ARN or the inline policy's name. */
+	policy: string,
 };
 
 export type PlanRequest = PlanRequest_Serialize | PlanRequest_Deserialize;

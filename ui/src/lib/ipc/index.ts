@@ -24,6 +24,7 @@ export type {
   Lint_Serialize as Lint,
   ManagedPolicy_Serialize as ManagedPolicy,
   NewRole_Deserialize as NewRole,
+  PermissionOutcome_Serialize as PermissionOutcome,
   ParsedIdentities,
   PlanRequest_Deserialize as PlanRequest,
   PlannedChange_Serialize as PlannedChange,
@@ -68,6 +69,8 @@ export const backend = {
     settle(commands.awsListPolicies(target, search)),
   awsAttachPolicy: (target: AwsTarget, roleName: string, policyArn: string) =>
     settle(commands.awsAttachPolicy(target, roleName, policyArn)),
+  awsPutInlinePolicy: (target: AwsTarget, roleName: string, policyName: string, document: string) =>
+    settle(commands.awsPutInlinePolicy(target, roleName, policyName, document)),
   awsPlan: (request: PlanRequest) => settle(commands.awsPlan(request)),
   awsApply: (planId: string, confirmWarnings: boolean) =>
     settle(commands.awsApply(planId, confirmWarnings)),

@@ -5,8 +5,10 @@ import type {
   Caller,
   ChangeOutcome,
   IpcError,
+  ManagedPolicy,
   NewRole,
   ParsedIdentities,
+  PermissionOutcome,
   PlannedChange,
   RoleSummary,
 } from "../../lib/ipc";
@@ -16,9 +18,22 @@ export const AWS_STEPS = [
   { id: "credentials", title: "AWS account" },
   { id: "role", title: "IAM role" },
   { id: "review", title: "Review and apply" },
+  { id: "permissions", title: "Permissions" },
   { id: "connection", title: "Airflow connection" },
   { id: "done", title: "Done" },
 ] as const;
+
+/** A starting point for an inline policy: read one S3 bucket. */
+export const INLINE_TEMPLATE = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": ["s3:GetObject", "s3:ListBucket"],
+      "Resource": ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"]
+    }
+  ]
+}`;
 
 export type CredentialChoice =
   { kind: "defaultChain" } | { kind: "profile"; name: string } | { kind: "keyring"; name: string };
@@ -51,7 +66,14 @@ export class AwsJourney {
   outcome = $state<ChangeOutcome | null>(null);
   undone = $state<ChangeOutcome | null>(null);
 
-  // 5. Airflow connection
+  // 5. Permissions (optional)
+  policySearch = $state("S3ReadOnly");
+  policies = $state<ManagedPolicy[] | null>(null);
+  inlineName = $state("astro-access");
+  inlineDocument = $state(INLINE_TEMPLATE);
+  permissionChanges = $state<PermissionOutcome[]>([]);
+
+  // 6. Airflow connection
   connId = $state("aws_default");
   connRegion = $state("us-east-1");
   connection = $state<AirflowConnection | null>(null);
@@ -164,12 +186,47 @@ export class AwsJourney {
     return this.outcome !== null;
   }
 
+  /** Undoes this journey's changes, newest first: permissions, then the trust policy. */
   async undo(): Promise<boolean> {
+    const permissions = this.permissionChanges.filter((c) => c.journalId !== null).reverse();
+    for (const change of permissions) {
+      const undone = await this.run(`Removing ${change.policy} from role ${change.roleName}…`, () =>
+        backend.awsUndo(this.target(), change.journalId),
+      );
+      if (!undone) return false;
+      this.permissionChanges = this.permissionChanges.filter((c) => c !== change);
+    }
     const id = this.outcome?.journalId ?? null;
     this.undone = await this.run("Restoring the previous trust policy…", () =>
       backend.awsUndo(this.target(), id),
     );
     return this.undone !== null;
+  }
+
+  async searchPolicies() {
+    this.policies = await this.run("Searching managed policies…", () =>
+      backend.awsListPolicies(this.target(), this.policySearch),
+    );
+  }
+
+  private roleForPermissions(): string {
+    return this.outcome?.roleName ?? this.roleName.trim();
+  }
+
+  async attachPolicy(policy: ManagedPolicy) {
+    const role = this.roleForPermissions();
+    const done = await this.run(`Attaching ${policy.name} to role ${role}…`, () =>
+      backend.awsAttachPolicy(this.target(), role, policy.arn),
+    );
+    if (done) this.permissionChanges = [...this.permissionChanges, done];
+  }
+
+  async putInlinePolicy() {
+    const role = this.roleForPermissions();
+    const done = await this.run(`Writing inline policy ${this.inlineName} on role ${role}…`, () =>
+      backend.awsPutInlinePolicy(this.target(), role, this.inlineName.trim(), this.inlineDocument),
+    );
+    if (done) this.permissionChanges = [...this.permissionChanges, done];
   }
 
   async renderConnection() {
