@@ -1,0 +1,189 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import AwsJourney from "./AwsJourney.svelte";
+import type { PlannedChange, TrustPlan } from "../../lib/ipc";
+
+const ARN_A = "arn:aws:iam::123456789876:role/astro-a-1234";
+
+function plan(overrides: Partial<TrustPlan> = {}): PlannedChange {
+  return {
+    planId: "plan-0",
+    change: {
+      caller: { account: "123456789012", arn: "arn:aws:iam::123456789012:user/ada" },
+      roleName: "astro-deployments",
+      roleArn: null,
+      create: null,
+      remoteBefore: null,
+      quota: 2048,
+      plan: {
+        beforeJson: null,
+        afterJson: "{}",
+        compactAfter: "{}",
+        diff: [{ kind: "added", text: `"${ARN_A}"` }],
+        lints: [],
+        size: {
+          used: 200,
+          quota: 2048,
+          remaining: 1848,
+          perDeployment: 57,
+          moreDeploymentsFit: 32,
+        },
+        changed: true,
+        blocked: false,
+        needsConfirmation: false,
+        added: [ARN_A],
+        alreadyTrusted: [],
+        removed: [],
+        ...overrides,
+      },
+    },
+  };
+}
+
+type Handler = (args: Record<string, unknown>) => unknown;
+
+function backend(overrides: Record<string, Handler> = {}) {
+  const calls: string[] = [];
+  const handlers: Record<string, Handler> = {
+    aws_parse_identities: (args) => {
+      const text = String(args.text).trim();
+      return text.startsWith("arn:aws:iam::123456789876:")
+        ? { valid: [text], errors: [] }
+        : {
+            valid: [],
+            errors: [
+              {
+                input: text,
+                message: "identity: account must be 12 digits, got 11",
+                hint: "Copy it again.",
+              },
+            ],
+          };
+    },
+    aws_caller: () => ({ account: "123456789012", arn: "arn:aws:iam::123456789012:user/ada" }),
+    aws_plan: () => plan(),
+    ...overrides,
+  };
+  mockIPC((cmd, args) => {
+    calls.push(cmd);
+    const handler = handlers[cmd];
+    if (!handler) throw new Error(`unexpected command ${cmd}`);
+    return handler((args ?? {}) as Record<string, unknown>);
+  });
+  return calls;
+}
+
+async function typeIdentities(text: string) {
+  const box = screen.getByLabelText("Workload identity ARNs");
+  await fireEvent.input(box, { target: { value: text } });
+  await new Promise((r) => setTimeout(r, 250));
+}
+
+async function next() {
+  await fireEvent.click(screen.getByRole("button", { name: "Next" }));
+  await new Promise((r) => setTimeout(r, 0));
+}
+
+async function reachReview() {
+  await typeIdentities(ARN_A);
+  await next();
+  await next();
+  await next();
+  await screen.findByText("Review the change");
+}
+
+beforeEach(() => clearMocks());
+afterEach(() => cleanup());
+
+describe("AWS journey", () => {
+  it("shows each bad ARN with its problem and keeps Next disabled", async () => {
+    backend();
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await typeIdentities("arn:aws:iam::12345678901:role/astro-x");
+    expect((await screen.findByTestId("parsed-identities")).textContent).toContain(
+      "account must be 12 digits, got 11",
+    );
+    expect(screen.getByRole("button", { name: "Next" }).hasAttribute("disabled")).toBe(true);
+  });
+
+  it("walks to the review and applies only an unblocked plan", async () => {
+    const calls = backend({
+      aws_apply: () => {
+        throw new Error("not in this test");
+      },
+    });
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await reachReview();
+    expect(calls).toEqual(expect.arrayContaining(["aws_caller", "aws_plan"]));
+    expect(calls).not.toContain("aws_apply");
+    expect(screen.getByTestId("review-summary").textContent).toContain("trust 1 Deployment");
+    expect(screen.getByTestId("size-meter").textContent).toContain(
+      "Room for about 32 more Deployments",
+    );
+    expect(screen.getByRole("button", { name: "Apply" }).hasAttribute("disabled")).toBe(false);
+  });
+
+  it("blocks the apply on an error lint", async () => {
+    backend({
+      aws_plan: () =>
+        plan({
+          blocked: true,
+          lints: [
+            {
+              level: "error",
+              code: "over_quota",
+              message: "The trust policy is 2,114 characters, over the 2,048 quota",
+              hint: "Use a second role.",
+              statement: null,
+            },
+          ],
+        }),
+    });
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await reachReview();
+    expect(screen.getByTestId("lints").textContent).toContain("over the 2,048 quota");
+    expect(screen.getByRole("button", { name: "Apply" }).hasAttribute("disabled")).toBe(true);
+  });
+
+  it("needs the warnings confirmed, then sends the confirmation", async () => {
+    let confirmed: unknown = null;
+    backend({
+      aws_plan: () =>
+        plan({
+          needsConfirmation: true,
+          lints: [
+            {
+              level: "warning",
+              code: "wildcard_principal_without_condition",
+              message: "Statement 1 trusts everyone",
+              hint: "Add a condition.",
+              statement: 0,
+            },
+          ],
+        }),
+      aws_apply: (args) => {
+        confirmed = args.confirmWarnings;
+        throw {
+          code: "remote_changed",
+          message: "the trust policy changed since the plan was shown",
+          hint: "Review the new plan.",
+          field: null,
+        };
+      },
+    });
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await reachReview();
+    const apply = screen.getByRole("button", { name: "Apply" });
+    expect(apply.hasAttribute("disabled")).toBe(true);
+    await fireEvent.click(
+      screen.getByLabelText("I have read the warnings and want to apply anyway"),
+    );
+    expect(apply.hasAttribute("disabled")).toBe(false);
+    await fireEvent.click(apply);
+    const error = await screen.findByTestId("journey-error");
+    expect(error.textContent).toContain("the trust policy changed since the plan was shown");
+    expect(error.textContent).toContain("Review the new plan.");
+    expect(confirmed).toBe(true);
+  });
+});
