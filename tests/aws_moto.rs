@@ -473,3 +473,22 @@ fn permissions_are_attached_written_verified_and_undone() -> Result<(), Error> {
         Ok(())
     })
 }
+
+#[test]
+fn lists_roles_across_pages_filtered_and_sorted() -> Result<(), Error> {
+    with_moto(&[], &[], |ctx| async move {
+        let policy = TrustPolicy::new_for(&ids(&[DEPLOYMENT_A])).to_compact_json();
+        // More than one ListRoles page (the default page is 100 roles).
+        for i in 0..105 {
+            ctx.create_role(&format!("other-{i:03}"), &policy).await?;
+        }
+        for name in ["Astro-B", "astro-a", "data-astro"] {
+            ctx.create_role(name, &policy).await?;
+        }
+        let iam = ctx.iam("moto").await?;
+        let names: Vec<String> = iam.list_roles("ASTRO").await?.into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["astro-a", "Astro-B", "data-astro"]);
+        assert_eq!(iam.list_roles("").await?.len(), 108);
+        Ok(())
+    })
+}
