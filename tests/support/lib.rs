@@ -7,6 +7,8 @@
 //! Every process is killed when its guard drops, so a failing assertion cleans up too.
 //! Missing tools are a test failure with the fix in the message, never a silent skip.
 
+pub mod gcp_fake;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -31,6 +31,9 @@ pub enum CloudError {
     Throttled { action: String },
     #[error("could not reach {endpoint}: {detail}")]
     Unreachable { endpoint: String, detail: String },
+    /// A stale etag: someone wrote the policy between our read and our write. Retried.
+    #[error("{what} was changed by someone else at the same moment")]
+    Conflict { what: String },
     /// The remote resource changed since the plan was shown (or since the journal entry).
     #[error("{what} changed since {since}")]
     RemoteChanged { what: String, since: &'static str },
@@ -62,6 +65,7 @@ impl CloudError {
             Self::LimitExceeded { .. } => "limit_exceeded",
             Self::Throttled { .. } => "throttled",
             Self::Unreachable { .. } => "unreachable",
+            Self::Conflict { .. } => "conflict",
             Self::RemoteChanged { .. } => "remote_changed",
             Self::VerifyFailed { .. } => "verify_failed",
             Self::Refused { .. } => "refused",
@@ -100,6 +104,9 @@ impl CloudError {
             Self::Throttled { .. } => String::from("Wait a minute and try again."),
             Self::Unreachable { .. } => {
                 String::from("Check your network connection, proxy and the endpoint URL, then try again.")
+            }
+            Self::Conflict { .. } => {
+                String::from("Other changes kept arriving while applying; wait a moment and apply again.")
             }
             Self::RemoteChanged { .. } => String::from(
                 "Someone else changed it meanwhile. Review the new plan, which includes their change.",

@@ -27,6 +27,10 @@ pub enum JournalAction {
     DetachPolicy,
     /// The inline policy named `detail` went from `before` to `after` (`None`: deleted).
     PutInlinePolicy,
+    /// GCP: the grant in `detail` (role, member, condition) was added to a project's policy.
+    AddBinding,
+    /// GCP: that grant was removed again (undo of `AddBinding`).
+    RemoveBinding,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,9 +137,10 @@ impl Journal {
         Ok(entries)
     }
 
-    /// The entry with `id`, or the newest entry that is not an undo and was not undone.
-    pub fn undo_candidate(&self, id: Option<&str>) -> Result<JournalEntry, CloudError> {
-        let entries = self.entries()?;
+    /// The entry with `id`, or the newest entry of `cloud` that is not an undo and was not
+    /// undone.
+    pub fn undo_candidate(&self, cloud: &str, id: Option<&str>) -> Result<JournalEntry, CloudError> {
+        let entries: Vec<JournalEntry> = self.entries()?.into_iter().filter(|e| e.cloud == cloud).collect();
         let undone: Vec<&str> = entries.iter().filter_map(|e| e.undoes.as_deref()).collect();
         let found = match id {
             Some(id) => entries.iter().find(|e| e.id == id),
@@ -173,7 +178,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let journal = Journal::in_dir(&dir.path().join("nested"));
         assert_eq!(journal.entries().expect("empty"), []);
-        assert_eq!(journal.undo_candidate(None).err().map(|e| e.code()), Some("not_found"));
+        assert_eq!(journal.undo_candidate("aws", None).err().map(|e| e.code()), Some("not_found"));
 
         let first = entry(JournalAction::CreateRole);
         let second = entry(JournalAction::UpdateTrustPolicy);
@@ -181,13 +186,13 @@ mod tests {
         journal.append(&first).expect("append");
         journal.append(&second).expect("append");
         assert_eq!(journal.entries().expect("read"), [first.clone(), second.clone()]);
-        assert_eq!(journal.undo_candidate(None).expect("candidate").id, second.id);
+        assert_eq!(journal.undo_candidate("aws", None).expect("candidate").id, second.id);
 
         let mut undo = entry(JournalAction::UpdateTrustPolicy);
         undo.undoes = Some(second.id.clone());
         journal.append(&undo).expect("append");
-        assert_eq!(journal.undo_candidate(None).expect("candidate").id, first.id);
-        let again = journal.undo_candidate(Some(&second.id)).expect_err("already undone");
+        assert_eq!(journal.undo_candidate("aws", None).expect("candidate").id, first.id);
+        let again = journal.undo_candidate("aws", Some(&second.id)).expect_err("already undone");
         assert_eq!(again.code(), "refused");
     }
 

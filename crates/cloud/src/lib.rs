@@ -8,6 +8,7 @@ pub mod aws;
 pub mod aws_profiles;
 pub mod detect;
 pub mod error;
+pub mod gcp;
 pub mod gcp_adc;
 pub mod host;
 pub mod journal;

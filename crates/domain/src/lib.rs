@@ -9,6 +9,7 @@ pub mod app;
 pub mod aws;
 pub mod credentials;
 pub mod error;
+pub mod gcp;
 pub mod secret;
 pub mod secret_key;
 

@@ -165,7 +165,7 @@ pub async fn undo_change(
     journal: &Journal,
     id: Option<&str>,
 ) -> Result<ChangeOutcome, CloudError> {
-    let entry = journal.undo_candidate(id)?;
+    let entry = journal.undo_candidate("aws", id)?;
     let caller = store.caller().await?;
     if entry.account != caller.account {
         return Err(CloudError::Refused {

@@ -151,7 +151,8 @@ impl IamPolicy {
             let full = e.to_string();
             let suffix = format!(" at line {} column {}", e.line(), e.column());
             let reason = full.strip_suffix(&suffix).unwrap_or(&full);
-            let hint = if text.trim_start().starts_with("bindings:") || text.trim_start().starts_with("etag:") {
+            let hint = if text.trim_start().starts_with("bindings:") || text.trim_start().starts_with("etag:")
+            {
                 "this looks like gcloud's YAML; run the command again with --format=json"
             } else {
                 "check for a missing comma, quote or brace near that spot"
@@ -201,7 +202,8 @@ impl IamPolicy {
             None => {}
             Some(Value::Array(bindings)) => {
                 for (index, binding) in bindings.iter().enumerate() {
-                    check_binding(index + 1, binding).map_err(|problem| DomainError::invalid(FIELD, problem, HINT))?;
+                    check_binding(index + 1, binding)
+                        .map_err(|problem| DomainError::invalid(FIELD, problem, HINT))?;
                 }
             }
             Some(other) => {
@@ -270,7 +272,8 @@ impl IamPolicy {
         let mut grants: Vec<Grant> = Vec::new();
         for binding in self.bindings() {
             for member in binding.members {
-                let grant = Grant { role: binding.role.clone(), member, condition: binding.condition.clone() };
+                let grant =
+                    Grant { role: binding.role.clone(), member, condition: binding.condition.clone() };
                 if !grants.contains(&grant) {
                     grants.push(grant);
                 }
@@ -429,14 +432,15 @@ impl IamPolicy {
                 Some(Value::Null) => {
                     rest.shift_remove("condition");
                 }
-                Some(Value::Object(condition)) => {
-                    if condition.get("description").and_then(Value::as_str) == Some("") {
-                        condition.shift_remove("description");
-                    }
+                Some(Value::Object(condition))
+                    if condition.get("description").and_then(Value::as_str) == Some("") =>
+                {
+                    condition.shift_remove("description");
                 }
                 _ => {}
             }
-            let rest = Value::Object(rest);
+            // Key order carries no meaning (the SDK writes `expression` first, gcloud last).
+            let rest = sorted_keys(Value::Object(rest));
             for member in members_of(binding) {
                 grants.insert(json!([rest, member]).to_string());
             }
@@ -466,7 +470,9 @@ fn check_binding(number: usize, binding: &Value) -> Result<(), String> {
     };
     match map.get("role") {
         Some(Value::String(_)) => {}
-        Some(other) => return Err(format!("binding {number}: role must be a string, got {}", kind_of(other))),
+        Some(other) => {
+            return Err(format!("binding {number}: role must be a string, got {}", kind_of(other)));
+        }
         None => return Err(format!("binding {number} has no role")),
     }
     match map.get("members") {
@@ -477,10 +483,9 @@ fn check_binding(number: usize, binding: &Value) -> Result<(), String> {
     match map.get("condition") {
         None | Some(Value::Null) => {}
         Some(Value::Object(condition)) => {
-            if let Some((key, _)) = condition
-                .iter()
-                .find(|(key, value)| ["title", "description", "expression"].contains(&key.as_str()) && !value.is_string())
-            {
+            if let Some((key, _)) = condition.iter().find(|(key, value)| {
+                ["title", "description", "expression"].contains(&key.as_str()) && !value.is_string()
+            }) {
                 return Err(format!("binding {number}: condition {key} must be a string"));
             }
         }
@@ -520,8 +525,35 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
+/// The same JSON with every object's keys in sorted order, for order-blind comparison.
+fn sorted_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> =
+                map.into_iter().map(|(k, v)| (k, sorted_keys(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect())
+        }
+        Value::Array(list) => Value::Array(list.into_iter().map(sorted_keys).collect()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn condition_key_order_does_not_matter() {
+        let a = super::IamPolicy::parse(
+            r#"{"bindings":[{"role":"roles/x","members":["user:a@example.com"],"condition":{"title":"t","description":"d","expression":"e"}}],"version":3}"#,
+        )
+        .expect("valid");
+        let b = super::IamPolicy::parse(
+            r#"{"version":3,"bindings":[{"condition":{"expression":"e","title":"t","description":"d"},"members":["user:a@example.com"],"role":"roles/x"}]}"#,
+        )
+        .expect("valid");
+        assert!(a.semantically_equal(&b));
+    }
+
     use super::*;
 
     const ASTRO: &str = "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
@@ -531,7 +563,8 @@ mod tests {
     }
 
     fn until_2027() -> Condition {
-        Condition::new("until 2027", None, "request.time < timestamp(\"2027-01-01T00:00:00Z\")").expect("valid")
+        Condition::new("until 2027", None, "request.time < timestamp(\"2027-01-01T00:00:00Z\")")
+            .expect("valid")
     }
 
     #[test]
@@ -549,18 +582,36 @@ mod tests {
         let problem = |text: &str| IamPolicy::parse(text).expect_err("invalid").to_string();
         let cases = [
             ("[]", "iam_policy: must be a JSON object with bindings, got an array"),
-            (r#"{"policy":{"bindings":[]},"updateMask":"bindings,etag"}"#, "iam_policy: this is a setIamPolicy request body, not a policy"),
+            (
+                r#"{"policy":{"bindings":[]},"updateMask":"bindings,etag"}"#,
+                "iam_policy: this is a setIamPolicy request body, not a policy",
+            ),
             (r#"{"version":"3"}"#, "iam_policy: version must be a whole number such as 3, got \"3\""),
             (r#"{"version":-1}"#, "iam_policy: version must be a whole number such as 3, got -1"),
             (r#"{"etag":7}"#, "iam_policy: etag must be a string, got 7"),
             (r#"{"bindings":{}}"#, "iam_policy: bindings must be an array, got an object"),
             (r#"{"bindings":[{"role":"roles/x"},3]}"#, "iam_policy: binding 2 is a number, not an object"),
             (r#"{"bindings":[{"members":[]}]}"#, "iam_policy: binding 1 has no role"),
-            (r#"{"bindings":[{"role":["roles/x"]}]}"#, "iam_policy: binding 1: role must be a string, got an array"),
-            (r#"{"bindings":[{"role":"roles/x","members":"user:a@b.c"}]}"#, "iam_policy: binding 1: members must be an array of strings"),
-            (r#"{"bindings":[{"role":"roles/x","members":[1]}]}"#, "iam_policy: binding 1: members must be an array of strings"),
-            (r#"{"bindings":[{"role":"roles/x","condition":"x"}]}"#, "iam_policy: binding 1: condition must be an object with title and expression, got a string"),
-            (r#"{"bindings":[{"role":"roles/x","condition":{"title":1}}]}"#, "iam_policy: binding 1: condition title must be a string"),
+            (
+                r#"{"bindings":[{"role":["roles/x"]}]}"#,
+                "iam_policy: binding 1: role must be a string, got an array",
+            ),
+            (
+                r#"{"bindings":[{"role":"roles/x","members":"user:a@b.c"}]}"#,
+                "iam_policy: binding 1: members must be an array of strings",
+            ),
+            (
+                r#"{"bindings":[{"role":"roles/x","members":[1]}]}"#,
+                "iam_policy: binding 1: members must be an array of strings",
+            ),
+            (
+                r#"{"bindings":[{"role":"roles/x","condition":"x"}]}"#,
+                "iam_policy: binding 1: condition must be an object with title and expression, got a string",
+            ),
+            (
+                r#"{"bindings":[{"role":"roles/x","condition":{"title":1}}]}"#,
+                "iam_policy: binding 1: condition title must be a string",
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(problem(text), expected, "{text}");
@@ -589,11 +640,19 @@ mod tests {
         assert_eq!(
             p.bindings(),
             [
-                Binding { role: "roles/a".into(), members: vec!["user:x@example.com".into()], condition: None },
+                Binding {
+                    role: "roles/a".into(),
+                    members: vec!["user:x@example.com".into()],
+                    condition: None
+                },
                 Binding {
                     role: "roles/b".into(),
                     members: vec!["group:g@example.com".into()],
-                    condition: Some(Condition { title: "t".into(), description: None, expression: "e".into() }),
+                    condition: Some(Condition {
+                        title: "t".into(),
+                        description: None,
+                        expression: "e".into()
+                    }),
                 },
             ]
         );
@@ -605,13 +664,20 @@ mod tests {
 
     #[test]
     fn add_appends_to_the_matching_binding() {
-        let p = policy(r#"{"bindings":[{"role":"roles/bigquery.jobUser","members":["user:a@example.com"]}],"etag":"E=","version":1}"#);
+        let p = policy(
+            r#"{"bindings":[{"role":"roles/bigquery.jobUser","members":["user:a@example.com"]}],"etag":"E=","version":1}"#,
+        );
         let after = p.add_member("roles/bigquery.jobUser", ASTRO, None);
         assert_eq!(
             after.to_compact_json(),
-            format!(r#"{{"bindings":[{{"role":"roles/bigquery.jobUser","members":["user:a@example.com","{ASTRO}"]}}],"etag":"E=","version":1}}"#)
+            format!(
+                r#"{{"bindings":[{{"role":"roles/bigquery.jobUser","members":["user:a@example.com","{ASTRO}"]}}],"etag":"E=","version":1}}"#
+            )
         );
-        assert_eq!(after.add_member("roles/bigquery.jobUser", ASTRO, None).to_compact_json(), after.to_compact_json());
+        assert_eq!(
+            after.add_member("roles/bigquery.jobUser", ASTRO, None).to_compact_json(),
+            after.to_compact_json()
+        );
         assert_eq!(after.binding_index("roles/bigquery.jobUser", ASTRO, None), Some(0));
     }
 
@@ -621,15 +687,22 @@ mod tests {
         let after = p.add_member("roles/bigquery.jobUser", ASTRO, None);
         assert_eq!(
             after.to_compact_json(),
-            format!(r#"{{"auditConfigs":[{{"service":"allServices"}}],"bindings":[{{"role":"roles/bigquery.jobUser","members":["{ASTRO}"]}}]}}"#)
+            format!(
+                r#"{{"auditConfigs":[{{"service":"allServices"}}],"bindings":[{{"role":"roles/bigquery.jobUser","members":["{ASTRO}"]}}]}}"#
+            )
         );
         // Undo gives back the same bytes: the empty bindings array goes too.
-        assert_eq!(after.remove_member("roles/bigquery.jobUser", ASTRO, None).to_compact_json(), p.to_compact_json());
+        assert_eq!(
+            after.remove_member("roles/bigquery.jobUser", ASTRO, None).to_compact_json(),
+            p.to_compact_json()
+        );
     }
 
     #[test]
     fn a_condition_makes_another_binding_and_version_3() {
-        let p = policy(r#"{"bindings":[{"role":"roles/bigquery.jobUser","members":["user:a@example.com"]}],"etag":"E=","version":1}"#);
+        let p = policy(
+            r#"{"bindings":[{"role":"roles/bigquery.jobUser","members":["user:a@example.com"]}],"etag":"E=","version":1}"#,
+        );
         let condition = until_2027();
         let after = p.add_member("roles/bigquery.jobUser", ASTRO, Some(&condition));
         assert_eq!(
@@ -656,13 +729,35 @@ mod tests {
     fn version_is_added_at_the_end_and_never_lowered() {
         let p = policy(r#"{"bindings":[],"etag":"E="}"#);
         let after = p.add_member("roles/x", "user:a@example.com", Some(&until_2027()));
-        assert_eq!(after.as_value().as_object().expect("object").keys().last().map(String::as_str), Some("version"));
+        assert_eq!(
+            after.as_value().as_object().expect("object").keys().next_back().map(String::as_str),
+            Some("version")
+        );
         assert_eq!(after.version(), 3);
-        let future = policy(r#"{"version":4}"#).add_member("roles/x", "user:a@example.com", Some(&until_2027()));
+        let future =
+            policy(r#"{"version":4}"#).add_member("roles/x", "user:a@example.com", Some(&until_2027()));
         assert_eq!(future.version(), 4);
         // Without conditions the version stays absent.
         let plain = policy(r#"{"etag":"E="}"#).add_member("roles/x", "user:a@example.com", None);
-        assert_eq!(plain.to_compact_json(), r#"{"etag":"E=","bindings":[{"role":"roles/x","members":["user:a@example.com"]}]}"#);
+        assert_eq!(
+            plain.to_compact_json(),
+            r#"{"etag":"E=","bindings":[{"role":"roles/x","members":["user:a@example.com"]}]}"#
+        );
+    }
+
+    #[test]
+    fn add_repairs_a_conditional_policy_read_at_version_1() {
+        // A policy with a condition must be written as version 3; one read at version 1
+        // (an old client, a hand edit) is repaired even when the grant exists already.
+        let p = policy(
+            r#"{"bindings":[{"role":"roles/x","members":["user:a@example.com"],"condition":{"title":"t","expression":"e"}}],"version":1}"#,
+        );
+        let condition = Condition { title: "t".into(), description: None, expression: "e".into() };
+        let after = p.add_member("roles/x", "user:a@example.com", Some(&condition));
+        assert_eq!(
+            after.to_compact_json(),
+            r#"{"bindings":[{"role":"roles/x","members":["user:a@example.com"],"condition":{"title":"t","expression":"e"}}],"version":3}"#
+        );
     }
 
     #[test]
@@ -688,7 +783,10 @@ mod tests {
             after.to_compact_json(),
             r#"{"bindings":[{"role":"roles/x","members":[]},{"role":"roles/y","members":["user:b@example.com"]}],"version":1}"#
         );
-        assert_eq!(p.remove_member("roles/z", "user:a@example.com", None).to_compact_json(), p.to_compact_json());
+        assert_eq!(
+            p.remove_member("roles/z", "user:a@example.com", None).to_compact_json(),
+            p.to_compact_json()
+        );
         assert_eq!(
             p.remove_member("roles/y", "user:a@example.com", Some(&until_2027())).to_compact_json(),
             p.to_compact_json()
@@ -741,7 +839,10 @@ mod tests {
         let grants: Vec<(String, String)> = p.grants().into_iter().map(|g| (g.role, g.member)).collect();
         assert_eq!(
             grants,
-            [("roles/x".to_owned(), "user:a@example.com".to_owned()), ("roles/x".to_owned(), "user:b@example.com".to_owned())]
+            [
+                ("roles/x".to_owned(), "user:a@example.com".to_owned()),
+                ("roles/x".to_owned(), "user:b@example.com".to_owned())
+            ]
         );
     }
 
@@ -751,7 +852,10 @@ mod tests {
             Condition::new(title, None, expression).expect_err("invalid").to_string()
         };
         assert_eq!(problem("  ", "true"), "condition_title: is required");
-        assert_eq!(problem(&"t".repeat(101), "true"), "condition_title: must be at most 100 characters, got 101");
+        assert_eq!(
+            problem(&"t".repeat(101), "true"),
+            "condition_title: must be at most 100 characters, got 101"
+        );
         assert_eq!(problem("t", " "), "condition_expression: is required");
         assert_eq!(
             problem("t", &"a".repeat(12_801)),
@@ -760,14 +864,21 @@ mod tests {
         let ok = Condition::new(&"é".repeat(100), Some("  "), &"a".repeat(12_800)).expect("at the limits");
         assert_eq!(ok.description, None);
         let ok = Condition::new(" t ", Some(" d "), " e ").expect("valid");
-        assert_eq!((ok.title.as_str(), ok.description.as_deref(), ok.expression.as_str()), ("t", Some("d"), "e"));
+        assert_eq!(
+            (ok.title.as_str(), ok.description.as_deref(), ok.expression.as_str()),
+            ("t", Some("d"), "e")
+        );
         assert_eq!(ok.to_value().to_string(), r#"{"title":"t","description":"d","expression":"e"}"#);
-        assert_eq!(Condition::new("t", None, "e").expect("valid").to_value().to_string(), r#"{"title":"t","expression":"e"}"#);
+        assert_eq!(
+            Condition::new("t", None, "e").expect("valid").to_value().to_string(),
+            r#"{"title":"t","expression":"e"}"#
+        );
     }
 
     #[test]
     fn condition_errors_name_their_fields() {
-        let field = |title: &str, expression: &str| Condition::new(title, None, expression).err().map(|e| e.field());
+        let field =
+            |title: &str, expression: &str| Condition::new(title, None, expression).err().map(|e| e.field());
         assert_eq!(field("", "e"), Some("condition_title"));
         assert_eq!(field("t", ""), Some("condition_expression"));
         assert_eq!(field("t", "e"), None);
@@ -779,6 +890,9 @@ mod tests {
         assert_eq!(serde_json::to_string(&p).expect("serialize"), r#"{"bindings":[]}"#);
         assert!(serde_json::from_str::<IamPolicy>("[]").is_err());
         let condition: Condition = serde_json::from_str(r#"{"title":"t","expression":"e"}"#).expect("valid");
-        assert_eq!(condition, Condition { title: "t".into(), description: Some(String::new()), expression: "e".into() });
+        assert_eq!(
+            condition,
+            Condition { title: "t".into(), description: Some(String::new()), expression: "e".into() }
+        );
     }
 }

@@ -66,7 +66,9 @@ impl ServiceAccountEmail {
                 "a deleted service account cannot be granted anything; paste an existing one",
             ));
         }
-        if let Some((prefix, _)) = member_prefix(text) {
+        // Only prefixes IAM knows: `https://…` or `mailto:` are better served by the
+        // e-mail checks below.
+        if let Some((prefix, _)) = member_prefix(text).filter(|(p, _)| is_member_prefix(p)) {
             return Err(invalid_sa(
                 format!("starts with the member prefix {prefix}:; a service account e-mail has none"),
                 format!("paste just the e-mail, e.g. {EXAMPLE_SERVICE_ACCOUNT}"),
@@ -108,7 +110,10 @@ impl ServiceAccountEmail {
             ));
         }
         if name.is_empty() {
-            return Err(invalid_sa("the name before @ is empty", format!("for example {EXAMPLE_SERVICE_ACCOUNT}")));
+            return Err(invalid_sa(
+                "the name before @ is empty",
+                format!("for example {EXAMPLE_SERVICE_ACCOUNT}"),
+            ));
         }
         if domain == "iam.gserviceaccount.com" {
             return Err(invalid_sa(
@@ -125,7 +130,9 @@ impl ServiceAccountEmail {
                 let subdomain = domain.strip_suffix(GOOGLE_SUFFIX).unwrap_or(domain);
                 if let Some(c) = name.chars().find(|c| !is_dns_char(*c)) {
                     return Err(invalid_sa(
-                        format!("the name before @ may contain only lower-case letters, digits, hyphens and dots, got {c:?}"),
+                        format!(
+                            "the name before @ may contain only lower-case letters, digits, hyphens and dots, got {c:?}"
+                        ),
                         "copy the e-mail again from the IAM page of the Cloud console",
                     ));
                 }
@@ -159,17 +166,19 @@ impl ServiceAccountEmail {
         self.0.split_once('@').map_or("", |(_, domain)| domain)
     }
 
-    /// The id of the project the account belongs to, when the e-mail says so:
+    /// The id of the customer project the account belongs to, when the e-mail says so:
     /// `<project>` in `…@<project>.iam.gserviceaccount.com` and the name of an App Engine
-    /// default account (`<project>@appspot.gserviceaccount.com`). `None` for accounts whose
-    /// e-mail carries a project *number* (`123-compute@developer…`) or a domain-scoped
-    /// project, which an e-mail cannot spell as an id.
+    /// default account (`<project>@appspot.gserviceaccount.com`). `None` for Google's
+    /// service agents (their domain names a Google project, not the customer's), accounts
+    /// whose e-mail carries a project *number* (`123-compute@developer…`), and
+    /// domain-scoped projects, whose id an e-mail cannot spell.
     pub fn project(&self) -> Option<&str> {
-        let domain = self.domain();
-        let candidate = match domain.strip_suffix(IAM_SUFFIX) {
-            Some(project) => project,
-            None if domain == "appspot.gserviceaccount.com" => self.name(),
-            None => return None,
+        let candidate = if self.domain() == "appspot.gserviceaccount.com" {
+            self.name()
+        } else if self.is_google_managed() {
+            return None;
+        } else {
+            self.domain().strip_suffix(IAM_SUFFIX)?
         };
         check_project_id(candidate).is_ok().then_some(candidate)
     }
@@ -404,11 +413,20 @@ pub fn parse_member(input: &str) -> Result<String, DomainError> {
     Ok(text.to_owned())
 }
 
+/// Whether `prefix` (before its colon) is one IAM uses, in any letter case.
+fn is_member_prefix(prefix: &str) -> bool {
+    MEMBER_PREFIXES
+        .iter()
+        .chain(&["deleted", "principal", "principalSet"])
+        .any(|p| p.eq_ignore_ascii_case(prefix))
+}
+
 /// `Some((prefix, rest))` when `text` starts with `<letters>:` before any `@`, as in
 /// `user:jane@example.com`.
 fn member_prefix(text: &str) -> Option<(&str, &str)> {
     let (prefix, rest) = text.split_once(':')?;
-    let is_prefix = !prefix.is_empty() && !prefix.contains('@') && prefix.bytes().all(|b| b.is_ascii_alphabetic());
+    let is_prefix =
+        !prefix.is_empty() && !prefix.contains('@') && prefix.bytes().all(|b| b.is_ascii_alphabetic());
     is_prefix.then_some((prefix, rest))
 }
 
@@ -525,7 +543,10 @@ mod tests {
         let id = sa("  \"astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com\"\n");
         assert_eq!(id.as_str(), "astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com");
         assert_eq!(id.to_string(), id.as_str());
-        assert_eq!(id.member(), "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com");
+        assert_eq!(
+            id.member(),
+            "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com"
+        );
         assert_eq!(id.name(), "astro-fiery-nebula-1234");
         assert_eq!(id.domain(), "astronomer-prod.iam.gserviceaccount.com");
         assert_eq!(id.project(), Some("astronomer-prod"));
@@ -543,8 +564,9 @@ mod tests {
         let compute = sa("123456789012-compute@developer.gserviceaccount.com");
         assert_eq!((compute.project(), compute.is_google_managed()), (None, true));
         let agent = sa("service-186783260185@gcp-sa-cloudasset.iam.gserviceaccount.com");
-        assert!(agent.is_google_managed());
-        assert_eq!(agent.project(), Some("gcp-sa-cloudasset"));
+        assert_eq!((agent.project(), agent.is_google_managed()), (None, true));
+        let robot = sa("service-350211486356@container-engine-robot.iam.gserviceaccount.com");
+        assert_eq!((robot.project(), robot.is_google_managed()), (None, true));
         let appspot = sa("my-project-id@appspot.gserviceaccount.com");
         assert_eq!(appspot.project(), Some("my-project-id"));
         assert_eq!(sa("104000000001@cloudservices.gserviceaccount.com").project(), None);
@@ -557,31 +579,80 @@ mod tests {
     fn service_account_errors_name_the_problem() {
         let cases = [
             ("", "service_account: is empty"),
-            ("user:astro-fiery@p-123456.iam.gserviceaccount.com", "service_account: starts with the member prefix user:; a service account e-mail has none"),
-            ("deleted:serviceAccount:astro-x@p.iam.gserviceaccount.com?uid=1", "service_account: this member is a deleted account (deleted:)"),
-            ("astro-one@p-123456.iam.gserviceaccount.com astro-two@p-123456.iam.gserviceaccount.com", "service_account: contains whitespace"),
-            ("my-proj.svc.id.goog[ns/ksa]", "service_account: this is a GKE Workload Identity member (PROJECT.svc.id.goog[NAMESPACE/KSA]), not a service account e-mail"),
-            ("astro-fiery-nebula-1234", "service_account: must be an e-mail address NAME@PROJECT.iam.gserviceaccount.com; it has no @"),
+            (
+                "user:astro-fiery@p-123456.iam.gserviceaccount.com",
+                "service_account: starts with the member prefix user:; a service account e-mail has none",
+            ),
+            (
+                "deleted:serviceAccount:astro-x@p.iam.gserviceaccount.com?uid=1",
+                "service_account: this member is a deleted account (deleted:)",
+            ),
+            (
+                "astro-one@p-123456.iam.gserviceaccount.com astro-two@p-123456.iam.gserviceaccount.com",
+                "service_account: contains whitespace",
+            ),
+            (
+                "my-proj.svc.id.goog[ns/ksa]",
+                "service_account: this is a GKE Workload Identity member (PROJECT.svc.id.goog[NAMESPACE/KSA]), not a service account e-mail",
+            ),
+            (
+                "astro-fiery-nebula-1234",
+                "service_account: must be an e-mail address NAME@PROJECT.iam.gserviceaccount.com; it has no @",
+            ),
             ("a@b@c.iam.gserviceaccount.com", "service_account: has more than one @"),
             ("Astro-Fiery@astronomer-prod.iam.gserviceaccount.com", "service_account: must be lower-case"),
             ("jane@example.com", "service_account: must end with .iam.gserviceaccount.com, got @example.com"),
-            ("astro-x@astronomer-prod.iam.gserviceaccount.co", "service_account: must end with .iam.gserviceaccount.com, got @astronomer-prod.iam.gserviceaccount.co"),
+            (
+                "astro-x@astronomer-prod.iam.gserviceaccount.co",
+                "service_account: must end with .iam.gserviceaccount.com, got @astronomer-prod.iam.gserviceaccount.co",
+            ),
             ("@astronomer-prod.iam.gserviceaccount.com", "service_account: the name before @ is empty"),
-            ("astro-fiery@iam.gserviceaccount.com", "service_account: the project between @ and .iam.gserviceaccount.com is missing"),
-            ("astr@astronomer-prod.iam.gserviceaccount.com", "service_account: the name before @ must be 6-30 characters, got 4"),
-            ("astro-fiery-nebula-1234-5678-90ab@p-123456.iam.gserviceaccount.com", "service_account: the name before @ must be 6-30 characters, got 33"),
-            ("astro_fiery@astronomer-prod.iam.gserviceaccount.com", "service_account: the name before @ may contain only lower-case letters, digits and hyphens, got '_'"),
-            ("1astro-fiery@astronomer-prod.iam.gserviceaccount.com", "service_account: the name before @ must start with a letter"),
-            ("astro-fiery-@astronomer-prod.iam.gserviceaccount.com", "service_account: the name before @ must not end with a hyphen"),
-            ("astro-fiery@abc.iam.gserviceaccount.com", "service_account: the project \"abc\" in the e-mail must be 6-30 characters, got 3"),
-            ("astro-fiery@my..proj.iam.gserviceaccount.com", "service_account: \"my..proj\" between @ and .iam.gserviceaccount.com is not a project"),
-            ("cloud_logs@system.gserviceaccount.com", "service_account: the name before @ may contain only lower-case letters, digits, hyphens and dots, got '_'"),
-            ("cloud-logs@sys_tem.gserviceaccount.com", "service_account: \"sys_tem.gserviceaccount.com\" is not a service account domain"),
+            (
+                "astro-fiery@iam.gserviceaccount.com",
+                "service_account: the project between @ and .iam.gserviceaccount.com is missing",
+            ),
+            (
+                "astr@astronomer-prod.iam.gserviceaccount.com",
+                "service_account: the name before @ must be 6-30 characters, got 4",
+            ),
+            (
+                "astro-fiery-nebula-1234-5678-90ab@p-123456.iam.gserviceaccount.com",
+                "service_account: the name before @ must be 6-30 characters, got 33",
+            ),
+            (
+                "astro_fiery@astronomer-prod.iam.gserviceaccount.com",
+                "service_account: the name before @ may contain only lower-case letters, digits and hyphens, got '_'",
+            ),
+            (
+                "1astro-fiery@astronomer-prod.iam.gserviceaccount.com",
+                "service_account: the name before @ must start with a letter",
+            ),
+            (
+                "astro-fiery-@astronomer-prod.iam.gserviceaccount.com",
+                "service_account: the name before @ must not end with a hyphen",
+            ),
+            (
+                "astro-fiery@abc.iam.gserviceaccount.com",
+                "service_account: the project \"abc\" in the e-mail must be 6-30 characters, got 3",
+            ),
+            (
+                "astro-fiery@my..proj.iam.gserviceaccount.com",
+                "service_account: \"my..proj\" between @ and .iam.gserviceaccount.com is not a project",
+            ),
+            (
+                "cloud_logs@system.gserviceaccount.com",
+                "service_account: the name before @ may contain only lower-case letters, digits, hyphens and dots, got '_'",
+            ),
+            (
+                "cloud-logs@sys_tem.gserviceaccount.com",
+                "service_account: \"sys_tem.gserviceaccount.com\" is not a service account domain",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(sa_problem(input), expected, "{input}");
         }
-        let err = ServiceAccountEmail::parse("Astro-Fiery@astronomer-prod.iam.gserviceaccount.com").expect_err("case");
+        let err = ServiceAccountEmail::parse("Astro-Fiery@astronomer-prod.iam.gserviceaccount.com")
+            .expect_err("case");
         assert_eq!(err.field(), "service_account");
         assert_eq!(
             err.hint(),
@@ -592,19 +663,28 @@ mod tests {
     #[test]
     fn service_account_serde_validates() {
         let id: ServiceAccountEmail =
-            serde_json::from_str("\"astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com\"").expect("valid");
+            serde_json::from_str("\"astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com\"")
+                .expect("valid");
         assert_eq!(
             serde_json::to_string(&id).expect("serialize"),
             "\"astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com\""
         );
         assert!(serde_json::from_str::<ServiceAccountEmail>("\"jane@example.com\"").is_err());
-        assert_eq!("cloud-logs@system.gserviceaccount.com".parse::<ServiceAccountEmail>().map(String::from).ok(),
-            Some("cloud-logs@system.gserviceaccount.com".to_owned()));
+        assert_eq!(
+            "cloud-logs@system.gserviceaccount.com".parse::<ServiceAccountEmail>().map(String::from).ok(),
+            Some("cloud-logs@system.gserviceaccount.com".to_owned())
+        );
     }
 
     #[test]
     fn project_ids() {
-        for good in ["astronomer-prod", "my-project-123456", "abcdef", "a23456789012345678901234567890", "example.com:my-project"] {
+        for good in [
+            "astronomer-prod",
+            "my-project-123456",
+            "abcdef",
+            "a23456789012345678901234567890",
+            "example.com:my-project",
+        ] {
             assert_eq!(ProjectId::parse(good).map(String::from).ok().as_deref(), Some(good), "{good}");
         }
         assert_eq!(ProjectId::parse(" 'astronomer-prod' ").expect("valid").as_str(), "astronomer-prod");
@@ -614,17 +694,26 @@ mod tests {
     fn project_id_errors_name_the_problem() {
         let cases = [
             ("", "project_id: is empty"),
-            ("projects/astronomer-prod", "project_id: this is a resource name; the project id is just \"astronomer-prod\""),
+            (
+                "projects/astronomer-prod",
+                "project_id: this is a resource name; the project id is just \"astronomer-prod\"",
+            ),
             ("731882954417", "project_id: 731882954417 looks like a project number, not a project id"),
             ("My Project", "project_id: \"My Project\" looks like a project name, not a project id"),
-            ("Astronomer-Prod", "project_id: \"Astronomer-Prod\" looks like a project name, not a project id"),
+            (
+                "Astronomer-Prod",
+                "project_id: \"Astronomer-Prod\" looks like a project name, not a project id",
+            ),
             ("example:my-project", "project_id: \"example\" before : is not a domain"),
             ("abc", "project_id: must be 6-30 characters, got 3"),
             ("a234567890123456789012345678901", "project_id: must be 6-30 characters, got 31"),
             ("my_project", "project_id: may contain only lower-case letters, digits and hyphens, got '_'"),
             ("1-project", "project_id: must start with a letter"),
             ("my-project-", "project_id: must not end with a hyphen"),
-            ("example.com:my_project", "project_id: may contain only lower-case letters, digits and hyphens, got '_'"),
+            (
+                "example.com:my_project",
+                "project_id: may contain only lower-case letters, digits and hyphens, got '_'",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(project_problem(input), expected, "{input}");
@@ -664,12 +753,21 @@ mod tests {
             ("user:a@b.com user:c@d.com", "member: contains whitespace"),
             ("allusers", "member: is spelled allUsers"),
             ("principal://", "member: principal:// must be followed by an identifier"),
-            ("deleted:jane@example.com", "member: deleted: must be followed by user:, group: or serviceAccount: and an e-mail"),
+            (
+                "deleted:jane@example.com",
+                "member: deleted: must be followed by user:, group: or serviceAccount: and an e-mail",
+            ),
             ("jane@example.com", "member: has no member prefix such as serviceAccount:"),
             ("user:jane", "member: user: must be followed by an e-mail address, got \"jane\""),
             ("group:", "member: group: must be followed by an e-mail address, got \"\""),
-            ("serviceAccount:jane@example.com", "member: serviceAccount: must be followed by a service account e-mail, got \"jane@example.com\""),
-            ("domain:jane@example.com", "member: domain: must be followed by a domain such as example.com, got \"jane@example.com\""),
+            (
+                "serviceAccount:jane@example.com",
+                "member: serviceAccount: must be followed by a service account e-mail, got \"jane@example.com\"",
+            ),
+            (
+                "domain:jane@example.com",
+                "member: domain: must be followed by a domain such as example.com, got \"jane@example.com\"",
+            ),
             ("projectOwner:", "member: projectOwner: must be followed by a project id or number"),
             ("serviceaccount:a@p.iam.gserviceaccount.com", "member: unknown member prefix serviceaccount:"),
             ("robot:r2d2", "member: unknown member prefix robot:"),
@@ -678,9 +776,18 @@ mod tests {
             assert_eq!(member_problem(input), expected, "{input}");
         }
         let hint = |text: &str| parse_member(text).expect_err("invalid").hint().to_owned();
-        assert_eq!(hint("serviceaccount:a@p.iam.gserviceaccount.com"), "member prefixes are case-sensitive: use serviceAccount:");
-        assert_eq!(hint("astro-x@p-123456.iam.gserviceaccount.com"), "a service account is serviceAccount:astro-x@p-123456.iam.gserviceaccount.com");
-        assert_eq!(hint("jane@example.com"), "use user:jane@example.com for a person or group:jane@example.com for a Google group");
+        assert_eq!(
+            hint("serviceaccount:a@p.iam.gserviceaccount.com"),
+            "member prefixes are case-sensitive: use serviceAccount:"
+        );
+        assert_eq!(
+            hint("astro-x@p-123456.iam.gserviceaccount.com"),
+            "a service account is serviceAccount:astro-x@p-123456.iam.gserviceaccount.com"
+        );
+        assert_eq!(
+            hint("jane@example.com"),
+            "use user:jane@example.com for a person or group:jane@example.com for a Google group"
+        );
         assert_eq!(parse_member("x").expect_err("invalid").field(), "member");
     }
 }

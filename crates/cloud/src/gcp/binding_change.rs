@@ -1,0 +1,251 @@
+//! Grant a member a role on a project, etag-safely: plan, apply with read-modify-write and
+//! bounded retries on conflicts, verify, journal, undo.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
+use astro_identity_domain::gcp::identity::ProjectId;
+use astro_identity_domain::gcp::lint::IamLintLevel;
+use astro_identity_domain::gcp::plan::IamPlan;
+
+use crate::CloudError;
+use crate::gcp::projects::PolicyStore;
+use crate::journal::{Journal, JournalAction, JournalEntry};
+
+/// A planned grant: what was read and what will be written.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BindingChange {
+    pub project: String,
+    /// Who applies it, when known (a stored key's service account).
+    pub principal: Option<String>,
+    pub plan: IamPlan,
+    pub console_url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BindingOutcome {
+    pub written: bool,
+    pub verified: bool,
+    pub journal_id: Option<String>,
+    pub project: String,
+    /// How many read-modify-write cycles it took (1 without conflicts).
+    pub attempts: u32,
+    /// The policy read back after the write (pretty).
+    pub policy: String,
+    pub console_url: String,
+}
+
+/// Exponential backoff with jitter for etag conflicts, bounded in attempts.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub attempts: u32,
+    pub first_delay: Duration,
+    /// The doubling stops here, so many concurrent writers still finish in bounded time.
+    pub max_delay: Duration,
+}
+
+impl Backoff {
+    /// Like `gcloud`: retries from 1 s, doubling.
+    pub const DEFAULT: Backoff =
+        Backoff { attempts: 5, first_delay: Duration::from_secs(1), max_delay: Duration::from_secs(16) };
+
+    fn delay(&self, attempt: u32) -> Duration {
+        let base = self.first_delay.saturating_mul(1 << attempt.min(16)).min(self.max_delay);
+        // Jitter from the clock's nanoseconds: enough to spread concurrent writers apart.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        base + base.mul_f64(f64::from(nanos % 1000) / 1000.0)
+    }
+}
+
+pub fn console_url(project: &ProjectId) -> String {
+    format!("https://console.cloud.google.com/iam-admin/iam?project={project}")
+}
+
+/// Reads the policy and computes the plan. Writes nothing.
+pub async fn plan_binding(
+    store: &impl PolicyStore,
+    project: &ProjectId,
+    role: &str,
+    member: &str,
+    condition: Option<&Condition>,
+    principal: Option<String>,
+) -> Result<BindingChange, CloudError> {
+    let before = store.get_policy(project).await?;
+    Ok(BindingChange {
+        project: project.to_string(),
+        principal,
+        plan: IamPlan::build(&before, role, member, condition),
+        console_url: console_url(project),
+    })
+}
+
+/// Applies the planned grant. The merge is re-done on the freshly read policy at every
+/// attempt, so concurrent writers' bindings are kept; the etag of that read makes IAM refuse
+/// a write that would lose theirs.
+pub async fn apply_binding(
+    store: &impl PolicyStore,
+    change: &BindingChange,
+    confirm_warnings: bool,
+    journal: &Journal,
+    backoff: Backoff,
+) -> Result<BindingOutcome, CloudError> {
+    let plan = &change.plan;
+    if let Some(blocking) = plan.lints.iter().find(|l| l.level == IamLintLevel::Error) {
+        return Err(CloudError::Refused { reason: blocking.message.clone(), hint: blocking.hint.clone() });
+    }
+    if plan.needs_confirmation && !confirm_warnings {
+        return Err(CloudError::Refused {
+            reason: String::from("the plan has warnings that were not confirmed"),
+            hint: String::from("Review the warnings and confirm them (the CLI's --yes), or change the plan."),
+        });
+    }
+    let project = ProjectId::parse(&change.project)?;
+    let condition = plan.condition.as_ref();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let before = store.get_policy(&project).await?;
+        let after = before.add_member(&plan.role, &plan.member, condition);
+        if after.semantically_equal(&before) {
+            return Ok(outcome(change, false, attempt, None, &before));
+        }
+        match store.set_policy(&project, &after).await {
+            Ok(_) => {
+                let mut entry = JournalEntry::now(
+                    "gcp",
+                    &change.project,
+                    change.principal.as_deref().unwrap_or(""),
+                    JournalAction::AddBinding,
+                );
+                entry.resource_name = change.project.clone();
+                entry.resource_arn = format!("projects/{}", change.project);
+                entry.detail = Some(grant_detail(&plan.role, &plan.member, condition));
+                entry.before = Some(before.to_compact_json());
+                entry.after = Some(after.to_compact_json());
+                journal.append(&entry)?;
+                let read_back = store.get_policy(&project).await?;
+                if !read_back.has_member(&plan.role, &plan.member, condition) {
+                    return Err(CloudError::VerifyFailed {
+                        what: format!(
+                            "{} is not in the {} binding of project {} after the write",
+                            plan.member, plan.role, change.project
+                        ),
+                    });
+                }
+                return Ok(outcome(change, true, attempt, Some(entry.id), &read_back));
+            }
+            Err(CloudError::Conflict { .. } | CloudError::Throttled { .. }) if attempt < backoff.attempts => {
+                tokio::time::sleep(backoff.delay(attempt - 1)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Removes the member a journaled grant added. Refuses when the member is no longer in that
+/// binding (someone changed it since); other bindings are never touched.
+pub async fn undo_binding(
+    store: &impl PolicyStore,
+    journal: &Journal,
+    id: Option<&str>,
+    backoff: Backoff,
+) -> Result<BindingOutcome, CloudError> {
+    let entry = journal.undo_candidate("gcp", id)?;
+    if entry.action != JournalAction::AddBinding {
+        return Err(CloudError::Refused {
+            reason: format!("journal entry {} is not a GCP grant", entry.id),
+            hint: String::from("Undo it from the journey that made it."),
+        });
+    }
+    let (role, member, condition) = parse_detail(entry.detail.as_deref().unwrap_or(""))?;
+    let project = ProjectId::parse(&entry.resource_name)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let before = store.get_policy(&project).await?;
+        if !before.has_member(&role, &member, condition.as_ref()) {
+            return Err(CloudError::RemoteChanged {
+                what: format!("the {role} binding of {member} on project {project}"),
+                since: "the change being undone",
+            });
+        }
+        let after = before.remove_member(&role, &member, condition.as_ref());
+        match store.set_policy(&project, &after).await {
+            Ok(_) => {
+                let mut undo =
+                    JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::RemoveBinding);
+                undo.resource_name = entry.resource_name.clone();
+                undo.resource_arn = entry.resource_arn.clone();
+                undo.detail = entry.detail.clone();
+                undo.before = Some(before.to_compact_json());
+                undo.after = Some(after.to_compact_json());
+                undo.undoes = Some(entry.id.clone());
+                journal.append(&undo)?;
+                let read_back = store.get_policy(&project).await?;
+                if read_back.has_member(&role, &member, condition.as_ref()) {
+                    return Err(CloudError::VerifyFailed {
+                        what: format!("{member} still has {role} on project {project}"),
+                    });
+                }
+                let change_project = project.to_string();
+                return Ok(BindingOutcome {
+                    written: true,
+                    verified: true,
+                    journal_id: Some(undo.id),
+                    project: change_project,
+                    attempts: attempt,
+                    policy: read_back.to_pretty_json(),
+                    console_url: console_url(&project),
+                });
+            }
+            Err(CloudError::Conflict { .. } | CloudError::Throttled { .. }) if attempt < backoff.attempts => {
+                tokio::time::sleep(backoff.delay(attempt - 1)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+fn outcome(
+    change: &BindingChange,
+    written: bool,
+    attempts: u32,
+    journal_id: Option<String>,
+    policy: &IamPolicy,
+) -> BindingOutcome {
+    BindingOutcome {
+        written,
+        verified: true,
+        journal_id,
+        project: change.project.clone(),
+        attempts,
+        policy: policy.to_pretty_json(),
+        console_url: change.console_url.clone(),
+    }
+}
+
+fn grant_detail(role: &str, member: &str, condition: Option<&Condition>) -> String {
+    serde_json::json!({"role": role, "member": member, "condition": condition}).to_string()
+}
+
+fn parse_detail(detail: &str) -> Result<(String, String, Option<Condition>), CloudError> {
+    let broken = || CloudError::Journal {
+        action: "read",
+        detail: String::from("a grant entry lacks its role or member"),
+    };
+    let value: serde_json::Value = serde_json::from_str(detail).map_err(|_| broken())?;
+    let role = value["role"].as_str().ok_or_else(broken)?.to_owned();
+    let member = value["member"].as_str().ok_or_else(broken)?.to_owned();
+    let condition =
+        serde_json::from_value::<Option<Condition>>(value["condition"].clone()).map_err(|_| broken())?;
+    Ok((role, member, condition))
+}

@@ -1,0 +1,9 @@
+//! Google Cloud: credentials, the Resource Manager / IAM adapter, and the grant flow.
+
+pub mod binding_change;
+pub mod config;
+pub mod projects;
+
+pub use binding_change::{Backoff, BindingChange, BindingOutcome, apply_binding, plan_binding, undo_binding};
+pub use config::{GcpCredentialSource, GcpTarget};
+pub use projects::{GcpProjects, PolicyStore};

@@ -1,0 +1,189 @@
+//! Resource Manager v3 project IAM policies and IAM Admin role listing, through the official
+//! `google-cloud-*` crates.
+
+use google_cloud_gax::error::Error as GaxError;
+use google_cloud_gax::error::rpc::Code;
+use google_cloud_iam_v1::model::{GetPolicyOptions, Policy};
+use google_cloud_resourcemanager_v3::client::Projects;
+use google_cloud_wkt::FieldMask;
+use serde::{Deserialize, Serialize};
+
+use astro_identity_domain::gcp::iam_policy::IamPolicy;
+use astro_identity_domain::gcp::identity::ProjectId;
+
+use crate::CloudError;
+use crate::gcp::config::{GcpTarget, credentials};
+
+/// The policy operations a binding change needs; the seam for tests and fault injection.
+#[allow(async_fn_in_trait)] // used generically, never as `dyn`
+pub trait PolicyStore {
+    /// `getIamPolicy` with `requestedPolicyVersion: 3`, so conditions always come back.
+    async fn get_policy(&self, project: &ProjectId) -> Result<IamPolicy, CloudError>;
+    /// `setIamPolicy` with the policy's own etag. A stale etag is `CloudError::Conflict`.
+    async fn set_policy(&self, project: &ProjectId, policy: &IamPolicy) -> Result<IamPolicy, CloudError>;
+}
+
+/// A role from the live IAM Admin API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct GrantableRole {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+}
+
+pub struct GcpProjects {
+    projects: Projects,
+    iam: google_cloud_iam_admin_v1::client::Iam,
+    endpoint: String,
+    /// Who we act as, when known offline (a service account key's email).
+    pub principal: Option<String>,
+}
+
+impl GcpProjects {
+    pub async fn connect(
+        target: &GcpTarget,
+        keyring: Option<std::sync::Arc<crate::SecretStore>>,
+    ) -> Result<Self, CloudError> {
+        let (creds, principal) = credentials(target, keyring).await?;
+        let endpoint = target.endpoint.clone();
+        let mut projects = Projects::builder().with_credentials(creds.clone());
+        let mut iam = google_cloud_iam_admin_v1::client::Iam::builder().with_credentials(creds);
+        if let Some(url) = &endpoint {
+            projects = projects.with_endpoint(url);
+            iam = iam.with_endpoint(url);
+        }
+        let unreachable = |e: google_cloud_gax::client_builder::Error| CloudError::Unreachable {
+            endpoint: endpoint
+                .clone()
+                .unwrap_or_else(|| String::from("https://cloudresourcemanager.googleapis.com")),
+            detail: e.to_string(),
+        };
+        Ok(Self {
+            projects: projects.build().await.map_err(unreachable)?,
+            iam: iam.build().await.map_err(unreachable)?,
+            endpoint: endpoint.unwrap_or_else(|| String::from("https://cloudresourcemanager.googleapis.com")),
+            principal,
+        })
+    }
+
+    /// Roles that can be granted on the project (`queryGrantableRoles`), paginated.
+    pub async fn grantable_roles(&self, project: &ProjectId) -> Result<Vec<GrantableRole>, CloudError> {
+        let resource = format!("//cloudresourcemanager.googleapis.com/projects/{project}");
+        let mut roles = Vec::new();
+        let mut token = String::new();
+        // Bounded: a project has a few thousand grantable roles, 1,000 per page.
+        for _ in 0..20 {
+            let page = self
+                .iam
+                .query_grantable_roles()
+                .set_full_resource_name(&resource)
+                .set_page_size(1000)
+                .set_page_token(&token)
+                .send()
+                .await
+                .map_err(|e| translate(e, "iam.roles.list", &resource, &self.endpoint))?;
+            roles.extend(page.roles.iter().map(|r| GrantableRole {
+                name: r.name.clone(),
+                title: r.title.clone(),
+                description: r.description.clone(),
+            }));
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token.clone();
+        }
+        Ok(roles)
+    }
+}
+
+impl PolicyStore for GcpProjects {
+    async fn get_policy(&self, project: &ProjectId) -> Result<IamPolicy, CloudError> {
+        let resource = format!("projects/{project}");
+        let policy = self
+            .projects
+            .get_iam_policy()
+            .set_resource(&resource)
+            .set_options(GetPolicyOptions::new().set_requested_policy_version(3))
+            .send()
+            .await
+            .map_err(|e| translate(e, "resourcemanager.projects.getIamPolicy", &resource, &self.endpoint))?;
+        to_domain(&policy)
+    }
+
+    async fn set_policy(&self, project: &ProjectId, policy: &IamPolicy) -> Result<IamPolicy, CloudError> {
+        let resource = format!("projects/{project}");
+        let written = self
+            .projects
+            .set_iam_policy()
+            .set_resource(&resource)
+            .set_policy(from_domain(policy)?)
+            // Only bindings change; auditConfigs and the rest stay as they are on the server.
+            .set_update_mask(FieldMask::default().set_paths(["bindings", "etag"]))
+            .send()
+            .await
+            .map_err(|e| translate(e, "resourcemanager.projects.setIamPolicy", &resource, &self.endpoint))?;
+        to_domain(&written)
+    }
+}
+
+/// The SDK's `Policy` keeps unknown fields; its JSON form is exactly the REST body.
+fn to_domain(policy: &Policy) -> Result<IamPolicy, CloudError> {
+    let value = serde_json::to_value(policy).map_err(|e| CloudError::Cloud {
+        action: String::from("getIamPolicy"),
+        code: String::from("Encoding"),
+        message: e.to_string(),
+    })?;
+    Ok(IamPolicy::from_value(value)?)
+}
+
+fn from_domain(policy: &IamPolicy) -> Result<Policy, CloudError> {
+    serde_json::from_value(policy.as_value().clone()).map_err(|e| CloudError::Cloud {
+        action: String::from("setIamPolicy"),
+        code: String::from("Encoding"),
+        message: e.to_string(),
+    })
+}
+
+pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str) -> CloudError {
+    if let Some(status) = err.status() {
+        return match status.code {
+            Code::Aborted => CloudError::Conflict { what: resource.to_owned() },
+            Code::PermissionDenied | Code::Unauthenticated => CloudError::AccessDenied {
+                action: permission.to_owned(),
+                resource: resource.to_owned(),
+                detail: status.message.clone(),
+            },
+            Code::NotFound => CloudError::NotFound { what: resource.to_owned() },
+            Code::InvalidArgument | Code::FailedPrecondition => {
+                CloudError::MalformedPolicy { detail: status.message.clone() }
+            }
+            Code::ResourceExhausted => CloudError::Throttled { action: permission.to_owned() },
+            Code::Unavailable | Code::DeadlineExceeded => {
+                CloudError::Unreachable { endpoint: endpoint.to_owned(), detail: status.message.clone() }
+            }
+            other => CloudError::Cloud {
+                action: permission.to_owned(),
+                code: format!("{other:?}"),
+                message: status.message.clone(),
+            },
+        };
+    }
+    if err.is_authentication() {
+        return CloudError::Credentials {
+            detail: err.to_string(),
+            hint: String::from(
+                "Run `gcloud auth application-default login`, or store a service account key.",
+            ),
+        };
+    }
+    if let Some(code) = err.http_status_code() {
+        return CloudError::Cloud {
+            action: permission.to_owned(),
+            code: format!("HTTP {code}"),
+            message: err.to_string(),
+        };
+    }
+    CloudError::Unreachable { endpoint: endpoint.to_owned(), detail: err.to_string() }
+}

@@ -1,0 +1,287 @@
+//! The GCP grant flow through the official google-cloud crates against the REST wire fake.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use astro_identity_cloud::CloudError;
+use astro_identity_cloud::gcp::{
+    Backoff, GcpCredentialSource, GcpProjects, GcpTarget, PolicyStore, apply_binding, plan_binding,
+    undo_binding,
+};
+use astro_identity_cloud::journal::Journal;
+use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
+use astro_identity_domain::gcp::identity::ProjectId;
+use astro_identity_tests::Error;
+use astro_identity_tests::gcp_fake::GcpFake;
+
+const ASTRO: &str = "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
+const FAST: Backoff =
+    Backoff { attempts: 5, first_delay: Duration::from_millis(5), max_delay: Duration::from_millis(40) };
+
+struct Ctx {
+    fake: GcpFake,
+    projects: GcpProjects,
+    journal: Journal,
+    _data: tempfile::TempDir,
+}
+
+async fn ctx() -> Result<Ctx, Error> {
+    let fake = GcpFake::start()?;
+    let target = GcpTarget { source: GcpCredentialSource::Anonymous, endpoint: Some(fake.url.clone()) };
+    let projects = GcpProjects::connect(&target, None).await?;
+    let data = tempfile::tempdir()?;
+    Ok(Ctx { fake, projects, journal: Journal::in_dir(data.path()), _data: data })
+}
+
+fn project(id: &str) -> ProjectId {
+    ProjectId::parse(id).expect("valid project id")
+}
+
+fn corpus(name: &str) -> Value {
+    let path = format!("{}/testdata/corpus/gcp-policy/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("corpus file")).expect("json")
+}
+
+fn members_of(policy: &Value, role: &str) -> Vec<String> {
+    policy["bindings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["role"] == role && b.get("condition").is_none())
+        .flat_map(|b| {
+            b["members"].as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_owned))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn grants_a_role_keeping_every_other_binding_and_speaks_the_wire_format() -> Result<(), Error> {
+    let ctx = ctx().await?;
+    let original = corpus("03-c7n-project-bindings-auditconfigs-allservices.json");
+    ctx.fake.seed("data-project", original.clone());
+    let p = project("data-project");
+
+    let change = plan_binding(&ctx.projects, &p, "roles/bigquery.jobUser", ASTRO, None, None).await?;
+    assert!(change.plan.changed && !change.plan.blocked);
+    assert_eq!(
+        ctx.fake.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(),
+        0,
+        "plan writes nothing"
+    );
+
+    let outcome = apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await?;
+    assert!(outcome.written && outcome.verified);
+    assert_eq!(outcome.attempts, 1);
+    let stored = ctx.fake.policy("data-project").ok_or("project gone")?;
+    assert!(members_of(&stored, "roles/bigquery.jobUser").contains(&ASTRO.to_owned()));
+    // Every original binding and the audit configs are still there.
+    for binding in original["bindings"].as_array().ok_or("bindings")? {
+        assert!(stored["bindings"].as_array().ok_or("bindings")?.contains(binding), "lost {binding}");
+    }
+    assert_eq!(stored["auditConfigs"], original["auditConfigs"]);
+    assert_eq!(ctx.journal.entries()?.len(), 1);
+
+    // The wire format of FACTS.md: $alt, no auth header (anonymous), v3 reads, etag'd writes.
+    let seen = ctx.fake.seen();
+    assert!(
+        seen.iter().all(|r| r.query.contains("%24alt=json%3Benum-encoding%3Dint")
+            || r.query.contains("$alt=json;enum-encoding=int")),
+        "{:?}",
+        seen.iter().map(|r| &r.query).collect::<Vec<_>>()
+    );
+    assert!(seen.iter().all(|r| r.authorization.is_none()));
+    for read in seen.iter().filter(|r| r.path.ends_with(":getIamPolicy")) {
+        assert_eq!(read.body["options"]["requestedPolicyVersion"], 3);
+    }
+    let writes: Vec<_> = seen.iter().filter(|r| r.path.ends_with(":setIamPolicy")).collect();
+    assert_eq!(writes.len(), 1);
+    assert!(writes[0].body["policy"]["etag"].is_string(), "never write without the etag");
+    assert_eq!(writes[0].body["updateMask"], "bindings,etag");
+
+    // Again: nothing to do, nothing written.
+    let again = plan_binding(&ctx.projects, &p, "roles/bigquery.jobUser", ASTRO, None, None).await?;
+    assert!(!again.plan.changed);
+    assert!(!apply_binding(&ctx.projects, &again, false, &ctx.journal, FAST).await?.written);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_conditional_grant_writes_version_3_and_keeps_existing_conditions() -> Result<(), Error> {
+    let ctx = ctx().await?;
+    let original = corpus("01-google-api-policy-example-v3-condition.json");
+    ctx.fake.seed("p-conditions", original.clone());
+    let p = project("p-conditions");
+    let condition =
+        Condition::new("until-2027", Some("Expires"), "request.time < timestamp('2027-01-01T00:00:00Z')")?;
+    let change =
+        plan_binding(&ctx.projects, &p, "roles/storage.objectViewer", ASTRO, Some(&condition), None).await?;
+    apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await?;
+    let write = ctx.fake.seen().into_iter().find(|r| r.path.ends_with(":setIamPolicy")).ok_or("no write")?;
+    assert_eq!(write.body["policy"]["version"], 3);
+    let stored = ctx.fake.policy("p-conditions").ok_or("gone")?;
+    let conditions: Vec<&Value> =
+        stored["bindings"].as_array().ok_or("bindings")?.iter().filter_map(|b| b.get("condition")).collect();
+    assert_eq!(conditions.len(), 2, "the old condition and ours: {stored}");
+    assert!(conditions.contains(&&original["bindings"][1]["condition"]));
+    Ok(())
+}
+
+#[tokio::test]
+async fn conflicts_are_retried_and_bounded() -> Result<(), Error> {
+    let ctx = ctx().await?;
+    ctx.fake.seed(
+        "busy-project",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+    );
+    let p = project("busy-project");
+    let change = plan_binding(&ctx.projects, &p, "roles/bigquery.jobUser", ASTRO, None, None).await?;
+
+    ctx.fake.fail_next(":setIamPolicy", 409, 2);
+    let outcome = apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await?;
+    assert_eq!(outcome.attempts, 3);
+    assert!(
+        members_of(&ctx.fake.policy("busy-project").ok_or("gone")?, "roles/bigquery.jobUser")
+            .contains(&ASTRO.to_owned())
+    );
+
+    // Conflicts that never stop: a clear error after the bounded attempts, policy untouched.
+    let other = "serviceAccount:astro-other-5678@astronomer-prod.iam.gserviceaccount.com";
+    let change = plan_binding(&ctx.projects, &p, "roles/bigquery.jobUser", other, None, None).await?;
+    let before = ctx.fake.policy("busy-project");
+    ctx.fake.fail_next(":setIamPolicy", 409, 100);
+    match apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await {
+        Err(err @ CloudError::Conflict { .. }) => assert_eq!(err.code(), "conflict"),
+        other => return Err(format!("expected Conflict, got {other:?}").into()),
+    }
+    assert_eq!(ctx.fake.policy("busy-project"), before);
+
+    // A 503 is a clear error, never a partial policy.
+    ctx.fake.clear_faults();
+    ctx.fake.fail_next(":setIamPolicy", 503, 1);
+    let change = plan_binding(&ctx.projects, &p, "roles/bigquery.jobUser", other, None, None).await?;
+    match apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await {
+        Err(err @ CloudError::Unreachable { .. }) => {
+            assert!(err.to_string().contains("injected failure"), "{err}")
+        }
+        other => return Err(format!("expected Unreachable, got {other:?}").into()),
+    }
+    assert_eq!(ctx.fake.policy("busy-project"), before);
+    Ok(())
+}
+
+#[tokio::test]
+async fn fifty_concurrent_grants_all_land_and_nothing_is_lost() -> Result<(), Error> {
+    let ctx = Arc::new(ctx().await?);
+    let original = corpus("01-google-api-policy-example-v3-condition.json");
+    ctx.fake.seed("crowded", original.clone());
+    let backoff =
+        Backoff { attempts: 60, first_delay: Duration::from_millis(2), max_delay: Duration::from_millis(60) };
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let ctx = ctx.clone();
+        tasks.push(tokio::spawn(async move {
+            let member =
+                format!("serviceAccount:astro-deployment-{i:04}@astronomer-prod.iam.gserviceaccount.com");
+            let p = project("crowded");
+            let change =
+                plan_binding(&ctx.projects, &p, "roles/bigquery.jobUser", &member, None, None).await?;
+            apply_binding(&ctx.projects, &change, false, &ctx.journal, backoff).await
+        }));
+    }
+    let mut attempts = 0;
+    for task in tasks {
+        attempts += task.await??.attempts;
+    }
+    let stored = ctx.fake.policy("crowded").ok_or("gone")?;
+    let members = members_of(&stored, "roles/bigquery.jobUser");
+    assert_eq!(members.len(), 50, "{members:?}");
+    for binding in original["bindings"].as_array().ok_or("bindings")? {
+        assert!(stored["bindings"].as_array().ok_or("bindings")?.contains(binding), "lost {binding}");
+    }
+    assert!((50..=50 * 60).contains(&attempts), "attempts {attempts}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn undo_removes_only_our_member_and_refuses_when_it_is_gone() -> Result<(), Error> {
+    let ctx = ctx().await?;
+    let original = corpus("01-google-api-policy-example-v3-condition.json");
+    ctx.fake.seed("undo-me", original.clone());
+    let p = project("undo-me");
+    let change = plan_binding(&ctx.projects, &p, "roles/bigquery.jobUser", ASTRO, None, None).await?;
+    apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await?;
+    // Someone else adds a binding meanwhile: undo must keep it.
+    ctx.fake.edit("undo-me", |policy| {
+        if let Some(list) = policy["bindings"].as_array_mut() {
+            list.push(json!({"role": "roles/logging.viewer", "members": ["user:bob@example.com"]}));
+        }
+    });
+    undo_binding(&ctx.projects, &ctx.journal, None, FAST).await?;
+    let stored = ctx.fake.policy("undo-me").ok_or("gone")?;
+    assert!(members_of(&stored, "roles/bigquery.jobUser").is_empty());
+    assert_eq!(members_of(&stored, "roles/logging.viewer"), ["user:bob@example.com"]);
+    let restored = IamPolicy::from_value(stored.clone())?;
+    let mut expected = original.clone();
+    if let Some(list) = expected["bindings"].as_array_mut() {
+        list.push(json!({"role": "roles/logging.viewer", "members": ["user:bob@example.com"]}));
+    }
+    assert!(restored.semantically_equal(&IamPolicy::from_value(expected)?), "{stored}");
+
+    // Grant again, then someone removes it: undo refuses instead of guessing.
+    let change = plan_binding(&ctx.projects, &p, "roles/bigquery.jobUser", ASTRO, None, None).await?;
+    apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await?;
+    ctx.fake.edit("undo-me", |policy| {
+        if let Some(list) = policy["bindings"].as_array_mut() {
+            list.retain(|b| b["role"] != "roles/bigquery.jobUser");
+        }
+    });
+    match undo_binding(&ctx.projects, &ctx.journal, None, FAST).await {
+        Err(CloudError::RemoteChanged { .. }) => Ok(()),
+        other => Err(format!("expected RemoteChanged, got {other:?}").into()),
+    }
+}
+
+#[tokio::test]
+async fn denied_callers_and_refused_policies_get_clear_errors() -> Result<(), Error> {
+    let ctx = ctx().await?;
+    ctx.fake.seed("locked-project", json!({"bindings": []}));
+    ctx.fake.deny("locked-project");
+    match plan_binding(&ctx.projects, &project("locked-project"), "roles/bigquery.jobUser", ASTRO, None, None)
+        .await
+    {
+        Err(err @ CloudError::AccessDenied { .. }) => {
+            assert_eq!(
+                err.to_string(),
+                "access denied: resourcemanager.projects.getIamPolicy on projects/locked-project"
+            );
+            assert!(err.hint().contains("resourcemanager.projects.getIamPolicy"));
+        }
+        other => return Err(format!("expected AccessDenied, got {other:?}").into()),
+    }
+
+    // 1,500 principals: the app's own lint refuses before anything is sent.
+    let many: Vec<String> = (0..1500).map(|i| format!("user:u{i}@example.com")).collect();
+    ctx.fake.seed("full-project", json!({"bindings": [{"role": "roles/viewer", "members": many}]}));
+    let change =
+        plan_binding(&ctx.projects, &project("full-project"), "roles/bigquery.jobUser", ASTRO, None, None)
+            .await?;
+    assert!(change.plan.blocked);
+    match apply_binding(&ctx.projects, &change, true, &ctx.journal, FAST).await {
+        Err(CloudError::Refused { .. }) => {}
+        other => return Err(format!("expected Refused, got {other:?}").into()),
+    }
+    assert_eq!(ctx.fake.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 0);
+    // And the server's own 400 is translated, should anything slip through.
+    let over = IamPolicy::from_value(ctx.fake.policy("full-project").ok_or("gone")?)?.add_member(
+        "roles/bigquery.jobUser",
+        ASTRO,
+        None,
+    );
+    match ctx.projects.set_policy(&project("full-project"), &over).await {
+        Err(CloudError::MalformedPolicy { detail }) => assert!(detail.contains("1501"), "{detail}"),
+        other => return Err(format!("expected MalformedPolicy, got {other:?}").into()),
+    }
+    Ok(())
+}
