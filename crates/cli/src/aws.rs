@@ -180,19 +180,23 @@ fn new_role(args: &ChangeArgs, name: &RoleName) -> Result<NewRole, Failure> {
     })
 }
 
-/// Asks on the terminal. Without one, refuses: scripts must say --yes.
 fn ask(change: &TrustChange) -> Result<bool, Failure> {
+    let warnings = if change.plan.needs_confirmation { " despite the warnings above" } else { "" };
+    confirm(&format!(
+        "Apply this change to role {} in account {}{warnings}?",
+        change.role_name, change.caller.account
+    ))
+}
+
+/// Asks on the terminal. Without one, refuses: scripts must say --yes.
+pub fn confirm(question: &str) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::new(
             "not applied: confirmation needed",
             "Pass --yes to apply without a terminal.",
         ));
     }
-    let warnings = if change.plan.needs_confirmation { " despite the warnings above" } else { "" };
-    print!(
-        "Apply this change to role {} in account {}{warnings}? [y/N] ",
-        change.role_name, change.caller.account
-    );
+    print!("{question} [y/N] ");
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).map_err(|e| Failure::new(e.to_string(), ""))?;

@@ -1,6 +1,7 @@
 //! `astro-identity-cli`: the app's core without a window, for terminals, scripts and CI.
 
 mod aws;
+mod gcp;
 mod output;
 
 use std::process::ExitCode;
@@ -28,6 +29,9 @@ enum Command {
     /// Let Deployments assume an IAM role: plan, apply, undo.
     #[command(subcommand)]
     Aws(aws::AwsCommand),
+    /// Grant Deployments a role on a GCP project: plan, apply, undo.
+    #[command(subcommand)]
+    Gcp(gcp::GcpCommand),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -35,6 +39,7 @@ async fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Doctor { json } => doctor(json).await,
         Command::Aws(command) => aws::run(command).await,
+        Command::Gcp(command) => gcp::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,194 @@
+//! `astro-identity-cli gcp plan|apply|undo`.
+
+use clap::{Args, Subcommand};
+
+use astro_identity_cloud::HostEnv;
+use astro_identity_cloud::gcp::{
+    Backoff, BindingChange, BindingOutcome, GcpCredentialSource, GcpProjects, GcpTarget, apply_binding,
+    plan_binding, undo_binding,
+};
+use astro_identity_cloud::journal::Journal;
+use astro_identity_domain::aws::plan::DiffKind;
+use astro_identity_domain::gcp::iam_policy::Condition;
+use astro_identity_domain::gcp::identity::{ProjectId, parse_member};
+use astro_identity_domain::gcp::lint::IamLintLevel;
+
+use crate::output::{Failure, print_json};
+
+#[derive(Subcommand)]
+pub enum GcpCommand {
+    /// Show what would change in the project's IAM policy. Writes nothing.
+    Plan(Box<GrantArgs>),
+    /// Apply the grant (asks first unless --yes), verify it and journal it for undo.
+    Apply(Box<GrantArgs>),
+    /// Undo a journaled grant (default: the newest one not yet undone).
+    Undo {
+        #[arg(long = "journal-id")]
+        journal_id: Option<String>,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct TargetArgs {
+    /// Another API root for Resource Manager and IAM (an emulator or fake).
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Send no credentials (only for emulators). Default: Application Default Credentials.
+    #[arg(long)]
+    anonymous: bool,
+}
+
+#[derive(Args)]
+pub struct GrantArgs {
+    #[arg(long)]
+    project: String,
+    /// The Deployment's identity, e.g. serviceAccount:astro-...@....iam.gserviceaccount.com
+    #[arg(long)]
+    member: String,
+    /// A role such as roles/bigquery.jobUser.
+    #[arg(long)]
+    role: String,
+    #[arg(long = "condition-title", requires = "condition_expression")]
+    condition_title: Option<String>,
+    #[arg(long = "condition-description")]
+    condition_description: Option<String>,
+    #[arg(long = "condition-expression", requires = "condition_title")]
+    condition_expression: Option<String>,
+    /// Apply without asking, warnings included.
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+pub async fn run(command: GcpCommand) -> Result<(), Failure> {
+    match command {
+        GcpCommand::Plan(args) => {
+            let (_, change) = plan(&args).await?;
+            if args.json {
+                return print_json(&change);
+            }
+            print!("{}", render_plan(&change));
+            Ok(())
+        }
+        GcpCommand::Apply(args) => {
+            let (projects, change) = plan(&args).await?;
+            if !args.json {
+                print!("{}", render_plan(&change));
+            }
+            if change.plan.blocked {
+                return Err(Failure::new(
+                    "the plan has errors, nothing was written",
+                    "Fix the errors listed above and run the command again.",
+                ));
+            }
+            let confirmed = change.plan.changed
+                && (args.yes
+                    || crate::aws::confirm(&format!(
+                        "Grant {} to {} on project {}{}?",
+                        change.plan.role,
+                        change.plan.member,
+                        change.project,
+                        if change.plan.needs_confirmation { " despite the warnings above" } else { "" }
+                    ))?);
+            if change.plan.changed && !confirmed {
+                return Err(Failure::new(
+                    "not applied: not confirmed",
+                    "Run again and answer y, or pass --yes.",
+                ));
+            }
+            let outcome = apply_binding(&projects, &change, confirmed, &journal(), Backoff::DEFAULT).await?;
+            report(&outcome, args.json)
+        }
+        GcpCommand::Undo { journal_id, target, json } => {
+            let projects = connect(&target).await?;
+            let outcome =
+                undo_binding(&projects, &journal(), journal_id.as_deref(), Backoff::DEFAULT).await?;
+            report(&outcome, json)
+        }
+    }
+}
+
+fn journal() -> Journal {
+    Journal::in_dir(&HostEnv::from_process().app_data_dir())
+}
+
+async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
+    let target = GcpTarget {
+        source: if target.anonymous { GcpCredentialSource::Anonymous } else { GcpCredentialSource::Adc },
+        endpoint: target.endpoint.clone(),
+    };
+    Ok(GcpProjects::connect(&target, None).await?)
+}
+
+async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure> {
+    let project = ProjectId::parse(&args.project)?;
+    let member = parse_member(&args.member)?;
+    let condition = match (&args.condition_title, &args.condition_expression) {
+        (Some(title), Some(expression)) => {
+            Some(Condition::new(title, args.condition_description.as_deref(), expression)?)
+        }
+        _ => None,
+    };
+    let projects = connect(&args.target).await?;
+    let principal = projects.principal.clone();
+    let change =
+        plan_binding(&projects, &project, args.role.trim(), &member, condition.as_ref(), principal).await?;
+    Ok((projects, change))
+}
+
+pub fn render_plan(change: &BindingChange) -> String {
+    let plan = &change.plan;
+    let mut out = String::new();
+    if let Some(principal) = &change.principal {
+        out.push_str(&format!("Acting as {principal}\n"));
+    }
+    out.push_str(&format!("Project {}: grant {} to {}\n", change.project, plan.role, plan.member));
+    if let Some(condition) = &plan.condition {
+        out.push_str(&format!("  when {} ({})\n", condition.expression, condition.title));
+    }
+    if plan.changed {
+        out.push_str("\nIAM policy:\n");
+        for line in &plan.diff {
+            let mark = match line.kind {
+                DiffKind::Added => '+',
+                DiffKind::Removed => '-',
+                DiffKind::Same => ' ',
+            };
+            out.push_str(&format!("{mark} {}\n", line.text));
+        }
+    } else {
+        out.push_str("\nNothing to change: the member already has this role.\n");
+    }
+    for lint in &plan.lints {
+        let level = if lint.level == IamLintLevel::Error { "error" } else { "warning" };
+        out.push_str(&format!("\n{level}: {}\n  {}\n", lint.message, lint.hint));
+    }
+    out.push_str(&format!("\nPrincipals: {} of 1,500\n", plan.principal_count));
+    out
+}
+
+fn report(outcome: &BindingOutcome, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(outcome);
+    }
+    if !outcome.written {
+        println!(
+            "Nothing was written: the grant is already in place on project {} (verified).",
+            outcome.project
+        );
+        return Ok(());
+    }
+    println!("Done and verified on project {} ({} attempt(s)).", outcome.project, outcome.attempts);
+    if let Some(id) = &outcome.journal_id {
+        println!("Journal entry {id} (undo with `astro-identity-cli gcp undo --journal-id {id}`)");
+    }
+    println!("Console: {}", outcome.console_url);
+    Ok(())
+}
