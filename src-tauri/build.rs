@@ -23,5 +23,13 @@ fn astro_commands() -> &'static [&'static str] {
         "aws_apply",
         "aws_undo",
         "aws_store_keys",
+        "gcp_parse_service_account",
+        "gcp_search_roles",
+        "gcp_grantable_roles",
+        "gcp_plan",
+        "gcp_apply",
+        "gcp_undo",
+        "gcp_store_key",
+        "airflow_gcp_connection",
     ]
 }

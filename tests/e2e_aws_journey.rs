@@ -33,7 +33,7 @@ async fn trust_policy(iam: &aws_sdk_iam::Client, role: &str) -> Result<Option<Va
 }
 
 async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
-    app.click_button("Start").await?;
+    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
 
     // 1. Deployments: two ARNs, validated as typed.
     let enter = char::from(Key::Enter);

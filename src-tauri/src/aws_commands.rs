@@ -15,6 +15,7 @@ use astro_identity_domain::aws::arn::{RoleName, RolePath, parse_identities};
 use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 use astro_identity_domain::secret_key::ProfileName;
 
+use crate::state::StoredPlan;
 use crate::{AppState, IpcError};
 
 /// The identities a person pasted, split into valid ARNs and per-line errors.
@@ -150,7 +151,7 @@ pub async fn aws_plan(state: State<'_, AppState>, request: PlanRequest) -> Resul
     let iam = connect(&state, &request.target).await?;
     let quota = request.quota.unwrap_or(astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA);
     let change = plan_trust_change(&iam, role.as_str(), &identities, create, quota).await?;
-    let plan_id = state.remember_plan(request.target, change.clone());
+    let plan_id = state.remember_plan(StoredPlan::Aws(request.target, change.clone()));
     Ok(PlannedChange { plan_id, change })
 }
 
@@ -162,12 +163,9 @@ pub async fn aws_apply(
     plan_id: String,
     confirm_warnings: bool,
 ) -> Result<ChangeOutcome, IpcError> {
-    let (target, change) = state.take_plan(&plan_id).ok_or_else(|| IpcError {
-        code: "plan_expired".into(),
-        message: "this plan is no longer available".into(),
-        hint: "Review the change again; plans are applied once.".into(),
-        field: None,
-    })?;
+    let Some(StoredPlan::Aws(target, change)) = state.take_plan(&plan_id) else {
+        return Err(IpcError::plan_expired());
+    };
     let iam = connect(&state, &target).await?;
     Ok(apply_trust_change(&iam, &change, confirm_warnings, &state.journal()).await?)
 }

@@ -27,6 +27,18 @@ impl IpcError {
     }
 }
 
+impl IpcError {
+    /// The UI asked to apply a plan that was applied already, or never shown.
+    pub fn plan_expired() -> Self {
+        Self {
+            code: "plan_expired".into(),
+            message: "this plan is no longer available".into(),
+            hint: "Review the change again; plans are applied once.".into(),
+            field: None,
+        }
+    }
+}
+
 impl From<CloudError> for IpcError {
     fn from(err: CloudError) -> Self {
         let field = match &err {

@@ -3,6 +3,7 @@
 
 mod aws_commands;
 mod commands;
+mod gcp_commands;
 mod ipc_error;
 mod state;
 
@@ -29,6 +30,14 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_apply,
         aws_commands::aws_undo,
         aws_commands::aws_store_keys,
+        gcp_commands::gcp_parse_service_account,
+        gcp_commands::gcp_search_roles,
+        gcp_commands::gcp_grantable_roles,
+        gcp_commands::gcp_plan,
+        gcp_commands::gcp_apply,
+        gcp_commands::gcp_undo,
+        gcp_commands::gcp_store_key,
+        gcp_commands::airflow_gcp_connection,
     ])
 }
 

@@ -4,8 +4,15 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use astro_identity_cloud::aws::{AwsTarget, TrustChange};
+use astro_identity_cloud::gcp::{BindingChange, GcpTarget};
 use astro_identity_cloud::journal::Journal;
 use astro_identity_cloud::{CloudError, HostEnv, SecretStore};
+
+/// A plan shown to the user, with the credentials it was made with.
+pub enum StoredPlan {
+    Aws(AwsTarget, TrustChange),
+    Gcp(GcpTarget, BindingChange),
+}
 
 /// The one piece of managed state.
 pub struct AppState {
@@ -14,7 +21,7 @@ pub struct AppState {
     /// desktop keyring after the app works without a restart.
     keyring: Mutex<Option<Arc<SecretStore>>>,
     /// Plans shown to the user, by id: apply takes the exact plan from here, once.
-    plans: std::sync::Mutex<HashMap<String, (AwsTarget, TrustChange)>>,
+    plans: std::sync::Mutex<HashMap<String, StoredPlan>>,
     next_plan: std::sync::atomic::AtomicU32,
 }
 
@@ -31,15 +38,15 @@ impl AppState {
         Journal::in_dir(&self.host.app_data_dir())
     }
 
-    pub fn remember_plan(&self, target: AwsTarget, change: TrustChange) -> String {
+    pub fn remember_plan(&self, plan: StoredPlan) -> String {
         let id = format!("plan-{}", self.next_plan.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         if let Ok(mut plans) = self.plans.lock() {
-            plans.insert(id.clone(), (target, change));
+            plans.insert(id.clone(), plan);
         }
         id
     }
 
-    pub fn take_plan(&self, id: &str) -> Option<(AwsTarget, TrustChange)> {
+    pub fn take_plan(&self, id: &str) -> Option<StoredPlan> {
         self.plans.lock().ok()?.remove(id)
     }
 

@@ -85,8 +85,45 @@ pub fn aws_connection(conn_id: &str, role_arn: &str, region: &str) -> Result<Air
     Ok(render(conn_id, "aws", "Amazon Web Services", extra, "apache-airflow-providers-amazon"))
 }
 
+/// `google_cloud_platform` with `project`: no key, so the provider uses Application Default
+/// Credentials — the Deployment's workload identity. With `impersonation_chain`, that
+/// identity impersonates the given service account.
+pub fn gcp_connection(
+    conn_id: &str,
+    project: &str,
+    impersonation_chain: Option<&str>,
+) -> Result<AirflowConnection, DomainError> {
+    validate_conn_id(conn_id)?;
+    let project = crate::gcp::identity::ProjectId::parse(project)?;
+    let mut extra = json!({"project": project.as_str()});
+    if let Some(chain) = impersonation_chain.map(str::trim).filter(|c| !c.is_empty()) {
+        let account = crate::gcp::identity::ServiceAccountEmail::parse(chain)?;
+        extra["impersonation_chain"] = json!(account.as_str());
+    }
+    Ok(render(conn_id, "google_cloud_platform", "Google Cloud", extra, "apache-airflow-providers-google"))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn renders_the_gcp_connection_with_and_without_impersonation() {
+        let conn = super::gcp_connection("google_cloud_default", "astro-data", None).expect("valid");
+        assert_eq!(conn.extra_json, "{\n  \"project\": \"astro-data\"\n}");
+        assert_eq!(conn.env_var, "AIRFLOW_CONN_GOOGLE_CLOUD_DEFAULT");
+        assert_eq!(
+            conn.env_json,
+            r#"{"conn_type":"google_cloud_platform","extra":{"project":"astro-data"}}"#
+        );
+        let conn =
+            super::gcp_connection("gcp", "astro-data", Some("etl-runner@astro-data.iam.gserviceaccount.com"))
+                .expect("valid");
+        assert_eq!(
+            conn.env_json,
+            r#"{"conn_type":"google_cloud_platform","extra":{"project":"astro-data","impersonation_chain":"etl-runner@astro-data.iam.gserviceaccount.com"}}"#
+        );
+        assert_eq!(super::gcp_connection("gcp", "Astro Data", None).expect_err("bad").field(), "project_id");
+    }
+
     use super::*;
 
     #[test]

@@ -128,14 +128,33 @@ impl PolicyStore for GcpProjects {
     }
 }
 
-/// The SDK's `Policy` keeps unknown fields; its JSON form is exactly the REST body.
+/// The SDK's `Policy` keeps unknown fields; its JSON form is the REST body.
 fn to_domain(policy: &Policy) -> Result<IamPolicy, CloudError> {
-    let value = serde_json::to_value(policy).map_err(|e| CloudError::Cloud {
+    let mut value = serde_json::to_value(policy).map_err(|e| CloudError::Cloud {
         action: String::from("getIamPolicy"),
         code: String::from("Encoding"),
         message: e.to_string(),
     })?;
+    name_log_types(&mut value);
     Ok(IamPolicy::from_value(value)?)
+}
+
+/// The client asks for integer enums on the wire; people read `DATA_READ`, not `3`. The
+/// SDK accepts either spelling when the policy goes back out.
+fn name_log_types(policy: &mut serde_json::Value) {
+    let configs = policy.get_mut("auditConfigs").and_then(|c| c.as_array_mut()).into_iter().flatten();
+    for config in configs {
+        let logs = config.get_mut("auditLogConfigs").and_then(|l| l.as_array_mut()).into_iter().flatten();
+        for log in logs {
+            let name = match log.get("logType").and_then(serde_json::Value::as_i64) {
+                Some(1) => "ADMIN_READ",
+                Some(2) => "DATA_WRITE",
+                Some(3) => "DATA_READ",
+                _ => continue,
+            };
+            log["logType"] = serde_json::Value::from(name);
+        }
+    }
 }
 
 fn from_domain(policy: &IamPolicy) -> Result<Policy, CloudError> {
@@ -186,4 +205,18 @@ pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str
         };
     }
     CloudError::Unreachable { endpoint: endpoint.to_owned(), detail: err.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_types_are_named() {
+        let mut policy = serde_json::json!({"auditConfigs": [{"service": "allServices",
+            "auditLogConfigs": [{"logType": 3}, {"logType": 1, "exemptedMembers": ["user:a@example.com"]}, {"logType": 9}]}]});
+        super::name_log_types(&mut policy);
+        assert_eq!(
+            policy["auditConfigs"][0]["auditLogConfigs"],
+            serde_json::json!([{"logType": "DATA_READ"}, {"logType": "ADMIN_READ", "exemptedMembers": ["user:a@example.com"]}, {"logType": 9}])
+        );
+    }
 }

@@ -34,6 +34,19 @@ export const commands = {
 	awsUndo: (target: AwsTarget_Deserialize, journalId: string | null) => typedError<ChangeOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_undo", { target, journalId })),
 	/**  Keeps access keys in the OS keyring under `profile`; they never come back over IPC. */
 	awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("aws_store_keys", { profile, accessKeyId, secretAccessKey })),
+	gcpParseServiceAccount: (text: string) => __TAURI_INVOKE<ParsedServiceAccount_Serialize>("gcp_parse_service_account", { text }),
+	/**  The offline catalog of predefined roles, searched by name, title and description. */
+	gcpSearchRoles: (query: string, limit: number) => __TAURI_INVOKE<RoleInfo_Serialize[]>("gcp_search_roles", { query, limit }),
+	/**  The roles grantable on the project, live from the IAM API. */
+	gcpGrantableRoles: (target: GcpTarget_Deserialize, project: string) => typedError<GrantableRole[], IpcError_Serialize>(__TAURI_INVOKE("gcp_grantable_roles", { target, project })),
+	/**  Reads the project's IAM policy and computes the grant. Writes nothing. */
+	gcpPlan: (request: GrantRequest_Deserialize) => typedError<PlannedGrant_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_plan", { request })),
+	/**  Applies exactly the grant shown under `plan_id`: etag-safe, verified, journaled. */
+	gcpApply: (planId: string, confirmWarnings: boolean) => typedError<BindingOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_apply", { planId, confirmWarnings })),
+	gcpUndo: (target: GcpTarget_Deserialize, journalId: string | null) => typedError<BindingOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_undo", { target, journalId })),
+	/**  Keeps a service account key in the OS keyring under `profile`; it never comes back. */
+	gcpStoreKey: (profile: string, keyJson: string) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("gcp_store_key", { profile, keyJson })),
+	airflowGcpConnection: (connId: string, project: string, impersonationChain: string | null) => typedError<AirflowConnection, IpcError_Serialize>(__TAURI_INVOKE("airflow_gcp_connection", { connId, project, impersonationChain })),
 };
 
 /* Types */
@@ -181,6 +194,53 @@ export type AwsTarget_Serialize = {
 	endpointUrl: string | null,
 };
 
+/**  A planned grant: what was read and what will be written. */
+export type BindingChange = BindingChange_Serialize | BindingChange_Deserialize;
+
+/**  A planned grant: what was read and what will be written. */
+export type BindingChange_Deserialize = {
+	project: string,
+	/**  Who applies it, when known (a stored key's service account). */
+	principal?: string | null,
+	plan: IamPlan_Deserialize,
+	consoleUrl: string,
+};
+
+/**  A planned grant: what was read and what will be written. */
+export type BindingChange_Serialize = {
+	project: string,
+	/**  Who applies it, when known (a stored key's service account). */
+	principal: string | null,
+	plan: IamPlan_Serialize,
+	consoleUrl: string,
+};
+
+export type BindingOutcome = BindingOutcome_Serialize | BindingOutcome_Deserialize;
+
+export type BindingOutcome_Deserialize = {
+	written: boolean,
+	verified: boolean,
+	journalId?: string | null,
+	project: string,
+	/**  How many read-modify-write cycles it took (1 without conflicts). */
+	attempts: number,
+	/**  The policy read back after the write (pretty). */
+	policy: string,
+	consoleUrl: string,
+};
+
+export type BindingOutcome_Serialize = {
+	written: boolean,
+	verified: boolean,
+	journalId: string | null,
+	project: string,
+	/**  How many read-modify-write cycles it took (1 without conflicts). */
+	attempts: number,
+	/**  The policy read back after the write (pretty). */
+	policy: string,
+	consoleUrl: string,
+};
+
 /**  Who we act as, shown before any write. */
 export type Caller = {
 	account: string,
@@ -218,6 +278,49 @@ export type ChangeOutcome_Serialize = {
 	consoleUrl: string,
 };
 
+/**
+ *  An IAM condition (a CEL expression with a title) attached to a binding.
+ * 
+ *  Equality treats a missing description and an empty one as the same, as IAM does.
+ */
+export type Condition = Condition_Serialize | Condition_Deserialize;
+
+export type ConditionInput = ConditionInput_Serialize | ConditionInput_Deserialize;
+
+export type ConditionInput_Deserialize = {
+	title: string,
+	description?: string | null,
+	expression: string,
+};
+
+export type ConditionInput_Serialize = {
+	title: string,
+	description: string | null,
+	expression: string,
+};
+
+/**
+ *  An IAM condition (a CEL expression with a title) attached to a binding.
+ * 
+ *  Equality treats a missing description and an empty one as the same, as IAM does.
+ */
+export type Condition_Deserialize = {
+	title: string,
+	description?: string | null,
+	expression: string,
+};
+
+/**
+ *  An IAM condition (a CEL expression with a title) attached to a binding.
+ * 
+ *  Equality treats a missing description and an empty one as the same, as IAM does.
+ */
+export type Condition_Serialize = {
+	title: string,
+	description: string | null,
+	expression: string,
+};
+
 /**  Everything the home screen shows about credentials. */
 export type CredentialSummary = CredentialSummary_Serialize | CredentialSummary_Deserialize;
 
@@ -243,6 +346,14 @@ export type DiffLine = {
 	text: string,
 };
 
+export type GcpCredentialSource = 
+/**  Application Default Credentials: `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's file. */
+{ kind: "adc" } | 
+/**  A service account key kept in the OS keyring under this name. */
+{ kind: "keyring"; name: ProfileName } | 
+/**  No credentials at all: only for local emulators and fakes. */
+{ kind: "anonymous" };
+
 export type GcpSummary = GcpSummary_Serialize | GcpSummary_Deserialize;
 
 export type GcpSummary_Deserialize = {
@@ -259,6 +370,163 @@ export type GcpSummary_Serialize = {
 	/**  True when the path came from `GOOGLE_APPLICATION_CREDENTIALS`. */
 	fromEnv: boolean,
 	adc: AdcStatus_Serialize,
+};
+
+export type GcpTarget = GcpTarget_Serialize | GcpTarget_Deserialize;
+
+export type GcpTarget_Deserialize = {
+	source: GcpCredentialSource,
+	/**  Another API root for both Resource Manager and IAM (an emulator); `None`: Google's. */
+	endpoint?: string | null,
+};
+
+export type GcpTarget_Serialize = {
+	source: GcpCredentialSource,
+	/**  Another API root for both Resource Manager and IAM (an emulator); `None`: Google's. */
+	endpoint: string | null,
+};
+
+/**
+ *  One member holding one role under one condition (or none): the unit a change adds or
+ *  removes.
+ */
+export type Grant = Grant_Serialize | Grant_Deserialize;
+
+export type GrantRequest = GrantRequest_Serialize | GrantRequest_Deserialize;
+
+export type GrantRequest_Deserialize = {
+	target: GcpTarget_Deserialize,
+	project: string,
+	serviceAccount: string,
+	role: string,
+	condition?: ConditionInput_Deserialize | null,
+};
+
+export type GrantRequest_Serialize = {
+	target: GcpTarget_Serialize,
+	project: string,
+	serviceAccount: string,
+	role: string,
+	condition: ConditionInput_Serialize | null,
+};
+
+/**
+ *  One member holding one role under one condition (or none): the unit a change adds or
+ *  removes.
+ */
+export type Grant_Deserialize = {
+	role: string,
+	member: string,
+	condition?: Condition_Deserialize | null,
+};
+
+/**
+ *  One member holding one role under one condition (or none): the unit a change adds or
+ *  removes.
+ */
+export type Grant_Serialize = {
+	role: string,
+	member: string,
+	condition: Condition_Serialize | null,
+};
+
+/**  A role from the live IAM Admin API. */
+export type GrantableRole = {
+	name: string,
+	title: string,
+	description: string,
+};
+
+export type IamLint = IamLint_Serialize | IamLint_Deserialize;
+
+export type IamLintCode = 
+/**  The role is not `roles/…`, `projects/…/roles/…` or `organizations/…/roles/…`. */
+"invalid_role" | 
+/**  A member IAM would refuse (see [`parse_member`]). */
+"invalid_member" | "condition_on_basic_role" | "basic_role" | 
+/**  `roles/…` not in the offline catalog: a typo, or a role newer than the catalog. */
+"unknown_role" | "public_member" | "too_many_principals" | "too_many_groups";
+
+export type IamLintLevel = 
+/**  IAM would refuse the policy: the plan cannot be applied. */
+"error" | 
+/**  Legal but risky: applying needs an explicit confirmation. */
+"warning";
+
+export type IamLint_Deserialize = {
+	level: IamLintLevel,
+	code: IamLintCode,
+	message: string,
+	hint: string,
+	/**  0-based index of the binding the change lands in; `None` for the whole policy. */
+	binding?: number | null,
+};
+
+export type IamLint_Serialize = {
+	level: IamLintLevel,
+	code: IamLintCode,
+	message: string,
+	hint: string,
+	/**  0-based index of the binding the change lands in; `None` for the whole policy. */
+	binding: number | null,
+};
+
+export type IamPlan = IamPlan_Serialize | IamPlan_Deserialize;
+
+export type IamPlan_Deserialize = {
+	/**  Pretty JSON of the live policy (every resource has one, possibly empty). */
+	beforeJson: string,
+	/**  Pretty JSON of the policy after the change, for display. */
+	afterJson: string,
+	/**  Exactly what will be sent to `setIamPolicy`, `etag` included. */
+	compactAfter: string,
+	diff: DiffLine[],
+	lints: IamLint_Deserialize[],
+	changed: boolean,
+	/**  IAM would refuse `after` (an error lint): applying is not offered. */
+	blocked: boolean,
+	/**  The change has warnings: applying needs an explicit confirmation. */
+	needsConfirmation: boolean,
+	/**  The grant asked for; empty for [`IamPlan::for_documents`], where nothing was asked. */
+	role: string,
+	member: string,
+	condition?: Condition_Deserialize | null,
+	/**  Principals in `after`, against Google's limit of 1,500. */
+	principalCount: number,
+	/**  Google groups in `after`, against Google's limit of 250. */
+	groupCount: number,
+	/**  Grants `after` has and `before` had not. */
+	added: Grant_Deserialize[],
+	/**  Grants `before` had and `after` has not (undo, revoke). */
+	removed: Grant_Deserialize[],
+};
+
+export type IamPlan_Serialize = {
+	/**  Pretty JSON of the live policy (every resource has one, possibly empty). */
+	beforeJson: string,
+	/**  Pretty JSON of the policy after the change, for display. */
+	afterJson: string,
+	/**  Exactly what will be sent to `setIamPolicy`, `etag` included. */
+	compactAfter: string,
+	diff: DiffLine[],
+	lints: IamLint_Serialize[],
+	changed: boolean,
+	/**  IAM would refuse `after` (an error lint): applying is not offered. */
+	blocked: boolean,
+	/**  The change has warnings: applying needs an explicit confirmation. */
+	needsConfirmation: boolean,
+	/**  The grant asked for; empty for [`IamPlan::for_documents`], where nothing was asked. */
+	role: string,
+	member: string,
+	condition: Condition_Serialize | null,
+	/**  Principals in `after`, against Google's limit of 1,500. */
+	principalCount: number,
+	/**  Google groups in `after`, against Google's limit of 250. */
+	groupCount: number,
+	/**  Grants `after` has and `before` had not. */
+	added: Grant_Serialize[],
+	/**  Grants `before` had and `after` has not (undo, revoke). */
+	removed: Grant_Serialize[],
 };
 
 export type IdentityProblem = {
@@ -387,6 +655,21 @@ export type ParsedIdentities = {
 	errors: IdentityProblem[],
 };
 
+/**  The Deployment's service account as pasted: the member to grant, or the problem. */
+export type ParsedServiceAccount = ParsedServiceAccount_Serialize | ParsedServiceAccount_Deserialize;
+
+/**  The Deployment's service account as pasted: the member to grant, or the problem. */
+export type ParsedServiceAccount_Deserialize = {
+	member?: string | null,
+	error?: IpcError_Deserialize | null,
+};
+
+/**  The Deployment's service account as pasted: the member to grant, or the problem. */
+export type ParsedServiceAccount_Serialize = {
+	member: string | null,
+	error: IpcError_Serialize | null,
+};
+
 export type PermissionOutcome = PermissionOutcome_Serialize | PermissionOutcome_Deserialize;
 
 export type PermissionOutcome_Deserialize = {
@@ -442,11 +725,48 @@ export type PlannedChange_Serialize = {
 	change: TrustChange_Serialize,
 };
 
+export type PlannedGrant = PlannedGrant_Serialize | PlannedGrant_Deserialize;
+
+export type PlannedGrant_Deserialize = {
+	planId: string,
+	change: BindingChange_Deserialize,
+};
+
+export type PlannedGrant_Serialize = {
+	planId: string,
+	change: BindingChange_Serialize,
+};
+
 /**  The user-chosen name of a stored credential, e.g. `prod` or `data-team`. */
 export type ProfileName = string;
 
 /**  The cloud a secret is for. */
 export type Provider = "aws" | "gcp";
+
+export type RoleInfo = RoleInfo_Serialize | RoleInfo_Deserialize;
+
+export type RoleInfo_Deserialize = {
+	/**  `roles/bigquery.jobUser`. */
+	name: string,
+	/**  `BigQuery Job User`. */
+	title: string,
+	/**  Empty for the few roles Google publishes without one. */
+	description?: string,
+	stage: RoleStage,
+};
+
+export type RoleInfo_Serialize = {
+	/**  `roles/bigquery.jobUser`. */
+	name: string,
+	/**  `BigQuery Job User`. */
+	title: string,
+	/**  Empty for the few roles Google publishes without one. */
+	description: string,
+	stage: RoleStage,
+};
+
+/**  Google's launch stage of a role. */
+export type RoleStage = "GA" | "BETA" | "ALPHA" | "EAP" | "DEPRECATED" | "DISABLED";
 
 /**  One row of the role picker. */
 export type RoleSummary = RoleSummary_Serialize | RoleSummary_Deserialize;

@@ -3,6 +3,8 @@
 import { commands } from "./bindings";
 import type {
   AwsTarget_Deserialize as AwsTarget,
+  GcpTarget_Deserialize as GcpTarget,
+  GrantRequest_Deserialize as GrantRequest,
   IpcError_Serialize as IpcError,
   PlanRequest_Deserialize as PlanRequest,
 } from "./bindings";
@@ -16,10 +18,15 @@ export type {
   AwsProfile_Serialize as AwsProfile,
   AwsProfileKind,
   AwsTarget_Deserialize as AwsTarget,
+  BindingOutcome_Serialize as BindingOutcome,
   Caller,
   ChangeOutcome_Serialize as ChangeOutcome,
   CredentialSummary_Serialize as CredentialSummary,
   DiffLine,
+  GcpTarget_Deserialize as GcpTarget,
+  GrantableRole,
+  GrantRequest_Deserialize as GrantRequest,
+  IamLint_Serialize as IamLint,
   IpcError_Serialize as IpcError,
   Lint_Serialize as Lint,
   ManagedPolicy_Serialize as ManagedPolicy,
@@ -28,6 +35,9 @@ export type {
   ParsedIdentities,
   PlanRequest_Deserialize as PlanRequest,
   PlannedChange_Serialize as PlannedChange,
+  PlannedGrant_Serialize as PlannedGrant,
+  ParsedServiceAccount_Serialize as ParsedServiceAccount,
+  RoleInfo_Serialize as RoleInfo,
   Provider,
   RoleSummary_Serialize as RoleSummary,
   SecretKey,
@@ -76,6 +86,18 @@ export const backend = {
     settle(commands.awsApply(planId, confirmWarnings)),
   awsUndo: (target: AwsTarget, journalId: string | null) =>
     settle(commands.awsUndo(target, journalId)),
+  gcpParseServiceAccount: (text: string) => commands.gcpParseServiceAccount(text),
+  gcpSearchRoles: (query: string, limit: number) => commands.gcpSearchRoles(query, limit),
+  gcpGrantableRoles: (target: GcpTarget, project: string) =>
+    settle(commands.gcpGrantableRoles(target, project)),
+  gcpPlan: (request: GrantRequest) => settle(commands.gcpPlan(request)),
+  gcpApply: (planId: string, confirmWarnings: boolean) =>
+    settle(commands.gcpApply(planId, confirmWarnings)),
+  gcpUndo: (target: GcpTarget, journalId: string | null) =>
+    settle(commands.gcpUndo(target, journalId)),
+  gcpStoreKey: (profile: string, keyJson: string) => settle(commands.gcpStoreKey(profile, keyJson)),
+  airflowGcpConnection: (connId: string, project: string, impersonationChain: string | null) =>
+    settle(commands.airflowGcpConnection(connId, project, impersonationChain)),
   awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) =>
     settle(commands.awsStoreKeys(profile, accessKeyId, secretAccessKey)),
 };

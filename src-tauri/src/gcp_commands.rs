@@ -1,0 +1,158 @@
+//! IPC commands of the GCP journey: each parses its input, calls the core, returns a DTO.
+
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use astro_identity_cloud::gcp::config::ServiceAccountKey;
+use astro_identity_cloud::gcp::projects::GrantableRole;
+use astro_identity_cloud::gcp::{
+    Backoff, BindingChange, BindingOutcome, GcpProjects, GcpTarget, apply_binding, plan_binding, undo_binding,
+};
+use astro_identity_domain::Sensitive;
+use astro_identity_domain::airflow::{AirflowConnection, gcp_connection};
+use astro_identity_domain::gcp::catalog::{self, RoleInfo};
+use astro_identity_domain::gcp::iam_policy::Condition;
+use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
+use astro_identity_domain::secret_key::ProfileName;
+
+use crate::state::StoredPlan;
+use crate::{AppState, IpcError};
+
+/// The Deployment's service account as pasted: the member to grant, or the problem.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ParsedServiceAccount {
+    pub member: Option<String>,
+    pub error: Option<IpcError>,
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionInput {
+    pub title: String,
+    pub description: Option<String>,
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantRequest {
+    pub target: GcpTarget,
+    pub project: String,
+    pub service_account: String,
+    pub role: String,
+    pub condition: Option<ConditionInput>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedGrant {
+    pub plan_id: String,
+    pub change: BindingChange,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn gcp_parse_service_account(text: String) -> ParsedServiceAccount {
+    match ServiceAccountEmail::parse(&text) {
+        Ok(account) => ParsedServiceAccount { member: Some(account.member()), error: None },
+        Err(err) => ParsedServiceAccount { member: None, error: Some(err.into()) },
+    }
+}
+
+/// The offline catalog of predefined roles, searched by name, title and description.
+#[tauri::command]
+#[specta::specta]
+pub fn gcp_search_roles(query: String, limit: u32) -> Vec<RoleInfo> {
+    catalog::search(&query, limit.min(200)).into_iter().cloned().collect()
+}
+
+/// The roles grantable on the project, live from the IAM API.
+#[tauri::command]
+#[specta::specta]
+pub async fn gcp_grantable_roles(
+    state: State<'_, AppState>,
+    target: GcpTarget,
+    project: String,
+) -> Result<Vec<GrantableRole>, IpcError> {
+    let project = ProjectId::parse(&project)?;
+    Ok(connect(&state, &target).await?.grantable_roles(&project).await?)
+}
+
+async fn connect(state: &AppState, target: &GcpTarget) -> Result<GcpProjects, IpcError> {
+    let keyring = state.keyring().await.ok();
+    Ok(GcpProjects::connect(target, keyring).await?)
+}
+
+/// Reads the project's IAM policy and computes the grant. Writes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn gcp_plan(state: State<'_, AppState>, request: GrantRequest) -> Result<PlannedGrant, IpcError> {
+    let project = ProjectId::parse(&request.project)?;
+    let member = ServiceAccountEmail::parse(&request.service_account)?.member();
+    let condition = request
+        .condition
+        .map(|c| Condition::new(&c.title, c.description.as_deref(), &c.expression))
+        .transpose()?;
+    let projects = connect(&state, &request.target).await?;
+    let principal = projects.principal.clone();
+    let change =
+        plan_binding(&projects, &project, request.role.trim(), &member, condition.as_ref(), principal)
+            .await?;
+    let plan_id = state.remember_plan(StoredPlan::Gcp(request.target, change.clone()));
+    Ok(PlannedGrant { plan_id, change })
+}
+
+/// Applies exactly the grant shown under `plan_id`: etag-safe, verified, journaled.
+#[tauri::command]
+#[specta::specta]
+pub async fn gcp_apply(
+    state: State<'_, AppState>,
+    plan_id: String,
+    confirm_warnings: bool,
+) -> Result<BindingOutcome, IpcError> {
+    let Some(StoredPlan::Gcp(target, change)) = state.take_plan(&plan_id) else {
+        return Err(IpcError::plan_expired());
+    };
+    let projects = connect(&state, &target).await?;
+    Ok(apply_binding(&projects, &change, confirm_warnings, &state.journal(), Backoff::DEFAULT).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn gcp_undo(
+    state: State<'_, AppState>,
+    target: GcpTarget,
+    journal_id: Option<String>,
+) -> Result<BindingOutcome, IpcError> {
+    let projects = connect(&state, &target).await?;
+    Ok(undo_binding(&projects, &state.journal(), journal_id.as_deref(), Backoff::DEFAULT).await?)
+}
+
+/// Keeps a service account key in the OS keyring under `profile`; it never comes back.
+#[tauri::command]
+#[specta::specta]
+pub async fn gcp_store_key(
+    state: State<'_, AppState>,
+    profile: String,
+    key_json: String,
+) -> Result<String, IpcError> {
+    let profile = ProfileName::parse(&profile)?;
+    let key = ServiceAccountKey::parse(Sensitive::new(key_json))?;
+    let email = key.client_email.clone();
+    let store = state.keyring().await?;
+    tokio::task::spawn_blocking(move || key.store(&store, profile))
+        .await
+        .map_err(|_| IpcError::internal())??;
+    Ok(email)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn airflow_gcp_connection(
+    conn_id: String,
+    project: String,
+    impersonation_chain: Option<String>,
+) -> Result<AirflowConnection, IpcError> {
+    Ok(gcp_connection(&conn_id, &project, impersonation_chain.as_deref())?)
+}

@@ -1,0 +1,96 @@
+//! End to end: the whole GCP journey in the real window against the Resource Manager wire
+//! fake, with a conditional-free grant, then undo. Screenshots in target/e2e/gcp-*.png.
+
+use fantoccini::Locator;
+use serde_json::json;
+
+use astro_identity_tests::gcp_fake::GcpFake;
+use astro_identity_tests::{AppSession, Desktop, Driver, Error, app_binary};
+
+const ACCOUNT: &str = "astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
+const MEMBER: &str = "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
+
+async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
+    app.find("button[aria-label='Start: Authorize on GCP']").await?.click().await?;
+
+    // 1. The Deployment's service account, validated as typed.
+    app.find("#service-account").await?.send_keys(ACCOUNT).await?;
+    app.wait_for_text("[data-testid=parsed-member]", MEMBER).await?;
+    app.screenshot("gcp-1-deployment").await?;
+    app.click_button("Next").await?;
+
+    // 2. Project, pointed at the fake without credentials.
+    app.find("#project-id").await?.send_keys("astro-data").await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
+    app.client
+        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
+        .await?
+        .click()
+        .await?;
+    app.screenshot("gcp-2-project").await?;
+    app.click_button("Next").await?;
+
+    // 3. Role from the offline catalog.
+    app.find("#role-search").await?.send_keys("bigquery job user").await?;
+    app.wait_for_text("[data-testid=role-results]", "BigQuery Job User").await?;
+    app.client
+        .find(Locator::XPath("//label[.//code[normalize-space()='roles/bigquery.jobUser']]/input"))
+        .await?
+        .click()
+        .await?;
+    app.screenshot("gcp-3-role").await?;
+    app.click_button("Next").await?;
+
+    // 4. Review: the diff adds the binding; nothing written yet.
+    app.wait_for_text("[data-testid=diff]", MEMBER).await?;
+    assert!(app.text_of("[data-testid=review-summary]").await?.contains("grant roles/bigquery.jobUser"));
+    assert_eq!(fake.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 0);
+    app.screenshot("gcp-4-review").await?;
+    app.click_button("Apply").await?;
+
+    // 5. Airflow connection.
+    let connection = app.wait_for_text("[data-testid=connection]", "google_cloud_platform").await?;
+    assert!(connection.contains("\"project\": \"astro-data\""), "{connection}");
+    app.screenshot("gcp-5-connection").await?;
+    app.click_button("Next").await?;
+
+    // 6. Done, then undo.
+    app.wait_for_text("[data-testid=done-summary]", "Yes").await?;
+    app.screenshot("gcp-6-done").await?;
+    let granted = fake.policy("astro-data").ok_or("project gone")?;
+    assert!(granted.to_string().contains(MEMBER), "{granted}");
+    app.click_button("Undo…").await?;
+    app.click_button("Remove the grant").await?;
+    app.wait_for_text("[data-testid=undone]", "Removed and verified").await?;
+    app.screenshot("gcp-7-undone").await?;
+    Ok(())
+}
+
+#[test]
+fn grants_a_role_on_a_project_then_undoes_it() -> Result<(), Error> {
+    let app = app_binary()?;
+    let fake = GcpFake::start()?;
+    fake.seed(
+        "astro-data",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}],
+               "auditConfigs": [{"service": "allServices", "auditLogConfigs": [{"logType": "DATA_READ"}]}]}),
+    );
+    let desktop = Desktop::start()?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let session = AppSession::start(&driver, &app).await?;
+        let outcome = journey(&session, &fake).await;
+        if outcome.is_err() {
+            let _ = session.screenshot("gcp-failure").await;
+        }
+        session.close().await;
+        outcome
+    })?;
+    let after = fake.policy("astro-data").ok_or("project gone")?;
+    assert!(!after.to_string().contains(MEMBER), "undo removed the grant: {after}");
+    assert_eq!(after["bindings"], json!([{"role": "roles/viewer", "members": ["user:ada@example.com"]}]));
+    assert_eq!(after["auditConfigs"][0]["service"], "allServices");
+    Ok(())
+}

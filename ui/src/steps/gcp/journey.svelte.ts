@@ -1,0 +1,156 @@
+import { backend } from "../../lib/ipc";
+import type {
+  AirflowConnection,
+  BindingOutcome,
+  GcpTarget,
+  IpcError,
+  ParsedServiceAccount,
+  PlannedGrant,
+  RoleInfo,
+} from "../../lib/ipc";
+
+export const GCP_STEPS = [
+  { id: "identity", title: "Deployment" },
+  { id: "project", title: "Google Cloud project" },
+  { id: "role", title: "Role" },
+  { id: "review", title: "Review and apply" },
+  { id: "connection", title: "Airflow connection" },
+  { id: "done", title: "Done" },
+] as const;
+
+export type GcpCredentialChoice =
+  { kind: "adc" } | { kind: "keyring"; name: string } | { kind: "anonymous" };
+
+/** One run of the GCP journey: what the user entered and what the backend answered. */
+export class GcpJourney {
+  step = $state(0);
+  reached = $state(0);
+
+  // 1. Deployment
+  serviceAccountText = $state("");
+  parsed = $state<ParsedServiceAccount | null>(null);
+
+  // 2. Project
+  credential = $state<GcpCredentialChoice>({ kind: "adc" });
+  endpoint = $state("");
+  project = $state("");
+
+  // 3. Role
+  roleQuery = $state("");
+  roles = $state<RoleInfo[]>([]);
+  role = $state("roles/bigquery.jobUser");
+  withCondition = $state(false);
+  conditionTitle = $state("");
+  conditionDescription = $state("");
+  conditionExpression = $state("");
+
+  // 4. Review and apply
+  planned = $state<PlannedGrant | null>(null);
+  confirmWarnings = $state(false);
+  outcome = $state<BindingOutcome | null>(null);
+  undone = $state<BindingOutcome | null>(null);
+
+  // 5. Airflow connection
+  connId = $state("google_cloud_default");
+  impersonationChain = $state("");
+  connection = $state<AirflowConnection | null>(null);
+
+  busy = $state<string | null>(null);
+  error = $state<IpcError | null>(null);
+
+  target(): GcpTarget {
+    const source =
+      this.credential.kind === "keyring"
+        ? ({ kind: "keyring", name: this.credential.name } as const)
+        : ({ kind: this.credential.kind } as const);
+    return { source, endpoint: this.endpoint.trim() || null };
+  }
+
+  go(index: number) {
+    if (index <= this.reached) this.step = index;
+  }
+
+  advance() {
+    this.step += 1;
+    this.reached = Math.max(this.reached, this.step);
+  }
+
+  private async run<T>(
+    what: string,
+    call: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: IpcError }>,
+  ): Promise<T | null> {
+    this.busy = what;
+    this.error = null;
+    const result = await call();
+    this.busy = null;
+    if (result.status === "error") {
+      this.error = result.error;
+      return null;
+    }
+    return result.data;
+  }
+
+  async parseServiceAccount() {
+    this.parsed = await backend.gcpParseServiceAccount(this.serviceAccountText);
+  }
+
+  async searchRoles() {
+    this.roles = await backend.gcpSearchRoles(this.roleQuery, 40);
+  }
+
+  async storeKey(profile: string, keyJson: string): Promise<string | null> {
+    const email = await this.run("Saving the key in the OS keyring…", () =>
+      backend.gcpStoreKey(profile, keyJson),
+    );
+    if (email !== null) this.credential = { kind: "keyring", name: profile };
+    return email;
+  }
+
+  async plan(): Promise<boolean> {
+    this.confirmWarnings = false;
+    const condition = this.withCondition
+      ? {
+          title: this.conditionTitle,
+          description: this.conditionDescription.trim() || null,
+          expression: this.conditionExpression,
+        }
+      : null;
+    this.planned = await this.run(`Reading the IAM policy of project ${this.project}…`, () =>
+      backend.gcpPlan({
+        target: this.target(),
+        project: this.project.trim(),
+        serviceAccount: this.serviceAccountText.trim(),
+        role: this.role,
+        condition,
+      }),
+    );
+    return this.planned !== null;
+  }
+
+  async apply(): Promise<boolean> {
+    if (!this.planned) return false;
+    const { planId, change } = this.planned;
+    this.outcome = await this.run(
+      `Granting ${change.plan.role} on project ${change.project}…`,
+      () => backend.gcpApply(planId, this.confirmWarnings),
+    );
+    if (!this.outcome) await this.plan();
+    return this.outcome !== null;
+  }
+
+  async undo(): Promise<boolean> {
+    const id = this.outcome?.journalId ?? null;
+    this.undone = await this.run("Removing the grant…", () => backend.gcpUndo(this.target(), id));
+    return this.undone !== null;
+  }
+
+  async renderConnection() {
+    this.connection = await this.run("Preparing the connection…", () =>
+      backend.airflowGcpConnection(
+        this.connId.trim(),
+        this.project.trim(),
+        this.impersonationChain.trim() || null,
+      ),
+    );
+  }
+}
