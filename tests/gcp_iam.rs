@@ -6,13 +6,15 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use astro_identity_cloud::CloudError;
+use astro_identity_cloud::gcp::PolicyResource;
 use astro_identity_cloud::gcp::{
     Backoff, GcpCredentialSource, GcpProjects, GcpTarget, PolicyStore, apply_binding, plan_binding,
     undo_binding,
 };
 use astro_identity_cloud::journal::Journal;
+use astro_identity_domain::gcp::catalog::TOKEN_CREATOR_ROLE;
 use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
-use astro_identity_domain::gcp::identity::ProjectId;
+use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 use astro_identity_tests::Error;
 use astro_identity_tests::gcp_fake::GcpFake;
 
@@ -35,8 +37,8 @@ async fn ctx() -> Result<Ctx, Error> {
     Ok(Ctx { fake, projects, journal: Journal::in_dir(data.path()), _data: data })
 }
 
-fn project(id: &str) -> ProjectId {
-    ProjectId::parse(id).expect("valid project id")
+fn project(id: &str) -> PolicyResource {
+    PolicyResource::project(&ProjectId::parse(id).expect("valid project id"))
 }
 
 fn corpus(name: &str) -> Value {
@@ -283,5 +285,43 @@ async fn denied_callers_and_refused_policies_get_clear_errors() -> Result<(), Er
         Err(CloudError::MalformedPolicy { detail }) => assert!(detail.contains("1501"), "{detail}"),
         other => return Err(format!("expected MalformedPolicy, got {other:?}").into()),
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_impersonation_route_grants_token_creator_on_a_service_account() -> Result<(), Error> {
+    let ctx = ctx().await?;
+    let runner = "etl-runner@astro-data.iam.gserviceaccount.com";
+    ctx.fake.seed_service_account(
+        runner,
+        json!({"bindings": [{"role": "roles/iam.serviceAccountUser", "members": ["user:ada@example.com"]}]}),
+    );
+    let resource = PolicyResource::service_account(&ServiceAccountEmail::parse(runner)?);
+    let change = plan_binding(&ctx.projects, &resource, TOKEN_CREATOR_ROLE, ASTRO, None, None).await?;
+    assert!(
+        change.console_url.contains("iam-admin/serviceaccounts?project=astro-data"),
+        "{}",
+        change.console_url
+    );
+    apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await?;
+    let stored = ctx.fake.service_account_policy(runner).ok_or("account gone")?;
+    assert_eq!(members_of(&stored, TOKEN_CREATOR_ROLE), [ASTRO]);
+    assert_eq!(members_of(&stored, "roles/iam.serviceAccountUser"), ["user:ada@example.com"]);
+    let reads: Vec<_> = ctx
+        .fake
+        .seen()
+        .into_iter()
+        .filter(|r| r.path.contains("/serviceAccounts/") && r.path.ends_with(":getIamPolicy"))
+        .collect();
+    assert!(
+        reads.iter().all(|r| r.query.contains("options.requestedPolicyVersion=3")),
+        "{:?}",
+        reads.iter().map(|r| &r.query).collect::<Vec<_>>()
+    );
+
+    undo_binding(&ctx.projects, &ctx.journal, None, FAST).await?;
+    assert!(
+        members_of(&ctx.fake.service_account_policy(runner).ok_or("gone")?, TOKEN_CREATOR_ROLE).is_empty()
+    );
     Ok(())
 }

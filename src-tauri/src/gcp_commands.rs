@@ -6,7 +6,8 @@ use tauri::State;
 use astro_identity_cloud::gcp::config::ServiceAccountKey;
 use astro_identity_cloud::gcp::projects::GrantableRole;
 use astro_identity_cloud::gcp::{
-    Backoff, BindingChange, BindingOutcome, GcpProjects, GcpTarget, apply_binding, plan_binding, undo_binding,
+    Backoff, BindingChange, BindingOutcome, GcpProjects, GcpTarget, PolicyResource, apply_binding,
+    plan_binding, undo_binding,
 };
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::airflow::{AirflowConnection, gcp_connection};
@@ -39,9 +40,13 @@ pub struct ConditionInput {
 pub struct GrantRequest {
     pub target: GcpTarget,
     pub project: String,
+    /// The Deployment's service account (the member).
     pub service_account: String,
+    /// The role on the project; ignored on the impersonation route.
     pub role: String,
     pub condition: Option<ConditionInput>,
+    /// The impersonation route: grant token creation on this service account of the user's.
+    pub impersonate: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -90,15 +95,20 @@ async fn connect(state: &AppState, target: &GcpTarget) -> Result<GcpProjects, Ip
 pub async fn gcp_plan(state: State<'_, AppState>, request: GrantRequest) -> Result<PlannedGrant, IpcError> {
     let project = ProjectId::parse(&request.project)?;
     let member = ServiceAccountEmail::parse(&request.service_account)?.member();
+    let (resource, role) = match request.impersonate.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(account) => (
+            PolicyResource::service_account(&ServiceAccountEmail::parse(account)?),
+            catalog::TOKEN_CREATOR_ROLE.to_owned(),
+        ),
+        None => (PolicyResource::project(&project), request.role.trim().to_owned()),
+    };
     let condition = request
         .condition
         .map(|c| Condition::new(&c.title, c.description.as_deref(), &c.expression))
         .transpose()?;
     let projects = connect(&state, &request.target).await?;
     let principal = projects.principal.clone();
-    let change =
-        plan_binding(&projects, &project, request.role.trim(), &member, condition.as_ref(), principal)
-            .await?;
+    let change = plan_binding(&projects, &resource, &role, &member, condition.as_ref(), principal).await?;
     let plan_id = state.remember_plan(StoredPlan::Gcp(request.target, change.clone()));
     Ok(PlannedGrant { plan_id, change })
 }

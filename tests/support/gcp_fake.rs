@@ -76,6 +76,15 @@ impl GcpFake {
         state.projects.insert(project.to_owned(), Project { policy, generation });
     }
 
+    /// Creates (or replaces) a service account with `policy` on the account itself.
+    pub fn seed_service_account(&self, email: &str, policy: Value) {
+        self.seed(&format!("serviceAccounts/{email}"), policy);
+    }
+
+    pub fn service_account_policy(&self, email: &str) -> Option<Value> {
+        self.policy(&format!("serviceAccounts/{email}"))
+    }
+
     /// The stored policy as getIamPolicy v3 would return it.
     pub fn policy(&self, project: &str) -> Option<Value> {
         let state = lock(&self.state);
@@ -225,22 +234,39 @@ fn handle(state: &Mutex<State>, request: SeenRequest) -> (u16, Value) {
         return error(code, status_name(code), "injected failure");
     }
     let path = request.path.as_str();
-    if let Some(rest) = path.strip_prefix("/v3/projects/") {
-        let Some((project, verb)) = rest.split_once(':') else {
-            return error(404, "NOT_FOUND", "unknown method");
-        };
-        if state.denied.iter().any(|d| d == project) || !state.projects.contains_key(project) {
+    // Project policies (Resource Manager v3, options in the body) and service account
+    // policies (IAM v1, options in the query string), stored under one key space.
+    let target = if let Some(rest) = path.strip_prefix("/v1/projects/-/serviceAccounts/") {
+        rest.split_once(':').map(|(email, verb)| {
+            let requested = request
+                .query
+                .split('&')
+                .find_map(|p| p.strip_prefix("options.requestedPolicyVersion="))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            (format!("serviceAccounts/{email}"), verb, requested, "iam.serviceAccounts")
+        })
+    } else if let Some(rest) = path.strip_prefix("/v3/projects/") {
+        rest.split_once(':').map(|(project, verb)| {
+            let requested = request.body["options"]["requestedPolicyVersion"].as_i64().unwrap_or(0);
+            (project.to_owned(), verb, requested, "resourcemanager.projects")
+        })
+    } else {
+        None
+    };
+    if let Some((key, verb, requested, service)) = target {
+        if state.denied.contains(&key) || !state.projects.contains_key(&key) {
             return error(
                 403,
                 "PERMISSION_DENIED",
                 &format!(
-                    "The caller does not have permission (resourcemanager.projects.{verb}) on projects/{project}, or it does not exist"
+                    "The caller does not have permission ({service}.{verb}) on {key}, or it does not exist"
                 ),
             );
         }
         return match verb {
-            "getIamPolicy" => get_policy(&state, project, &request.body),
-            "setIamPolicy" => set_policy(&mut state, project, &request.body),
+            "getIamPolicy" => get_policy(&state, &key, requested),
+            "setIamPolicy" => set_policy(&mut state, &key, &request.body),
             _ => error(404, "NOT_FOUND", "unknown method"),
         };
     }
@@ -259,8 +285,7 @@ const FAKE_ROLES: &[(&str, &str)] = &[
     ("roles/storage.objectViewer", "Storage Object Viewer"),
 ];
 
-fn get_policy(state: &State, project: &str, body: &Value) -> (u16, Value) {
-    let requested = body["options"]["requestedPolicyVersion"].as_i64().unwrap_or(0);
+fn get_policy(state: &State, project: &str, requested: i64) -> (u16, Value) {
     let stored = &state.projects[project];
     if has_conditions(&stored.policy) && requested < 3 {
         return error(

@@ -4,13 +4,14 @@ use clap::{Args, Subcommand};
 
 use astro_identity_cloud::HostEnv;
 use astro_identity_cloud::gcp::{
-    Backoff, BindingChange, BindingOutcome, GcpCredentialSource, GcpProjects, GcpTarget, apply_binding,
-    plan_binding, undo_binding,
+    Backoff, BindingChange, BindingOutcome, GcpCredentialSource, GcpProjects, GcpTarget, PolicyResource,
+    apply_binding, plan_binding, undo_binding,
 };
 use astro_identity_cloud::journal::Journal;
 use astro_identity_domain::aws::plan::DiffKind;
+use astro_identity_domain::gcp::catalog::TOKEN_CREATOR_ROLE;
 use astro_identity_domain::gcp::iam_policy::Condition;
-use astro_identity_domain::gcp::identity::{ProjectId, parse_member};
+use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail, parse_member};
 use astro_identity_domain::gcp::lint::IamLintLevel;
 
 use crate::output::{Failure, print_json};
@@ -43,15 +44,21 @@ pub struct TargetArgs {
 }
 
 #[derive(Args)]
+#[group(id = "resource", required = true, multiple = false, args = ["project", "impersonate"])]
 pub struct GrantArgs {
+    /// Grant --role on this project's IAM policy.
+    #[arg(long, requires = "role")]
+    project: Option<String>,
+    /// The impersonation route: let the member act as this service account of yours
+    /// (grants roles/iam.serviceAccountTokenCreator on it).
     #[arg(long)]
-    project: String,
+    impersonate: Option<String>,
     /// The Deployment's identity, e.g. serviceAccount:astro-...@....iam.gserviceaccount.com
     #[arg(long)]
     member: String,
-    /// A role such as roles/bigquery.jobUser.
-    #[arg(long)]
-    role: String,
+    /// A role such as roles/bigquery.jobUser (with --project).
+    #[arg(long, conflicts_with = "impersonate")]
+    role: Option<String>,
     #[arg(long = "condition-title", requires = "condition_expression")]
     condition_title: Option<String>,
     #[arg(long = "condition-description")]
@@ -91,10 +98,10 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
             let confirmed = change.plan.changed
                 && (args.yes
                     || crate::aws::confirm(&format!(
-                        "Grant {} to {} on project {}{}?",
+                        "Grant {} to {} on {}{}?",
                         change.plan.role,
                         change.plan.member,
-                        change.project,
+                        change.resource,
                         if change.plan.needs_confirmation { " despite the warnings above" } else { "" }
                     ))?);
             if change.plan.changed && !confirmed {
@@ -128,7 +135,16 @@ async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
 }
 
 async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure> {
-    let project = ProjectId::parse(&args.project)?;
+    let (resource, role) = match (&args.project, &args.impersonate, &args.role) {
+        (Some(project), _, Some(role)) => {
+            (PolicyResource::project(&ProjectId::parse(project)?), role.trim().to_owned())
+        }
+        (_, Some(account), _) => (
+            PolicyResource::service_account(&ServiceAccountEmail::parse(account)?),
+            TOKEN_CREATOR_ROLE.to_owned(),
+        ),
+        _ => return Err(Failure::new("give --project with --role, or --impersonate", "See --help.")),
+    };
     let member = parse_member(&args.member)?;
     let condition = match (&args.condition_title, &args.condition_expression) {
         (Some(title), Some(expression)) => {
@@ -138,8 +154,7 @@ async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure>
     };
     let projects = connect(&args.target).await?;
     let principal = projects.principal.clone();
-    let change =
-        plan_binding(&projects, &project, args.role.trim(), &member, condition.as_ref(), principal).await?;
+    let change = plan_binding(&projects, &resource, &role, &member, condition.as_ref(), principal).await?;
     Ok((projects, change))
 }
 
@@ -149,7 +164,12 @@ pub fn render_plan(change: &BindingChange) -> String {
     if let Some(principal) = &change.principal {
         out.push_str(&format!("Acting as {principal}\n"));
     }
-    out.push_str(&format!("Project {}: grant {} to {}\n", change.project, plan.role, plan.member));
+    out.push_str(&format!(
+        "{}: grant {} to {}\n",
+        capitalized(&change.resource.to_string()),
+        plan.role,
+        plan.member
+    ));
     if let Some(condition) = &plan.condition {
         out.push_str(&format!("  when {} ({})\n", condition.expression, condition.title));
     }
@@ -179,16 +199,18 @@ fn report(outcome: &BindingOutcome, json: bool) -> Result<(), Failure> {
         return print_json(outcome);
     }
     if !outcome.written {
-        println!(
-            "Nothing was written: the grant is already in place on project {} (verified).",
-            outcome.project
-        );
+        println!("Nothing was written: the grant is already in place on {} (verified).", outcome.resource);
         return Ok(());
     }
-    println!("Done and verified on project {} ({} attempt(s)).", outcome.project, outcome.attempts);
+    println!("Done and verified on {} ({} attempt(s)).", outcome.resource, outcome.attempts);
     if let Some(id) = &outcome.journal_id {
         println!("Journal entry {id} (undo with `astro-identity-cli gcp undo --journal-id {id}`)");
     }
     println!("Console: {}", outcome.console_url);
     Ok(())
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -125,3 +125,42 @@ fn bad_input_names_the_field_and_sends_nothing() -> Result<(), Error> {
     assert!(fake.seen().is_empty());
     Ok(())
 }
+
+#[test]
+fn impersonate_grants_token_creator_on_the_service_account() -> Result<(), Error> {
+    let fake = GcpFake::start()?;
+    let runner = "etl-runner@astro-data.iam.gserviceaccount.com";
+    fake.seed_service_account(runner, json!({}));
+    let home = tempfile::tempdir()?;
+    let out = cli(
+        home.path(),
+        &[
+            "gcp",
+            "apply",
+            "--impersonate",
+            runner,
+            "--member",
+            MEMBER,
+            "--endpoint",
+            &fake.url,
+            "--anonymous",
+            "--yes",
+        ],
+    )?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains(&format!("Service account {runner}: grant roles/iam.serviceAccountTokenCreator")),
+        "{}",
+        text(&out.stdout)
+    );
+    let policy = fake.service_account_policy(runner).ok_or("gone")?;
+    assert_eq!(
+        policy["bindings"],
+        json!([{"role": "roles/iam.serviceAccountTokenCreator", "members": [MEMBER]}])
+    );
+
+    let out = cli(home.path(), &["gcp", "plan", "--member", MEMBER, "--endpoint", &fake.url, "--anonymous"])?;
+    assert_eq!(out.status.code(), Some(2), "clap refuses a grant without --project or --impersonate");
+    Ok(())
+}

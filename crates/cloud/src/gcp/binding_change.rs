@@ -6,12 +6,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
-use astro_identity_domain::gcp::identity::ProjectId;
 use astro_identity_domain::gcp::lint::IamLintLevel;
 use astro_identity_domain::gcp::plan::IamPlan;
 
 use crate::CloudError;
-use crate::gcp::projects::PolicyStore;
+use crate::gcp::projects::{PolicyResource, PolicyStore};
 use crate::journal::{Journal, JournalAction, JournalEntry};
 
 /// A planned grant: what was read and what will be written.
@@ -19,7 +18,7 @@ use crate::journal::{Journal, JournalAction, JournalEntry};
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct BindingChange {
-    pub project: String,
+    pub resource: PolicyResource,
     /// Who applies it, when known (a stored key's service account).
     pub principal: Option<String>,
     pub plan: IamPlan,
@@ -33,7 +32,7 @@ pub struct BindingOutcome {
     pub written: bool,
     pub verified: bool,
     pub journal_id: Option<String>,
-    pub project: String,
+    pub resource: PolicyResource,
     /// How many read-modify-write cycles it took (1 without conflicts).
     pub attempts: u32,
     /// The policy read back after the write (pretty).
@@ -66,25 +65,21 @@ impl Backoff {
     }
 }
 
-pub fn console_url(project: &ProjectId) -> String {
-    format!("https://console.cloud.google.com/iam-admin/iam?project={project}")
-}
-
 /// Reads the policy and computes the plan. Writes nothing.
 pub async fn plan_binding(
     store: &impl PolicyStore,
-    project: &ProjectId,
+    resource: &PolicyResource,
     role: &str,
     member: &str,
     condition: Option<&Condition>,
     principal: Option<String>,
 ) -> Result<BindingChange, CloudError> {
-    let before = store.get_policy(project).await?;
+    let before = store.get_policy(resource).await?;
     Ok(BindingChange {
-        project: project.to_string(),
+        resource: resource.clone(),
         principal,
         plan: IamPlan::build(&before, role, member, condition),
-        console_url: console_url(project),
+        console_url: resource.console_url(),
     })
 }
 
@@ -108,36 +103,37 @@ pub async fn apply_binding(
             hint: String::from("Review the warnings and confirm them (the CLI's --yes), or change the plan."),
         });
     }
-    let project = ProjectId::parse(&change.project)?;
+    let resource = change.resource.clone().validated()?;
     let condition = plan.condition.as_ref();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let before = store.get_policy(&project).await?;
+        let before = store.get_policy(&resource).await?;
         let after = before.add_member(&plan.role, &plan.member, condition);
         if after.semantically_equal(&before) {
             return Ok(outcome(change, false, attempt, None, &before));
         }
-        match store.set_policy(&project, &after).await {
+        match store.set_policy(&resource, &after).await {
             Ok(_) => {
+                // `account` holds the resource, as the AWS entries hold the account.
                 let mut entry = JournalEntry::now(
                     "gcp",
-                    &change.project,
+                    &resource.name(),
                     change.principal.as_deref().unwrap_or(""),
                     JournalAction::AddBinding,
                 );
-                entry.resource_name = change.project.clone();
-                entry.resource_arn = format!("projects/{}", change.project);
+                entry.resource_name = resource.to_string();
+                entry.resource_arn = resource.name();
                 entry.detail = Some(grant_detail(&plan.role, &plan.member, condition));
                 entry.before = Some(before.to_compact_json());
                 entry.after = Some(after.to_compact_json());
                 journal.append(&entry)?;
-                let read_back = store.get_policy(&project).await?;
+                let read_back = store.get_policy(&resource).await?;
                 if !read_back.has_member(&plan.role, &plan.member, condition) {
                     return Err(CloudError::VerifyFailed {
                         what: format!(
-                            "{} is not in the {} binding of project {} after the write",
-                            plan.member, plan.role, change.project
+                            "{} is not in the {} binding of {resource} after the write",
+                            plan.member, plan.role
                         ),
                     });
                 }
@@ -167,19 +163,19 @@ pub async fn undo_binding(
         });
     }
     let (role, member, condition) = parse_detail(entry.detail.as_deref().unwrap_or(""))?;
-    let project = ProjectId::parse(&entry.resource_name)?;
+    let resource = PolicyResource::from_name(&entry.resource_arn)?;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let before = store.get_policy(&project).await?;
+        let before = store.get_policy(&resource).await?;
         if !before.has_member(&role, &member, condition.as_ref()) {
             return Err(CloudError::RemoteChanged {
-                what: format!("the {role} binding of {member} on project {project}"),
+                what: format!("the {role} binding of {member} on {resource}"),
                 since: "the change being undone",
             });
         }
         let after = before.remove_member(&role, &member, condition.as_ref());
-        match store.set_policy(&project, &after).await {
+        match store.set_policy(&resource, &after).await {
             Ok(_) => {
                 let mut undo =
                     JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::RemoveBinding);
@@ -190,21 +186,20 @@ pub async fn undo_binding(
                 undo.after = Some(after.to_compact_json());
                 undo.undoes = Some(entry.id.clone());
                 journal.append(&undo)?;
-                let read_back = store.get_policy(&project).await?;
+                let read_back = store.get_policy(&resource).await?;
                 if read_back.has_member(&role, &member, condition.as_ref()) {
                     return Err(CloudError::VerifyFailed {
-                        what: format!("{member} still has {role} on project {project}"),
+                        what: format!("{member} still has {role} on {resource}"),
                     });
                 }
-                let change_project = project.to_string();
                 return Ok(BindingOutcome {
                     written: true,
                     verified: true,
                     journal_id: Some(undo.id),
-                    project: change_project,
+                    console_url: resource.console_url(),
+                    resource,
                     attempts: attempt,
                     policy: read_back.to_pretty_json(),
-                    console_url: console_url(&project),
                 });
             }
             Err(CloudError::Conflict { .. } | CloudError::Throttled { .. }) if attempt < backoff.attempts => {
@@ -226,7 +221,7 @@ fn outcome(
         written,
         verified: true,
         journal_id,
-        project: change.project.clone(),
+        resource: change.resource.clone(),
         attempts,
         policy: policy.to_pretty_json(),
         console_url: change.console_url.clone(),

@@ -6,4 +6,4 @@ pub mod projects;
 
 pub use binding_change::{Backoff, BindingChange, BindingOutcome, apply_binding, plan_binding, undo_binding};
 pub use config::{GcpCredentialSource, GcpTarget};
-pub use projects::{GcpProjects, PolicyStore};
+pub use projects::{GcpProjects, PolicyResource, PolicyStore};

@@ -9,18 +9,105 @@ use google_cloud_wkt::FieldMask;
 use serde::{Deserialize, Serialize};
 
 use astro_identity_domain::gcp::iam_policy::IamPolicy;
-use astro_identity_domain::gcp::identity::ProjectId;
+use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 
 use crate::CloudError;
 use crate::gcp::config::{GcpTarget, credentials};
+
+/// Whose IAM policy a grant changes: a project's (a role on the project), or a service
+/// account's (the impersonation route: the Deployment may act as that account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", content = "id", rename_all = "camelCase")]
+pub enum PolicyResource {
+    Project(String),
+    ServiceAccount(String),
+}
+
+impl PolicyResource {
+    pub fn project(id: &ProjectId) -> Self {
+        Self::Project(id.to_string())
+    }
+
+    pub fn service_account(email: &ServiceAccountEmail) -> Self {
+        Self::ServiceAccount(email.as_str().to_owned())
+    }
+
+    /// Checks the id, so a resource from the UI or the journal is as safe as a parsed one.
+    pub fn validated(self) -> Result<Self, CloudError> {
+        match self {
+            Self::Project(id) => Ok(Self::project(&ProjectId::parse(&id)?)),
+            Self::ServiceAccount(email) => Ok(Self::service_account(&ServiceAccountEmail::parse(&email)?)),
+        }
+    }
+
+    /// The REST resource name.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Project(id) => format!("projects/{id}"),
+            // `-` lets IAM find the account's project from its email.
+            Self::ServiceAccount(email) => format!("projects/-/serviceAccounts/{email}"),
+        }
+    }
+
+    /// Reads back what [`PolicyResource::name`] wrote (journal entries).
+    pub fn from_name(name: &str) -> Result<Self, CloudError> {
+        let resource = if let Some(email) = name.strip_prefix("projects/-/serviceAccounts/") {
+            Self::ServiceAccount(email.to_owned())
+        } else if let Some(id) = name.strip_prefix("projects/") {
+            Self::Project(id.to_owned())
+        } else {
+            return Err(CloudError::Journal { action: "read", detail: format!("unknown resource {name:?}") });
+        };
+        resource.validated()
+    }
+
+    /// The console page that shows this policy.
+    pub fn console_url(&self) -> String {
+        match self {
+            Self::Project(id) => format!("https://console.cloud.google.com/iam-admin/iam?project={id}"),
+            Self::ServiceAccount(email) => {
+                let project = email.split('@').nth(1).and_then(|d| d.split('.').next()).unwrap_or("-");
+                format!("https://console.cloud.google.com/iam-admin/serviceaccounts?project={project}")
+            }
+        }
+    }
+
+    fn get_permission(&self) -> &'static str {
+        match self {
+            Self::Project(_) => "resourcemanager.projects.getIamPolicy",
+            Self::ServiceAccount(_) => "iam.serviceAccounts.getIamPolicy",
+        }
+    }
+
+    fn set_permission(&self) -> &'static str {
+        match self {
+            Self::Project(_) => "resourcemanager.projects.setIamPolicy",
+            Self::ServiceAccount(_) => "iam.serviceAccounts.setIamPolicy",
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Project(id) => write!(f, "project {id}"),
+            Self::ServiceAccount(email) => write!(f, "service account {email}"),
+        }
+    }
+}
 
 /// The policy operations a binding change needs; the seam for tests and fault injection.
 #[allow(async_fn_in_trait)] // used generically, never as `dyn`
 pub trait PolicyStore {
     /// `getIamPolicy` with `requestedPolicyVersion: 3`, so conditions always come back.
-    async fn get_policy(&self, project: &ProjectId) -> Result<IamPolicy, CloudError>;
+    async fn get_policy(&self, resource: &PolicyResource) -> Result<IamPolicy, CloudError>;
     /// `setIamPolicy` with the policy's own etag. A stale etag is `CloudError::Conflict`.
-    async fn set_policy(&self, project: &ProjectId, policy: &IamPolicy) -> Result<IamPolicy, CloudError>;
+    async fn set_policy(
+        &self,
+        resource: &PolicyResource,
+        policy: &IamPolicy,
+    ) -> Result<IamPolicy, CloudError>;
 }
 
 /// A role from the live IAM Admin API.
@@ -99,32 +186,51 @@ impl GcpProjects {
 }
 
 impl PolicyStore for GcpProjects {
-    async fn get_policy(&self, project: &ProjectId) -> Result<IamPolicy, CloudError> {
-        let resource = format!("projects/{project}");
-        let policy = self
-            .projects
-            .get_iam_policy()
-            .set_resource(&resource)
-            .set_options(GetPolicyOptions::new().set_requested_policy_version(3))
-            .send()
-            .await
-            .map_err(|e| translate(e, "resourcemanager.projects.getIamPolicy", &resource, &self.endpoint))?;
+    async fn get_policy(&self, resource: &PolicyResource) -> Result<IamPolicy, CloudError> {
+        let name = resource.name();
+        let options = GetPolicyOptions::new().set_requested_policy_version(3);
+        let read = match resource {
+            PolicyResource::Project(_) => {
+                self.projects.get_iam_policy().set_resource(&name).set_options(options).send().await
+            }
+            PolicyResource::ServiceAccount(_) => {
+                self.iam.get_iam_policy().set_resource(&name).set_options(options).send().await
+            }
+        };
+        let policy = read.map_err(|e| translate(e, resource.get_permission(), &name, &self.endpoint))?;
         to_domain(&policy)
     }
 
-    async fn set_policy(&self, project: &ProjectId, policy: &IamPolicy) -> Result<IamPolicy, CloudError> {
-        let resource = format!("projects/{project}");
-        let written = self
-            .projects
-            .set_iam_policy()
-            .set_resource(&resource)
-            .set_policy(from_domain(policy)?)
-            // Only bindings change; auditConfigs and the rest stay as they are on the server.
-            .set_update_mask(FieldMask::default().set_paths(["bindings", "etag"]))
-            .send()
-            .await
-            .map_err(|e| translate(e, "resourcemanager.projects.setIamPolicy", &resource, &self.endpoint))?;
-        to_domain(&written)
+    async fn set_policy(
+        &self,
+        resource: &PolicyResource,
+        policy: &IamPolicy,
+    ) -> Result<IamPolicy, CloudError> {
+        let name = resource.name();
+        let policy = from_domain(policy)?;
+        // Only bindings change; auditConfigs and the rest stay as they are on the server.
+        let mask = FieldMask::default().set_paths(["bindings", "etag"]);
+        let written = match resource {
+            PolicyResource::Project(_) => {
+                self.projects
+                    .set_iam_policy()
+                    .set_resource(&name)
+                    .set_policy(policy)
+                    .set_update_mask(mask)
+                    .send()
+                    .await
+            }
+            PolicyResource::ServiceAccount(_) => {
+                self.iam
+                    .set_iam_policy()
+                    .set_resource(&name)
+                    .set_policy(policy)
+                    .set_update_mask(mask)
+                    .send()
+                    .await
+            }
+        };
+        to_domain(&written.map_err(|e| translate(e, resource.set_permission(), &name, &self.endpoint))?)
     }
 }
 

@@ -199,7 +199,7 @@ export type BindingChange = BindingChange_Serialize | BindingChange_Deserialize;
 
 /**  A planned grant: what was read and what will be written. */
 export type BindingChange_Deserialize = {
-	project: string,
+	resource: PolicyResource,
 	/**  Who applies it, when known (a stored key's service account). */
 	principal?: string | null,
 	plan: IamPlan_Deserialize,
@@ -208,7 +208,7 @@ export type BindingChange_Deserialize = {
 
 /**  A planned grant: what was read and what will be written. */
 export type BindingChange_Serialize = {
-	project: string,
+	resource: PolicyResource,
 	/**  Who applies it, when known (a stored key's service account). */
 	principal: string | null,
 	plan: IamPlan_Serialize,
@@ -221,7 +221,7 @@ export type BindingOutcome_Deserialize = {
 	written: boolean,
 	verified: boolean,
 	journalId?: string | null,
-	project: string,
+	resource: PolicyResource,
 	/**  How many read-modify-write cycles it took (1 without conflicts). */
 	attempts: number,
 	/**  The policy read back after the write (pretty). */
@@ -233,7 +233,7 @@ export type BindingOutcome_Serialize = {
 	written: boolean,
 	verified: boolean,
 	journalId: string | null,
-	project: string,
+	resource: PolicyResource,
 	/**  How many read-modify-write cycles it took (1 without conflicts). */
 	attempts: number,
 	/**  The policy read back after the write (pretty). */
@@ -397,17 +397,25 @@ export type GrantRequest = GrantRequest_Serialize | GrantRequest_Deserialize;
 export type GrantRequest_Deserialize = {
 	target: GcpTarget_Deserialize,
 	project: string,
+	/**  The Deployment's service account (the member). */
 	serviceAccount: string,
+	/**  The role on the project; ignored on the impersonation route. */
 	role: string,
 	condition?: ConditionInput_Deserialize | null,
+	/**  The impersonation route: grant token creation on this service account of the user's. */
+	impersonate?: string | null,
 };
 
 export type GrantRequest_Serialize = {
 	target: GcpTarget_Serialize,
 	project: string,
+	/**  The Deployment's service account (the member). */
 	serviceAccount: string,
+	/**  The role on the project; ignored on the impersonation route. */
 	role: string,
 	condition: ConditionInput_Serialize | null,
+	/**  The impersonation route: grant token creation on this service account of the user's. */
+	impersonate: string | null,
 };
 
 /**
@@ -736,6 +744,12 @@ export type PlannedGrant_Serialize = {
 	planId: string,
 	change: BindingChange_Serialize,
 };
+
+/**
+ *  Whose IAM policy a grant changes: a project's (a role on the project), or a service
+ *  account's (the impersonation route: the Deployment may act as that account).
+ */
+export type PolicyResource = { kind: "project"; id: string } | { kind: "serviceAccount"; id: string };
 
 /**  The user-chosen name of a stored credential, e.g. `prod` or `data-team`. */
 export type ProfileName = string;

@@ -18,6 +18,11 @@ export const GCP_STEPS = [
   { id: "done", title: "Done" },
 ] as const;
 
+/** "project astro-data" or "service account etl@…", for progress lines and summaries. */
+export function describe(resource: { kind: "project" | "serviceAccount"; id: string }): string {
+  return resource.kind === "project" ? `project ${resource.id}` : `service account ${resource.id}`;
+}
+
 export type GcpCredentialChoice =
   { kind: "adc" } | { kind: "keyring"; name: string } | { kind: "anonymous" };
 
@@ -34,6 +39,10 @@ export class GcpJourney {
   credential = $state<GcpCredentialChoice>({ kind: "adc" });
   endpoint = $state("");
   project = $state("");
+
+  // How the Deployment gets access: a role on the project, or impersonating an account.
+  route = $state<"project" | "impersonate">("project");
+  impersonateAccount = $state("");
 
   // 3. Role
   roleQuery = $state("");
@@ -115,13 +124,18 @@ export class GcpJourney {
           expression: this.conditionExpression,
         }
       : null;
-    this.planned = await this.run(`Reading the IAM policy of project ${this.project}…`, () =>
+    const on =
+      this.route === "impersonate"
+        ? `service account ${this.impersonateAccount}`
+        : `project ${this.project}`;
+    this.planned = await this.run(`Reading the IAM policy of ${on}…`, () =>
       backend.gcpPlan({
         target: this.target(),
         project: this.project.trim(),
         serviceAccount: this.serviceAccountText.trim(),
         role: this.role,
         condition,
+        impersonate: this.route === "impersonate" ? this.impersonateAccount.trim() : null,
       }),
     );
     return this.planned !== null;
@@ -131,7 +145,7 @@ export class GcpJourney {
     if (!this.planned) return false;
     const { planId, change } = this.planned;
     this.outcome = await this.run(
-      `Granting ${change.plan.role} on project ${change.project}…`,
+      `Granting ${change.plan.role} on ${describe(change.resource)}…`,
       () => backend.gcpApply(planId, this.confirmWarnings),
     );
     if (!this.outcome) await this.plan();
@@ -145,6 +159,9 @@ export class GcpJourney {
   }
 
   async renderConnection() {
+    if (this.route === "impersonate" && !this.impersonationChain) {
+      this.impersonationChain = this.impersonateAccount.trim();
+    }
     this.connection = await this.run("Preparing the connection…", () =>
       backend.airflowGcpConnection(
         this.connId.trim(),
