@@ -8,6 +8,7 @@ pub mod airflow;
 pub mod app;
 pub mod aws;
 pub mod credentials;
+pub mod diff;
 pub mod error;
 pub mod gcp;
 pub mod secret;

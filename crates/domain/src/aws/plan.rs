@@ -2,7 +2,9 @@
 //! anything is written, shown to the user, then applied exactly as planned.
 
 use serde::{Deserialize, Serialize};
-use similar::{ChangeTag, TextDiff};
+
+use crate::diff::line_diff;
+pub use crate::diff::{DiffKind, DiffLine};
 
 use super::arn::WorkloadIdentityArn;
 use super::lint::{Lint, LintLevel, lint_trust_policy};
@@ -36,24 +38,6 @@ pub struct TrustPlan {
     pub already_trusted: Vec<String>,
     /// ARNs this change stops trusting (undo, revoke).
     pub removed: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct DiffLine {
-    pub kind: DiffKind,
-    /// One line of pretty JSON, without its line break.
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub enum DiffKind {
-    Same,
-    Added,
-    Removed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,25 +117,6 @@ impl TrustPlan {
             compact_after,
         }
     }
-}
-
-fn line_diff(before: Option<&str>, after: &str) -> Vec<DiffLine> {
-    let Some(before) = before else {
-        return after.lines().map(|line| DiffLine { kind: DiffKind::Added, text: line.to_owned() }).collect();
-    };
-    // Both end in a newline, so the last line compares equal to itself.
-    let (before, after) = (format!("{before}\n"), format!("{after}\n"));
-    TextDiff::from_lines(&before, &after)
-        .iter_all_changes()
-        .map(|change| DiffLine {
-            kind: match change.tag() {
-                ChangeTag::Equal => DiffKind::Same,
-                ChangeTag::Insert => DiffKind::Added,
-                ChangeTag::Delete => DiffKind::Removed,
-            },
-            text: change.value().trim_end_matches('\n').to_owned(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

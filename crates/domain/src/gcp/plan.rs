@@ -3,11 +3,10 @@
 //! `etag` of `before`, so a concurrent change makes IAM refuse instead of losing it).
 
 use serde::{Deserialize, Serialize};
-use similar::{ChangeTag, TextDiff};
 
 use super::iam_policy::{Condition, Grant, IamPolicy};
 use super::lint::{IamLint, IamLintLevel, lint_change, lint_grants};
-use crate::aws::plan::{DiffKind, DiffLine};
+use crate::diff::{DiffLine, line_diff};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -67,7 +66,7 @@ impl IamPlan {
         let compact_after = after.to_compact_json();
         let (grants_before, grants_after) = (before.grants(), after.grants());
         IamPlan {
-            diff: line_diff(&before_json, &after_json),
+            diff: line_diff(Some(&before_json), &after_json),
             changed: before.to_compact_json() != compact_after,
             blocked: lints.iter().any(|l| l.level == IamLintLevel::Error),
             needs_confirmation: lints.iter().any(|l| l.level == IamLintLevel::Warning),
@@ -91,27 +90,10 @@ fn difference(a: &[Grant], b: &[Grant]) -> Vec<Grant> {
     a.iter().filter(|g| !b.contains(g)).cloned().collect()
 }
 
-/// The same line diff as the AWS plan's (kept private there). Unlike a role, a GCP
-/// resource always has a policy, so there is always a `before`.
-fn line_diff(before: &str, after: &str) -> Vec<DiffLine> {
-    // Both end in a newline, so the last line compares equal to itself.
-    let (before, after) = (format!("{before}\n"), format!("{after}\n"));
-    TextDiff::from_lines(&before, &after)
-        .iter_all_changes()
-        .map(|change| DiffLine {
-            kind: match change.tag() {
-                ChangeTag::Equal => DiffKind::Same,
-                ChangeTag::Insert => DiffKind::Added,
-                ChangeTag::Delete => DiffKind::Removed,
-            },
-            text: change.value().trim_end_matches('\n').to_owned(),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::DiffKind;
     use crate::gcp::lint::IamLintCode;
 
     const ASTRO: &str = "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";

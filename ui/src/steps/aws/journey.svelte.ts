@@ -1,10 +1,10 @@
 import { backend } from "../../lib/ipc";
+import { Journey } from "../../lib/journey/journey.svelte";
 import type {
   AirflowConnection,
   AwsTarget,
   Caller,
   ChangeOutcome,
-  IpcError,
   ManagedPolicy,
   NewRole,
   ParsedIdentities,
@@ -39,10 +39,7 @@ export type CredentialChoice =
   { kind: "defaultChain" } | { kind: "profile"; name: string } | { kind: "keyring"; name: string };
 
 /** One run of the AWS journey: what the user entered and what the backend answered. */
-export class AwsJourney {
-  step = $state(0);
-  reached = $state(0);
-
+export class AwsJourney extends Journey {
   // 1. Deployments
   identitiesText = $state("");
   parsed = $state<ParsedIdentities | null>(null);
@@ -78,10 +75,6 @@ export class AwsJourney {
   connRegion = $state("us-east-1");
   connection = $state<AirflowConnection | null>(null);
 
-  /** What the current network step is doing, for the progress line. */
-  busy = $state<string | null>(null);
-  error = $state<IpcError | null>(null);
-
   target(): AwsTarget {
     const source =
       this.credential.kind === "defaultChain"
@@ -94,30 +87,6 @@ export class AwsJourney {
       region: this.region.trim() || null,
       endpointUrl: this.endpointUrl.trim() || null,
     };
-  }
-
-  go(index: number) {
-    if (index <= this.reached) this.step = index;
-  }
-
-  advance() {
-    this.step += 1;
-    this.reached = Math.max(this.reached, this.step);
-  }
-
-  private async run<T>(
-    what: string,
-    call: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: IpcError }>,
-  ): Promise<T | null> {
-    this.busy = what;
-    this.error = null;
-    const result = await call();
-    this.busy = null;
-    if (result.status === "error") {
-      this.error = result.error;
-      return null;
-    }
-    return result.data;
   }
 
   async parseIdentities() {

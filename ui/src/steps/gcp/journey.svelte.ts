@@ -1,9 +1,9 @@
 import { backend } from "../../lib/ipc";
+import { Journey } from "../../lib/journey/journey.svelte";
 import type {
   AirflowConnection,
   BindingOutcome,
   GcpTarget,
-  IpcError,
   ParsedServiceAccount,
   PlannedGrant,
   RoleInfo,
@@ -27,10 +27,7 @@ export type GcpCredentialChoice =
   { kind: "adc" } | { kind: "keyring"; name: string } | { kind: "anonymous" };
 
 /** One run of the GCP journey: what the user entered and what the backend answered. */
-export class GcpJourney {
-  step = $state(0);
-  reached = $state(0);
-
+export class GcpJourney extends Journey {
   // 1. Deployment
   serviceAccountText = $state("");
   parsed = $state<ParsedServiceAccount | null>(null);
@@ -64,39 +61,12 @@ export class GcpJourney {
   impersonationChain = $state("");
   connection = $state<AirflowConnection | null>(null);
 
-  busy = $state<string | null>(null);
-  error = $state<IpcError | null>(null);
-
   target(): GcpTarget {
     const source =
       this.credential.kind === "keyring"
         ? ({ kind: "keyring", name: this.credential.name } as const)
         : ({ kind: this.credential.kind } as const);
     return { source, endpoint: this.endpoint.trim() || null };
-  }
-
-  go(index: number) {
-    if (index <= this.reached) this.step = index;
-  }
-
-  advance() {
-    this.step += 1;
-    this.reached = Math.max(this.reached, this.step);
-  }
-
-  private async run<T>(
-    what: string,
-    call: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: IpcError }>,
-  ): Promise<T | null> {
-    this.busy = what;
-    this.error = null;
-    const result = await call();
-    this.busy = null;
-    if (result.status === "error") {
-      this.error = result.error;
-      return null;
-    }
-    return result.data;
   }
 
   async parseServiceAccount() {
