@@ -31,7 +31,9 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     app.screenshot("gcp-2-project").await?;
     app.click_button("Next").await?;
 
-    // 3. Role from the offline catalog.
+    // 3. Role from the offline catalog, checked against the live list of grantable roles.
+    app.click_button("Check which roles astro-data allows").await?;
+    app.wait_for_text("[data-testid=grantable-count]", "3 roles are grantable on astro-data").await?;
     app.find("#role-search").await?.send_keys("bigquery job user").await?;
     app.wait_for_text("[data-testid=role-results]", "BigQuery Job User").await?;
     app.client

@@ -325,3 +325,19 @@ async fn the_impersonation_route_grants_token_creator_on_a_service_account() -> 
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn lists_the_roles_grantable_on_a_project() -> Result<(), Error> {
+    let ctx = ctx().await?;
+    let roles = ctx.projects.grantable_roles(&ProjectId::parse("astro-data")?).await?;
+    let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["roles/bigquery.dataViewer", "roles/bigquery.jobUser", "roles/storage.objectViewer"]);
+    let query = ctx
+        .fake
+        .seen()
+        .into_iter()
+        .find(|r| r.path == "/v1/roles:queryGrantableRoles")
+        .ok_or("not called")?;
+    assert_eq!(query.body["fullResourceName"], "//cloudresourcemanager.googleapis.com/projects/astro-data");
+    Ok(())
+}

@@ -45,6 +45,8 @@ export class GcpJourney extends Journey {
   roleQuery = $state("");
   roles = $state<RoleInfo[]>([]);
   role = $state("roles/bigquery.jobUser");
+  /** Names of the roles grantable on the project, once fetched live; `null` until then. */
+  grantable = $state<ReadonlySet<string> | null>(null);
   withCondition = $state(false);
   conditionTitle = $state("");
   conditionDescription = $state("");
@@ -75,6 +77,15 @@ export class GcpJourney extends Journey {
 
   async searchRoles() {
     this.roles = await backend.gcpSearchRoles(this.roleQuery, 40);
+  }
+
+  async loadGrantable() {
+    const roles = await this.run(`Listing the roles grantable on ${this.project}…`, () =>
+      backend.gcpGrantableRoles(this.target(), this.project.trim()),
+    );
+    // Replaced whole, never mutated: a plain Set inside $state is enough.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    if (roles) this.grantable = new Set(roles.map((r) => r.name));
   }
 
   async storeKey(profile: string, keyJson: string): Promise<string | null> {
