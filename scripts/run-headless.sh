@@ -17,7 +17,11 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" sh -c '
     tries=$((tries + 1)); [ $tries -lt 300 ] || { echo "the window never appeared" >&2; kill $pid; exit 1; }
     sleep 0.1
   done
-  sleep 2
-  import -window "$wid" "$1"
+  # The window maps before the web view paints: retry until the picture has content.
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    sleep 1.5
+    import -window "$wid" "$1"
+    [ "$(identify -format %k "$1")" -gt 20 ] && break
+  done
   kill $pid' "$app" "$out"
 echo "Screenshot of the running app: $out"
