@@ -1,5 +1,5 @@
 //! Astro Identity's adapters: everything that touches the outside world — local credential
-//! files, the OS keyring and (as the journeys arrive) the AWS and Google Cloud SDKs.
+//! files, the OS keyring, and the AWS and Google Cloud SDKs.
 //!
 //! Decisions live in `astro-identity-domain`; this crate fetches and stores, then hands the
 //! domain plain values.
