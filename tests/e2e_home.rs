@@ -6,7 +6,9 @@ use fantoccini::Locator;
 use astro_identity_cloud::SecretStore;
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, app_binary, write_home_file};
+use astro_identity_tests::{
+    AppSession, Desktop, Driver, Error, app_binary, files_containing, write_home_file,
+};
 
 const AWS_CONFIG: &str = "\
 [default]
@@ -76,8 +78,8 @@ fn home_screen_shows_the_machines_credentials() -> Result<(), Error> {
     // SAFETY: first thing in this test's own process (nextest), before any thread starts.
     unsafe { desktop.export_to_process() };
     write_home_file(&desktop, ".aws/config", AWS_CONFIG)?;
-    write_home_file(&desktop, ".aws/credentials", AWS_CREDENTIALS)?;
-    write_home_file(&desktop, ".config/gcloud/application_default_credentials.json", ADC)?;
+    let credentials_file = write_home_file(&desktop, ".aws/credentials", AWS_CREDENTIALS)?;
+    let adc_file = write_home_file(&desktop, ".config/gcloud/application_default_credentials.json", ADC)?;
     let key = SecretKey::new(Provider::Aws, ProfileName::parse("prod")?);
     SecretStore::open_os()?.put(&key, &Sensitive::new("e2e-never-shown-keyring-secret".into()))?;
 

@@ -435,3 +435,24 @@ impl AppSession {
         Ok(path)
     }
 }
+
+/// Every file under `root` (recursively) that contains `needle`, except the `allowed` ones.
+/// Used to prove secrets reach no file but the ones the test itself wrote them to.
+pub fn files_containing(root: &Path, needle: &str, allowed: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut hits = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if !allowed.contains(&path)
+                && std::fs::read(&path)
+                    .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            {
+                hits.push(path);
+            }
+        }
+    }
+    Ok(hits)
+}
