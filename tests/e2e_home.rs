@@ -98,5 +98,20 @@ fn home_screen_shows_the_machines_credentials() -> Result<(), Error> {
         None,
         "forgotten in the keyring"
     );
+
+    // No secret reached any file of the session (app data, caches, logs, WebKit storage) but
+    // the two the test wrote itself; the keyring's own store is encrypted. The scan finds
+    // what is there: the seeded file holds its secret.
+    assert_eq!(
+        files_containing(desktop.root.path(), "e2e-never-shown-secret", &[])?,
+        std::slice::from_ref(&credentials_file)
+    );
+    let seeded = [credentials_file, adc_file];
+    for secret in
+        ["e2e-never-shown-keyring-secret", "e2e-never-shown-secret", "e2e-never-shown-client-secret"]
+    {
+        let hits = files_containing(desktop.root.path(), secret, &seeded)?;
+        assert!(hits.is_empty(), "{secret:?} found in {hits:?}");
+    }
     Ok(())
 }
