@@ -492,3 +492,27 @@ fn lists_roles_across_pages_filtered_and_sorted() -> Result<(), Error> {
         Ok(())
     })
 }
+
+#[test]
+fn a_hand_edited_policy_is_planned_applied_and_verified() -> Result<(), Error> {
+    with_moto(&[], &[], |ctx| async move {
+        use astro_identity_cloud::aws::plan_trust_document;
+
+        let start = TrustPolicy::new_for(&ids(&[DEPLOYMENT_A])).to_compact_json();
+        ctx.create_role("edited", &start).await?;
+        let iam = ctx.iam("moto").await?;
+        // The user adds an external-id condition in the editor.
+        let edited = TrustPolicy::parse(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":["{DEPLOYMENT_A}"]}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"astro-42"}}}}}}]}}"#
+        ))?;
+        let change = plan_trust_document(&iam, "edited", &edited, None, 2048).await?;
+        assert!(change.plan.changed);
+        assert!(change.plan.diff.iter().any(|l| l.text.contains("sts:ExternalId")));
+        apply_trust_change(&iam, &change, false, &ctx.journal).await?;
+        let remote = ctx.remote_policy("edited").await?.ok_or("missing")?;
+        assert_eq!(remote["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], "astro-42");
+        undo_change(&iam, &ctx.journal, None).await?;
+        assert_eq!(ctx.remote_policy("edited").await?, Some(serde_json::from_str(&start)?));
+        Ok(())
+    })
+}

@@ -70,6 +70,32 @@ async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     assert!(summary.contains("trust 2 Deployments"), "{summary}");
     assert!(app.text_of("[data-testid=size-meter]").await?.contains("of 2,048 characters"));
     app.screenshot("aws-4-review").await?;
+
+    // The visual editor: form and JSON in step, lints from Rust, a typo never loses the form.
+    app.click_button("Edit the policy…").await?;
+    app.wait_for_text("[data-testid=statement-0]", DEPLOYMENT_B).await?;
+    app.client
+        .find(Locator::XPath("//label[.//span[normalize-space()='New principal for statement 1']]//input"))
+        .await?
+        .send_keys("*")
+        .await?;
+    app.click_button("Add").await?;
+    app.wait_for_text("[data-testid=statement-0]", "lets anyone").await?;
+    let json = app.find("#policy-json").await?.prop("value").await?.unwrap_or_default();
+    assert!(json.contains("\"*\""), "the JSON shows the new principal: {json}");
+    app.screenshot("aws-4a-editor-wildcard").await?;
+    app.find("[aria-label='Remove AWS principal *']").await?.click().await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.text_of("[data-testid=statement-0]").await?.contains("lets anyone") {
+        assert!(std::time::Instant::now() < deadline, "the wildcard lint never went away");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let editor = app.find("#policy-json").await?;
+    editor.send_keys("oops").await?;
+    app.wait_for_text("[data-testid=json-status]", "The form keeps the last valid policy").await?;
+    assert!(app.text_of("[data-testid=statement-0]").await?.contains(DEPLOYMENT_A), "form kept");
+    app.screenshot("aws-4b-editor-broken-json").await?;
+    app.click_button("Discard edits").await?;
     app.click_button("Apply").await?;
 
     // 5. Permissions: the inline policy template (read one S3 bucket).

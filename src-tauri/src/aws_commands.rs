@@ -8,11 +8,16 @@ use astro_identity_cloud::aws::iam::{ManagedPolicy, RoleSummary};
 use astro_identity_cloud::aws::permissions::{PermissionOutcome, attach_policy, put_inline_policy};
 use astro_identity_cloud::aws::{
     AwsIam, AwsTarget, Caller, ChangeOutcome, NewRole, TrustChange, apply_trust_change, plan_trust_change,
-    sdk_config, undo_change,
+    plan_trust_document, sdk_config, undo_change,
 };
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::aws::arn::{RoleName, RolePath, parse_identities};
+use astro_identity_domain::aws::editor::{
+    ConditionPreset, EditOp, EditorState, analyze, apply_edit, condition_presets,
+};
+use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 use astro_identity_domain::aws::permission_policy::PermissionPolicy;
+use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::secret_key::ProfileName;
 
 use crate::state::StoredPlan;
@@ -149,7 +154,7 @@ pub async fn aws_plan(state: State<'_, AppState>, request: PlanRequest) -> Resul
     let role = RoleName::parse(&request.role_name)?;
     let create = request.create.map(validated_new_role).transpose()?;
     let iam = connect(&state, &request.target).await?;
-    let quota = request.quota.unwrap_or(astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA);
+    let quota = request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA);
     let change = plan_trust_change(&iam, role.as_str(), &identities, create, quota).await?;
     let plan_id = state.remember_plan(StoredPlan::Aws(request.target, change.clone()));
     Ok(PlannedChange { plan_id, change })
@@ -218,4 +223,52 @@ fn validated_new_role(spec: NewRole) -> Result<NewRole, IpcError> {
         description: spec.description.filter(|d| !d.trim().is_empty()),
         ..spec
     })
+}
+
+/// The trust policy editor's view of `text`: cards, lints and size, or where the JSON breaks.
+#[tauri::command]
+#[specta::specta]
+pub fn aws_trust_policy_analyze(text: String, quota: Option<u32>) -> EditorState {
+    analyze(&text, quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA))
+}
+
+/// Applies one form edit to the policy text; returns the new text.
+#[tauri::command]
+#[specta::specta]
+pub fn aws_trust_policy_edit(text: String, op: EditOp) -> Result<String, IpcError> {
+    Ok(apply_edit(&text, &op)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn aws_condition_presets() -> Vec<ConditionPreset> {
+    condition_presets()
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentPlanRequest {
+    pub target: AwsTarget,
+    pub role_name: String,
+    /// The whole trust policy as edited in the editor.
+    pub document: String,
+    pub create: Option<NewRole>,
+    pub quota: Option<u32>,
+}
+
+/// Plans replacing the role's trust policy with an edited document. Writes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_plan_document(
+    state: State<'_, AppState>,
+    request: DocumentPlanRequest,
+) -> Result<PlannedChange, IpcError> {
+    let document = TrustPolicy::parse(&request.document)?;
+    let role = RoleName::parse(&request.role_name)?;
+    let create = request.create.map(validated_new_role).transpose()?;
+    let iam = connect(&state, &request.target).await?;
+    let quota = request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA);
+    let change = plan_trust_document(&iam, role.as_str(), &document, create, quota).await?;
+    let plan_id = state.remember_plan(StoredPlan::Aws(request.target, change.clone()));
+    Ok(PlannedChange { plan_id, change })
 }

@@ -8,4 +8,6 @@ pub mod trust_change;
 
 pub use config::{AwsCredentialSource, AwsTarget, sdk_config};
 pub use iam::{AwsIam, Caller, NewRole, RoleStore};
-pub use trust_change::{ChangeOutcome, TrustChange, apply_trust_change, plan_trust_change, undo_change};
+pub use trust_change::{
+    ChangeOutcome, TrustChange, apply_trust_change, plan_trust_change, plan_trust_document, undo_change,
+};

@@ -46,7 +46,7 @@ pub struct ChangeOutcome {
     pub console_url: String,
 }
 
-/// Reads the role and computes the plan. Writes nothing.
+/// Reads the role and computes the plan to trust `identities`. Writes nothing.
 pub async fn plan_trust_change(
     store: &impl RoleStore,
     role_name: &str,
@@ -54,22 +54,7 @@ pub async fn plan_trust_change(
     create: Option<NewRole>,
     quota: u32,
 ) -> Result<TrustChange, CloudError> {
-    let caller = store.caller().await?;
-    let current = store.get_role(role_name).await?;
-    let (role_arn, before) = match (&current, &create) {
-        (Some(_), Some(_)) => {
-            return Err(CloudError::AlreadyExists {
-                what: format!("role {role_name} in account {}", caller.account),
-            });
-        }
-        (None, None) => {
-            return Err(CloudError::NotFound {
-                what: format!("role {role_name} in account {}", caller.account),
-            });
-        }
-        (Some(role), None) => (Some(role.arn.clone()), Some(role.trust_policy.clone())),
-        (None, Some(_)) => (None, None),
-    };
+    let (caller, role_arn, before) = read_for_plan(store, role_name, create.is_some()).await?;
     let plan = TrustPlan::build(before.as_ref(), identities, quota);
     Ok(TrustChange {
         caller,
@@ -80,6 +65,48 @@ pub async fn plan_trust_change(
         plan,
         quota,
     })
+}
+
+/// Reads the role and computes the plan to replace its trust policy with `document` (an
+/// edit made in the policy editor). Writes nothing.
+pub async fn plan_trust_document(
+    store: &impl RoleStore,
+    role_name: &str,
+    document: &TrustPolicy,
+    create: Option<NewRole>,
+    quota: u32,
+) -> Result<TrustChange, CloudError> {
+    let (caller, role_arn, before) = read_for_plan(store, role_name, create.is_some()).await?;
+    let plan = TrustPlan::for_documents(before.as_ref(), document, quota);
+    Ok(TrustChange {
+        caller,
+        role_name: role_name.to_owned(),
+        role_arn,
+        create,
+        remote_before: before.map(|p| p.to_compact_json()),
+        plan,
+        quota,
+    })
+}
+
+/// Who we are and what the role's trust policy is now; refuses a create of an existing
+/// role and an update of a missing one.
+async fn read_for_plan(
+    store: &impl RoleStore,
+    role_name: &str,
+    create: bool,
+) -> Result<(Caller, Option<String>, Option<TrustPolicy>), CloudError> {
+    let caller = store.caller().await?;
+    match (store.get_role(role_name).await?, create) {
+        (Some(_), true) => {
+            Err(CloudError::AlreadyExists { what: format!("role {role_name} in account {}", caller.account) })
+        }
+        (None, false) => {
+            Err(CloudError::NotFound { what: format!("role {role_name} in account {}", caller.account) })
+        }
+        (Some(role), false) => Ok((caller, Some(role.arn), Some(role.trust_policy))),
+        (None, true) => Ok((caller, None, None)),
+    }
 }
 
 /// Applies exactly `change.plan`: re-reads the role and refuses if it moved since the plan,

@@ -7,6 +7,7 @@
 
 pub mod arn;
 pub mod cmi;
+pub mod editor;
 pub mod lint;
 pub mod permission_policy;
 pub mod plan;

@@ -29,6 +29,13 @@ export const commands = {
 	awsPutInlinePolicy: (target: AwsTarget_Deserialize, roleName: string, policyName: string, document: string) => typedError<PermissionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_put_inline_policy", { target, roleName, policyName, document })),
 	/**  Reads the role and computes the change. Writes nothing. */
 	awsPlan: (request: PlanRequest_Deserialize) => typedError<PlannedChange_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan", { request })),
+	/**  The trust policy editor's view of `text`: cards, lints and size, or where the JSON breaks. */
+	awsTrustPolicyAnalyze: (text: string, quota: number | null) => __TAURI_INVOKE<EditorState_Serialize>("aws_trust_policy_analyze", { text, quota }),
+	/**  Applies one form edit to the policy text; returns the new text. */
+	awsTrustPolicyEdit: (text: string, op: EditOp) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("aws_trust_policy_edit", { text, op })),
+	awsConditionPresets: () => __TAURI_INVOKE<ConditionPreset[]>("aws_condition_presets"),
+	/**  Plans replacing the role's trust policy with an edited document. Writes nothing. */
+	awsPlanDocument: (request: DocumentPlanRequest_Deserialize) => typedError<PlannedChange_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan_document", { request })),
 	/**  Applies exactly the plan shown under `plan_id`, then verifies and journals it. */
 	awsApply: (planId: string, confirmWarnings: boolean) => typedError<ChangeOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_apply", { planId, confirmWarnings })),
 	awsUndo: (target: AwsTarget_Deserialize, journalId: string | null) => typedError<ChangeOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_undo", { target, journalId })),
@@ -299,6 +306,27 @@ export type ConditionInput_Serialize = {
 	expression: string,
 };
 
+/**  A condition the UI offers ready-made. */
+export type ConditionPreset = {
+	label: string,
+	operator: string,
+	/**  The condition key; `<issuer>` must be replaced (see [`EditOp::SetCondition`]). */
+	key: string,
+	/**  Example value for the empty input. */
+	placeholder: string,
+};
+
+export type ConditionView = {
+	operator: string,
+	/**
+	 *  Empty when the operator's body is not an object (IAM refuses that); `values` then
+	 *  holds the body's JSON text.
+	 */
+	key: string,
+	/**  Non-string values (`true`, numbers) are shown as their JSON text. */
+	values: string[],
+};
+
 /**
  *  An IAM condition (a CEL expression with a title) attached to a binding.
  * 
@@ -345,6 +373,69 @@ export type DiffLine = {
 	/**  One line of pretty JSON, without its line break. */
 	text: string,
 };
+
+export type DocumentPlanRequest = DocumentPlanRequest_Serialize | DocumentPlanRequest_Deserialize;
+
+export type DocumentPlanRequest_Deserialize = {
+	target: AwsTarget_Deserialize,
+	roleName: string,
+	/**  The whole trust policy as edited in the editor. */
+	document: string,
+	create?: NewRole_Deserialize | null,
+	quota?: number | null,
+};
+
+export type DocumentPlanRequest_Serialize = {
+	target: AwsTarget_Serialize,
+	roleName: string,
+	/**  The whole trust policy as edited in the editor. */
+	document: string,
+	create: NewRole_Serialize | null,
+	quota: number | null,
+};
+
+/**  One card edit. Statements are addressed 0-based, as [`StatementView::index`]. */
+export type EditOp = { op: "addPrincipal"; statement: number; kind: string; value: string } | 
+/**  Removes the first entry equal to `value` (as the view shows it) under `kind`. */
+{ op: "removePrincipal"; statement: number; kind: string; value: string } | { op: "setEffect"; statement: number; effect: string } | { op: "addAction"; statement: number; action: string } | { op: "removeAction"; statement: number; action: string } | 
+/**  Adds or replaces the values of `operator` + `key`. */
+{ op: "setCondition"; statement: number; operator: string; key: string; values: string[] } | { op: "removeCondition"; statement: number; operator: string; key: string } | 
+/**
+ *  Appends `{"Effect":"Allow","Principal":{"AWS":[]},"Action":"sts:AssumeRole"}`: a card
+ *  to fill in. Its empty AWS list is an error lint until a principal is added.
+ */
+{ op: "addStatement" } | { op: "removeStatement"; statement: number };
+
+/**  What the editor shows for the current text. */
+export type EditorState = EditorState_Serialize | EditorState_Deserialize;
+
+/**  What the editor shows for the current text. */
+export type EditorState_Deserialize = { state: "valid"; view: PolicyView_Deserialize; 
+/**  The policy as the JSON side shows it after a card edit (two-space indentation). */
+pretty: string; lints: Lint_Deserialize[]; size: SizeReport } | 
+/**  The text is not a trust policy; the cards keep showing the last valid state. */
+{ state: "invalid"; message: string; 
+/**  1-based. */
+line: number; 
+/**
+ *  1-based, in characters (not bytes) so non-ASCII text before the error does not
+ *  shift the marker. 1 for a document that is JSON but not a policy.
+ */
+column: number };
+
+/**  What the editor shows for the current text. */
+export type EditorState_Serialize = { state: "valid"; view: PolicyView_Serialize; 
+/**  The policy as the JSON side shows it after a card edit (two-space indentation). */
+pretty: string; lints: Lint_Serialize[]; size: SizeReport } | 
+/**  The text is not a trust policy; the cards keep showing the last valid state. */
+{ state: "invalid"; message: string; 
+/**  1-based. */
+line: number; 
+/**
+ *  1-based, in characters (not bytes) so non-ASCII text before the error does not
+ *  shift the marker. 1 for a document that is JSON but not a policy.
+ */
+column: number };
 
 export type GcpCredentialSource = 
 /**  Application Default Credentials: `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's file. */
@@ -751,6 +842,36 @@ export type PlannedGrant_Serialize = {
  */
 export type PolicyResource = { kind: "project"; id: string } | { kind: "serviceAccount"; id: string };
 
+export type PolicyView = PolicyView_Serialize | PolicyView_Deserialize;
+
+export type PolicyView_Deserialize = {
+	statements: StatementView_Deserialize[],
+	/**
+	 *  Top-level keys other than `Version`, `Id` and `Statement`: the cards do not show
+	 *  them, so the UI points to the JSON side.
+	 */
+	hasUnknownTopLevelFields: boolean,
+};
+
+export type PolicyView_Serialize = {
+	statements: StatementView_Serialize[],
+	/**
+	 *  Top-level keys other than `Version`, `Id` and `Statement`: the cards do not show
+	 *  them, so the UI points to the JSON side.
+	 */
+	hasUnknownTopLevelFields: boolean,
+};
+
+export type PrincipalGroup = {
+	/**
+	 *  `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for a bare `"Principal": "*"`.
+	 *  Any other key the document has is shown as written.
+	 */
+	kind: string,
+	/**  Non-string entries (IAM refuses them) are shown as their JSON text. */
+	values: string[],
+};
+
 /**  The user-chosen name of a stored credential, e.g. `prod` or `data-team`. */
 export type ProfileName = string;
 
@@ -817,6 +938,48 @@ export type SizeReport = {
 	perDeployment: number,
 	/**  How many more Deployments fit at that rate (0 when over). */
 	moreDeploymentsFit: number,
+};
+
+export type StatementView = StatementView_Serialize | StatementView_Deserialize;
+
+export type StatementView_Deserialize = {
+	/**  0-based, as [`EditOp`]s and [`Lint::statement`] address statements. */
+	index: number,
+	sid?: string | null,
+	/**  As written (`""` when missing), so a typo like `allow` is visible on the card. */
+	effect: string,
+	/**  The principals come from `NotPrincipal` (the statement has no `Principal`). */
+	notPrincipal: boolean,
+	principals: PrincipalGroup[],
+	actions: string[],
+	/**  The actions come from `NotAction` (the statement has no `Action`). */
+	notActions: boolean,
+	conditions: ConditionView[],
+	/**
+	 *  Keys of the statement the cards do not show (`Resource`, unknown fields, ...), in
+	 *  document order.
+	 */
+	otherFields: string[],
+};
+
+export type StatementView_Serialize = {
+	/**  0-based, as [`EditOp`]s and [`Lint::statement`] address statements. */
+	index: number,
+	sid: string | null,
+	/**  As written (`""` when missing), so a typo like `allow` is visible on the card. */
+	effect: string,
+	/**  The principals come from `NotPrincipal` (the statement has no `Principal`). */
+	notPrincipal: boolean,
+	principals: PrincipalGroup[],
+	actions: string[],
+	/**  The actions come from `NotAction` (the statement has no `Action`). */
+	notActions: boolean,
+	conditions: ConditionView[],
+	/**
+	 *  Keys of the statement the cards do not show (`Resource`, unknown fields, ...), in
+	 *  document order.
+	 */
+	otherFields: string[],
 };
 
 /**  A planned change: what was read, what will be written, and who will write it. */

@@ -3,6 +3,8 @@
 import { commands } from "./bindings";
 import type {
   AwsTarget_Deserialize as AwsTarget,
+  DocumentPlanRequest_Deserialize as DocumentPlanRequest,
+  EditOp,
   GcpTarget_Deserialize as GcpTarget,
   GrantRequest_Deserialize as GrantRequest,
   IpcError_Serialize as IpcError,
@@ -21,8 +23,11 @@ export type {
   BindingOutcome_Serialize as BindingOutcome,
   Caller,
   ChangeOutcome_Serialize as ChangeOutcome,
+  ConditionPreset,
   CredentialSummary_Serialize as CredentialSummary,
   DiffLine,
+  EditOp,
+  EditorState_Serialize as EditorState,
   GcpTarget_Deserialize as GcpTarget,
   GrantableRole,
   GrantRequest_Deserialize as GrantRequest,
@@ -32,6 +37,7 @@ export type {
   ManagedPolicy_Serialize as ManagedPolicy,
   NewRole_Deserialize as NewRole,
   PermissionOutcome_Serialize as PermissionOutcome,
+  PolicyView_Serialize as PolicyView,
   ParsedIdentities,
   PlanRequest_Deserialize as PlanRequest,
   PlannedChange_Serialize as PlannedChange,
@@ -81,6 +87,11 @@ export const backend = {
     settle(commands.awsAttachPolicy(target, roleName, policyArn)),
   awsPutInlinePolicy: (target: AwsTarget, roleName: string, policyName: string, document: string) =>
     settle(commands.awsPutInlinePolicy(target, roleName, policyName, document)),
+  awsTrustPolicyAnalyze: (text: string, quota: number | null) =>
+    commands.awsTrustPolicyAnalyze(text, quota),
+  awsTrustPolicyEdit: (text: string, op: EditOp) => settle(commands.awsTrustPolicyEdit(text, op)),
+  awsConditionPresets: () => commands.awsConditionPresets(),
+  awsPlanDocument: (request: DocumentPlanRequest) => settle(commands.awsPlanDocument(request)),
   awsPlan: (request: PlanRequest) => settle(commands.awsPlan(request)),
   awsApply: (planId: string, confirmWarnings: boolean) =>
     settle(commands.awsApply(planId, confirmWarnings)),

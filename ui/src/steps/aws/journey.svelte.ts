@@ -60,6 +60,8 @@ export class AwsJourney extends Journey {
   // 4. Review and apply
   planned = $state<PlannedChange | null>(null);
   confirmWarnings = $state(false);
+  /** The policy editor's text while the user edits the planned policy by hand. */
+  draft = $state<string | null>(null);
   outcome = $state<ChangeOutcome | null>(null);
   undone = $state<ChangeOutcome | null>(null);
 
@@ -140,6 +142,27 @@ export class AwsJourney extends Journey {
       }),
     );
     return this.planned !== null;
+  }
+
+  /** Plans the hand-edited policy instead of the merged one. */
+  async planDocument(): Promise<boolean> {
+    if (this.draft === null) return false;
+    const document = this.draft;
+    this.confirmWarnings = false;
+    const planned = await this.run(`Reading role ${this.roleName} again…`, () =>
+      backend.awsPlanDocument({
+        target: this.target(),
+        roleName: this.roleName.trim(),
+        document,
+        create: this.newRole(),
+        quota: null,
+      }),
+    );
+    if (planned) {
+      this.planned = planned;
+      this.draft = null;
+    }
+    return planned !== null;
   }
 
   async apply(): Promise<boolean> {
