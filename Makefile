@@ -7,7 +7,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/astro-identity/target
 export CARGO_TERM_COLOR ?= never
 APP := $(CARGO_TARGET_DIR)/debug/astro-identity
 
-.PHONY: run test deps ui app lint ui-check ui-test rust-test bindings screenshot icons clean
+.PHONY: run test deps ui app lint ui-check ui-test rust-test bench bindings screenshot icons clean
 
 ## Installs what is missing, builds, and opens the app (headless: saves a screenshot).
 run: deps app
@@ -46,6 +46,10 @@ ui-test: deps
 rust-test: app
 	cargo nextest run --workspace --no-fail-fast
 	cargo test --doc -p astro-identity-domain
+
+## Speed goals, measured in release builds (benchmarks, never timed tests).
+bench: deps
+	cargo run --release -p astro-identity-domain --example editor_bench
 
 ## Rewrites ui/src/lib/ipc/bindings.ts from the Rust command signatures.
 bindings: ui
