@@ -341,3 +341,49 @@ async fn lists_the_roles_grantable_on_a_project() -> Result<(), Error> {
     assert_eq!(query.body["fullResourceName"], "//cloudresourcemanager.googleapis.com/projects/astro-data");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_hand_edited_policy_applies_only_onto_the_policy_it_was_made_from() -> Result<(), Error> {
+    use astro_identity_cloud::gcp::plan_policy_document;
+
+    let ctx = ctx().await?;
+    let original = corpus("01-google-api-policy-example-v3-condition.json");
+    ctx.fake.seed("edit-me", original.clone());
+    let p = project("edit-me");
+    // The editor started from an earlier read and removed eve's conditional binding.
+    let mut edited = original.clone();
+    if let Some(list) = edited["bindings"].as_array_mut() {
+        list.retain(|b| b.get("condition").is_none());
+    }
+    let change =
+        plan_policy_document(&ctx.projects, &p, &IamPolicy::from_value(edited.clone())?, None).await?;
+    assert!(change.plan.changed && change.plan.role.is_empty());
+    let outcome = apply_binding(&ctx.projects, &change, true, &ctx.journal, FAST).await?;
+    assert!(outcome.written && outcome.verified);
+    let stored = ctx.fake.policy("edit-me").ok_or("gone")?;
+    assert!(IamPolicy::from_value(stored)?.semantically_equal(&IamPolicy::from_value(edited)?));
+
+    // Undo writes the earlier policy back, conditions and all.
+    undo_binding(&ctx.projects, &ctx.journal, None, FAST).await?;
+    let restored = ctx.fake.policy("edit-me").ok_or("gone")?;
+    assert!(IamPolicy::from_value(restored)?.semantically_equal(&IamPolicy::from_value(original.clone())?));
+
+    // A change by someone else between plan and apply: refused, theirs kept.
+    let change =
+        plan_policy_document(&ctx.projects, &p, &IamPolicy::from_value(json!({"bindings": []}))?, None)
+            .await?;
+    ctx.fake.edit("edit-me", |policy| {
+        if let Some(list) = policy["bindings"].as_array_mut() {
+            list.push(json!({"role": "roles/logging.viewer", "members": ["user:bob@example.com"]}));
+        }
+    });
+    match apply_binding(&ctx.projects, &change, true, &ctx.journal, FAST).await {
+        Err(CloudError::RemoteChanged { .. }) => {}
+        other => return Err(format!("expected RemoteChanged, got {other:?}").into()),
+    }
+    assert_eq!(
+        members_of(&ctx.fake.policy("edit-me").ok_or("gone")?, "roles/logging.viewer"),
+        ["user:bob@example.com"]
+    );
+    Ok(())
+}

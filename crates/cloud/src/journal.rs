@@ -31,6 +31,9 @@ pub enum JournalAction {
     AddBinding,
     /// GCP: that grant was removed again (undo of `AddBinding`).
     RemoveBinding,
+    /// GCP: the policy was replaced by a hand-edited one (`before` → `after`); undone by
+    /// writing `before` back.
+    SetPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

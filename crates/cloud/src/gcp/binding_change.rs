@@ -83,6 +83,128 @@ pub async fn plan_binding(
     })
 }
 
+/// Reads the policy and plans replacing it with `document`, an edit made in the bindings
+/// editor. Writes nothing.
+pub async fn plan_policy_document(
+    store: &impl PolicyStore,
+    resource: &PolicyResource,
+    document: &IamPolicy,
+    principal: Option<String>,
+) -> Result<BindingChange, CloudError> {
+    let before = store.get_policy(resource).await?;
+    // The edit started from an earlier read; write it against this one's etag.
+    let after = with_etag(document, before.etag())?;
+    Ok(BindingChange {
+        resource: resource.clone(),
+        principal,
+        plan: IamPlan::for_documents(&before, &after),
+        console_url: resource.console_url(),
+    })
+}
+
+/// `policy` carrying `etag` (or none).
+fn with_etag(policy: &IamPolicy, etag: Option<&str>) -> Result<IamPolicy, CloudError> {
+    let mut value = policy.as_value().clone();
+    if let Some(map) = value.as_object_mut() {
+        match etag {
+            Some(etag) => map.insert(String::from("etag"), serde_json::Value::from(etag)),
+            None => map.remove("etag"),
+        };
+    }
+    Ok(IamPolicy::from_value(value)?)
+}
+
+/// Applies a hand-edited policy: unlike a grant, an arbitrary edit cannot be re-merged onto
+/// someone else's change, so any change since the plan (or a conflict) refuses and re-plans.
+async fn apply_document(
+    store: &impl PolicyStore,
+    change: &BindingChange,
+    journal: &Journal,
+) -> Result<BindingOutcome, CloudError> {
+    let resource = change.resource.clone().validated()?;
+    let planned_before = IamPolicy::parse(&change.plan.before_json)?;
+    let after = IamPolicy::parse(&change.plan.compact_after)?;
+    let current = store.get_policy(&resource).await?;
+    let moved = || CloudError::RemoteChanged {
+        what: format!("the IAM policy of {resource}"),
+        since: "the plan was shown",
+    };
+    if !current.semantically_equal(&planned_before) {
+        return Err(moved());
+    }
+    if after.semantically_equal(&current) {
+        return Ok(outcome(change, false, 1, None, &current));
+    }
+    let after = with_etag(&after, current.etag())?;
+    match store.set_policy(&resource, &after).await {
+        Ok(_) => {}
+        Err(CloudError::Conflict { .. }) => return Err(moved()),
+        Err(err) => return Err(err),
+    }
+    let mut entry = JournalEntry::now(
+        "gcp",
+        &resource.name(),
+        change.principal.as_deref().unwrap_or(""),
+        JournalAction::SetPolicy,
+    );
+    entry.resource_name = resource.to_string();
+    entry.resource_arn = resource.name();
+    entry.before = Some(current.to_compact_json());
+    entry.after = Some(after.to_compact_json());
+    journal.append(&entry)?;
+    let read_back = store.get_policy(&resource).await?;
+    if !read_back.semantically_equal(&after) {
+        return Err(CloudError::VerifyFailed {
+            what: format!("the IAM policy of {resource} reads back differently"),
+        });
+    }
+    Ok(outcome(change, true, 1, Some(entry.id), &read_back))
+}
+
+/// Writes back the policy a `SetPolicy` entry replaced, if nobody changed it since.
+async fn undo_document(
+    store: &impl PolicyStore,
+    journal: &Journal,
+    entry: &crate::journal::JournalEntry,
+) -> Result<BindingOutcome, CloudError> {
+    let resource = PolicyResource::from_name(&entry.resource_arn)?;
+    let broken =
+        || CloudError::Journal { action: "read", detail: String::from("a policy entry lacks its documents") };
+    let written = IamPolicy::parse(entry.after.as_deref().ok_or_else(broken)?)?;
+    let earlier = IamPolicy::parse(entry.before.as_deref().ok_or_else(broken)?)?;
+    let current = store.get_policy(&resource).await?;
+    if !current.semantically_equal(&written) {
+        return Err(CloudError::RemoteChanged {
+            what: format!("the IAM policy of {resource}"),
+            since: "the change being undone",
+        });
+    }
+    let restore = with_etag(&earlier, current.etag())?;
+    store.set_policy(&resource, &restore).await?;
+    let mut undo = JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::SetPolicy);
+    undo.resource_name = entry.resource_name.clone();
+    undo.resource_arn = entry.resource_arn.clone();
+    undo.before = Some(current.to_compact_json());
+    undo.after = Some(restore.to_compact_json());
+    undo.undoes = Some(entry.id.clone());
+    journal.append(&undo)?;
+    let read_back = store.get_policy(&resource).await?;
+    if !read_back.semantically_equal(&earlier) {
+        return Err(CloudError::VerifyFailed {
+            what: format!("the IAM policy of {resource} was not restored"),
+        });
+    }
+    Ok(BindingOutcome {
+        written: true,
+        verified: true,
+        journal_id: Some(undo.id),
+        console_url: resource.console_url(),
+        resource,
+        attempts: 1,
+        policy: read_back.to_pretty_json(),
+    })
+}
+
 /// Applies the planned grant. The merge is re-done on the freshly read policy at every
 /// attempt, so concurrent writers' bindings are kept; the etag of that read makes IAM refuse
 /// a write that would lose theirs.
@@ -102,6 +224,9 @@ pub async fn apply_binding(
             reason: String::from("the plan has warnings that were not confirmed"),
             hint: String::from("Review the warnings and confirm them (the CLI's --yes), or change the plan."),
         });
+    }
+    if plan.role.is_empty() {
+        return apply_document(store, change, journal).await;
     }
     let resource = change.resource.clone().validated()?;
     let condition = plan.condition.as_ref();
@@ -156,6 +281,9 @@ pub async fn undo_binding(
     backoff: Backoff,
 ) -> Result<BindingOutcome, CloudError> {
     let entry = journal.undo_candidate("gcp", id)?;
+    if entry.action == JournalAction::SetPolicy {
+        return undo_document(store, journal, &entry).await;
+    }
     if entry.action != JournalAction::AddBinding {
         return Err(CloudError::Refused {
             reason: format!("journal entry {} is not a GCP grant", entry.id),

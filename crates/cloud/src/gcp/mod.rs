@@ -4,6 +4,8 @@ pub mod binding_change;
 pub mod config;
 pub mod projects;
 
-pub use binding_change::{Backoff, BindingChange, BindingOutcome, apply_binding, plan_binding, undo_binding};
+pub use binding_change::{
+    Backoff, BindingChange, BindingOutcome, apply_binding, plan_binding, plan_policy_document, undo_binding,
+};
 pub use config::{GcpCredentialSource, GcpTarget};
 pub use projects::{GcpProjects, PolicyResource, PolicyStore};
