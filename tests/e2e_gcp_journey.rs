@@ -49,6 +49,24 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     assert!(app.text_of("[data-testid=review-summary]").await?.contains("grant roles/bigquery.jobUser"));
     assert_eq!(fake.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 0);
     app.screenshot("gcp-4-review").await?;
+
+    // The bindings editor: the table and the JSON in step, a typo never loses the table.
+    app.click_button("Edit the policy…").await?;
+    app.wait_for_text("[data-testid=bindings-editor]", "user:ada@example.com").await?;
+    app.client
+        .find(Locator::XPath("//label[.//span[normalize-space()='New member of roles/viewer']]//input"))
+        .await?
+        .send_keys("user:bob@example.com")
+        .await?;
+    app.click_button("Add").await?;
+    app.wait_for_text("[data-testid=bindings-editor]", "user:bob@example.com").await?;
+    let json = app.find("#bindings-json").await?.prop("value").await?.unwrap_or_default();
+    assert!(json.contains("user:bob@example.com"), "the JSON shows the new member: {json}");
+    app.find("#bindings-json").await?.send_keys("oops").await?;
+    app.wait_for_text("[data-testid=bindings-json-status]", "The table keeps the last valid policy").await?;
+    assert!(app.text_of("[data-testid=bindings-editor]").await?.contains("user:bob@example.com"));
+    app.screenshot("gcp-4a-bindings-editor").await?;
+    app.click_button("Discard edits").await?;
     app.click_button("Apply").await?;
 
     // 5. Airflow connection.

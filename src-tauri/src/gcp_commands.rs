@@ -7,12 +7,13 @@ use astro_identity_cloud::gcp::config::ServiceAccountKey;
 use astro_identity_cloud::gcp::projects::GrantableRole;
 use astro_identity_cloud::gcp::{
     Backoff, BindingChange, BindingOutcome, GcpProjects, GcpTarget, PolicyResource, apply_binding,
-    plan_binding, undo_binding,
+    plan_binding, plan_policy_document, undo_binding,
 };
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::airflow::{AirflowConnection, gcp_connection};
 use astro_identity_domain::gcp::catalog::{self, RoleInfo};
-use astro_identity_domain::gcp::iam_policy::Condition;
+use astro_identity_domain::gcp::editor::{self as bindings_editor, BindingsOp, BindingsState};
+use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
 use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 use astro_identity_domain::secret_key::ProfileName;
 
@@ -165,4 +166,44 @@ pub fn airflow_gcp_connection(
     impersonation_chain: Option<String>,
 ) -> Result<AirflowConnection, IpcError> {
     Ok(gcp_connection(&conn_id, &project, impersonation_chain.as_deref())?)
+}
+
+/// The bindings editor's view of `text`: the role → members table and lints, or where the
+/// JSON breaks.
+#[tauri::command]
+#[specta::specta]
+pub fn gcp_bindings_analyze(text: String) -> BindingsState {
+    bindings_editor::analyze(&text)
+}
+
+/// Applies one table edit to the policy text; returns the new text.
+#[tauri::command]
+#[specta::specta]
+pub fn gcp_bindings_edit(text: String, op: BindingsOp) -> Result<String, IpcError> {
+    Ok(bindings_editor::apply_edit(&text, &op)?)
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyDocumentRequest {
+    pub target: GcpTarget,
+    pub resource: PolicyResource,
+    /// The whole policy as edited in the bindings editor.
+    pub document: String,
+}
+
+/// Plans replacing the policy with an edited document. Writes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn gcp_plan_document(
+    state: State<'_, AppState>,
+    request: PolicyDocumentRequest,
+) -> Result<PlannedGrant, IpcError> {
+    let resource = request.resource.validated()?;
+    let document = IamPolicy::parse(&request.document)?;
+    let projects = connect(&state, &request.target).await?;
+    let principal = projects.principal.clone();
+    let change = plan_policy_document(&projects, &resource, &document, principal).await?;
+    let plan_id = state.remember_plan(StoredPlan::Gcp(request.target, change.clone()));
+    Ok(PlannedGrant { plan_id, change })
 }

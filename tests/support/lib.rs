@@ -287,9 +287,14 @@ pub fn app_binary() -> Result<PathBuf, Error> {
     }
 }
 
-/// Where tests leave artifacts (screenshots): `<repo>/target/e2e`.
+/// Where tests leave artifacts (screenshots): `<repo>/target/e2e`. The repo is read at run
+/// time (cargo and nextest set `CARGO_MANIFEST_DIR`), so a test binary reused from another
+/// clone through a shared target dir still writes into the clone being tested.
 pub fn artifacts_dir() -> Result<PathBuf, Error> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
+    let repo = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let dir = repo.join("target/e2e");
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

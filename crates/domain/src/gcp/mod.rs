@@ -7,6 +7,7 @@
 //! a bounded retry loop); everything decided about a policy is decided here.
 
 pub mod catalog;
+pub mod editor;
 pub mod iam_policy;
 pub mod identity;
 pub mod lint;

@@ -48,6 +48,15 @@ export const commands = {
 	gcpGrantableRoles: (target: GcpTarget_Deserialize, project: string) => typedError<GrantableRole[], IpcError_Serialize>(__TAURI_INVOKE("gcp_grantable_roles", { target, project })),
 	/**  Reads the project's IAM policy and computes the grant. Writes nothing. */
 	gcpPlan: (request: GrantRequest_Deserialize) => typedError<PlannedGrant_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_plan", { request })),
+	/**
+	 *  The bindings editor's view of `text`: the role → members table and lints, or where the
+	 *  JSON breaks.
+	 */
+	gcpBindingsAnalyze: (text: string) => __TAURI_INVOKE<BindingsState_Serialize>("gcp_bindings_analyze", { text }),
+	/**  Applies one table edit to the policy text; returns the new text. */
+	gcpBindingsEdit: (text: string, op: BindingsOp_Deserialize) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("gcp_bindings_edit", { text, op })),
+	/**  Plans replacing the policy with an edited document. Writes nothing. */
+	gcpPlanDocument: (request: PolicyDocumentRequest_Deserialize) => typedError<PlannedGrant_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_plan_document", { request })),
 	/**  Applies exactly the grant shown under `plan_id`: etag-safe, verified, journaled. */
 	gcpApply: (planId: string, confirmWarnings: boolean) => typedError<BindingOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_apply", { planId, confirmWarnings })),
 	gcpUndo: (target: GcpTarget_Deserialize, journalId: string | null) => typedError<BindingOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_undo", { target, journalId })),
@@ -246,6 +255,122 @@ export type BindingOutcome_Serialize = {
 	/**  The policy read back after the write (pretty). */
 	policy: string,
 	consoleUrl: string,
+};
+
+export type BindingView = BindingView_Serialize | BindingView_Deserialize;
+
+export type BindingView_Deserialize = {
+	/**  0-based, as [`BindingsOp`]s and [`IamLint::binding`] address bindings. */
+	index: number,
+	role: string,
+	/**
+	 *  As in the document: duplicates and `deleted:` members included, so that what the
+	 *  row shows is exactly what [`BindingsOp::RemoveMember`] can remove.
+	 */
+	members: string[],
+	condition?: Condition_Deserialize | null,
+	/**  `roles/owner`, `roles/editor` or `roles/viewer`: the row offers no condition. */
+	basic: boolean,
+};
+
+export type BindingView_Serialize = {
+	/**  0-based, as [`BindingsOp`]s and [`IamLint::binding`] address bindings. */
+	index: number,
+	role: string,
+	/**
+	 *  As in the document: duplicates and `deleted:` members included, so that what the
+	 *  row shows is exactly what [`BindingsOp::RemoveMember`] can remove.
+	 */
+	members: string[],
+	condition: Condition_Serialize | null,
+	/**  `roles/owner`, `roles/editor` or `roles/viewer`: the row offers no condition. */
+	basic: boolean,
+};
+
+/**  One table edit. Bindings are addressed 0-based, as [`BindingView::index`]. */
+export type BindingsOp = BindingsOp_Serialize | BindingsOp_Deserialize;
+
+/**  One table edit. Bindings are addressed 0-based, as [`BindingView::index`]. */
+export type BindingsOp_Deserialize = { op: "addMember"; binding: number; member: string } | 
+/**
+ *  Removes every occurrence of `member` (as the view shows it) from the binding, and
+ *  the binding itself when it has no member left.
+ */
+{ op: "removeMember"; binding: number; member: string } | 
+/**
+ *  Grants `role` to `member` under `condition`: joins the first binding with the same
+ *  role and condition, else appends a new binding.
+ */
+{ op: "addBinding"; role: string; member: string; condition?: Condition_Deserialize | null } | 
+/**  Adds, replaces (`Some`) or removes (`None`) the binding's condition. */
+{ op: "setCondition"; binding: number; condition?: Condition_Deserialize | null } | { op: "removeBinding"; binding: number };
+
+/**  One table edit. Bindings are addressed 0-based, as [`BindingView::index`]. */
+export type BindingsOp_Serialize = { op: "addMember"; binding: number; member: string } | 
+/**
+ *  Removes every occurrence of `member` (as the view shows it) from the binding, and
+ *  the binding itself when it has no member left.
+ */
+{ op: "removeMember"; binding: number; member: string } | 
+/**
+ *  Grants `role` to `member` under `condition`: joins the first binding with the same
+ *  role and condition, else appends a new binding.
+ */
+{ op: "addBinding"; role: string; member: string; condition: Condition_Serialize | null } | 
+/**  Adds, replaces (`Some`) or removes (`None`) the binding's condition. */
+{ op: "setCondition"; binding: number; condition: Condition_Serialize | null } | { op: "removeBinding"; binding: number };
+
+/**  What the editor shows for the current text. */
+export type BindingsState = BindingsState_Serialize | BindingsState_Deserialize;
+
+/**  What the editor shows for the current text. */
+export type BindingsState_Deserialize = { state: "valid"; view: BindingsView_Deserialize; 
+/**  The policy as the JSON side shows it after a table edit (two-space indentation). */
+pretty: string; lints: IamLint_Deserialize[] } | 
+/**  The text is not an allow policy; the table keeps showing the last valid state. */
+{ state: "invalid"; message: string; 
+/**  1-based. */
+line: number; 
+/**
+ *  1-based, in characters (not bytes) so non-ASCII text before the error does not
+ *  shift the marker. 1 for a document that is JSON but not a policy.
+ */
+column: number };
+
+/**  What the editor shows for the current text. */
+export type BindingsState_Serialize = { state: "valid"; view: BindingsView_Serialize; 
+/**  The policy as the JSON side shows it after a table edit (two-space indentation). */
+pretty: string; lints: IamLint_Serialize[] } | 
+/**  The text is not an allow policy; the table keeps showing the last valid state. */
+{ state: "invalid"; message: string; 
+/**  1-based. */
+line: number; 
+/**
+ *  1-based, in characters (not bytes) so non-ASCII text before the error does not
+ *  shift the marker. 1 for a document that is JSON but not a policy.
+ */
+column: number };
+
+export type BindingsView = BindingsView_Serialize | BindingsView_Deserialize;
+
+export type BindingsView_Deserialize = {
+	bindings: BindingView_Deserialize[],
+	/**  As [`IamPolicy::version`]: a missing `version` shows as 1. */
+	version: number,
+	/**  The table does not show audit logging; the UI says it is there and kept as is. */
+	hasAuditConfigs: boolean,
+	/**  Against Google's limit of 1,500 (see [`IamPolicy::principal_count`]). */
+	principalCount: number,
+};
+
+export type BindingsView_Serialize = {
+	bindings: BindingView_Serialize[],
+	/**  As [`IamPolicy::version`]: a missing `version` shows as 1. */
+	version: number,
+	/**  The table does not show audit logging; the UI says it is there and kept as is. */
+	hasAuditConfigs: boolean,
+	/**  Against Google's limit of 1,500 (see [`IamPolicy::principal_count`]). */
+	principalCount: number,
 };
 
 /**  Who we act as, shown before any write. */
@@ -834,6 +959,22 @@ export type PlannedGrant_Deserialize = {
 export type PlannedGrant_Serialize = {
 	planId: string,
 	change: BindingChange_Serialize,
+};
+
+export type PolicyDocumentRequest = PolicyDocumentRequest_Serialize | PolicyDocumentRequest_Deserialize;
+
+export type PolicyDocumentRequest_Deserialize = {
+	target: GcpTarget_Deserialize,
+	resource: PolicyResource,
+	/**  The whole policy as edited in the bindings editor. */
+	document: string,
+};
+
+export type PolicyDocumentRequest_Serialize = {
+	target: GcpTarget_Serialize,
+	resource: PolicyResource,
+	/**  The whole policy as edited in the bindings editor. */
+	document: string,
 };
 
 /**

@@ -3,7 +3,9 @@
 import { commands } from "./bindings";
 import type {
   AwsTarget_Deserialize as AwsTarget,
+  BindingsOp_Deserialize as BindingsOp,
   DocumentPlanRequest_Deserialize as DocumentPlanRequest,
+  PolicyDocumentRequest_Deserialize as PolicyDocumentRequest,
   EditOp,
   GcpTarget_Deserialize as GcpTarget,
   GrantRequest_Deserialize as GrantRequest,
@@ -21,6 +23,9 @@ export type {
   AwsProfileKind,
   AwsTarget_Deserialize as AwsTarget,
   BindingOutcome_Serialize as BindingOutcome,
+  BindingsOp_Deserialize as BindingsOp,
+  BindingsState_Serialize as BindingsState,
+  BindingsView_Serialize as BindingsView,
   Caller,
   ChangeOutcome_Serialize as ChangeOutcome,
   ConditionPreset,
@@ -102,6 +107,9 @@ export const backend = {
   gcpGrantableRoles: (target: GcpTarget, project: string) =>
     settle(commands.gcpGrantableRoles(target, project)),
   gcpPlan: (request: GrantRequest) => settle(commands.gcpPlan(request)),
+  gcpBindingsAnalyze: (text: string) => commands.gcpBindingsAnalyze(text),
+  gcpBindingsEdit: (text: string, op: BindingsOp) => settle(commands.gcpBindingsEdit(text, op)),
+  gcpPlanDocument: (request: PolicyDocumentRequest) => settle(commands.gcpPlanDocument(request)),
   gcpApply: (planId: string, confirmWarnings: boolean) =>
     settle(commands.gcpApply(planId, confirmWarnings)),
   gcpUndo: (target: GcpTarget, journalId: string | null) =>

@@ -55,6 +55,8 @@ export class GcpJourney extends Journey {
   // 4. Review and apply
   planned = $state<PlannedGrant | null>(null);
   confirmWarnings = $state(false);
+  /** The bindings editor's text while the user edits the planned policy by hand. */
+  draft = $state<string | null>(null);
   outcome = $state<BindingOutcome | null>(null);
   undone = $state<BindingOutcome | null>(null);
 
@@ -120,6 +122,22 @@ export class GcpJourney extends Journey {
       }),
     );
     return this.planned !== null;
+  }
+
+  /** Plans the hand-edited policy instead of the single grant. */
+  async planDocument(): Promise<boolean> {
+    if (this.draft === null || !this.planned) return false;
+    const { resource } = this.planned.change;
+    const document = this.draft;
+    this.confirmWarnings = false;
+    const planned = await this.run(`Reading the IAM policy of ${describe(resource)} again…`, () =>
+      backend.gcpPlanDocument({ target: this.target(), resource, document }),
+    );
+    if (planned) {
+      this.planned = planned;
+      this.draft = null;
+    }
+    return planned !== null;
   }
 
   async apply(): Promise<boolean> {
