@@ -1,0 +1,47 @@
+import type { IpcError } from "../ipc";
+
+type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
+
+/**
+ * A policy edited as text and as a form at once. Rust analyzes the text (view, lints, or
+ * where it breaks) and applies each form edit; this keeps the last valid view so a typo in
+ * the JSON never takes the form away, and debounces analysis while typing.
+ */
+export class PolicyText<State extends { state: string }, View, Op> {
+  analysis = $state<State | null>(null);
+  view = $state<View | null>(null);
+  editError = $state<string | null>(null);
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly text: { get: () => string; set: (text: string) => void },
+    private readonly backend: {
+      analyze: (text: string) => Promise<State>;
+      edit: (text: string, op: Op) => Promise<Outcome<string>>;
+      viewOf: (state: State) => View | null;
+    },
+  ) {}
+
+  async analyze(): Promise<void> {
+    this.analysis = await this.backend.analyze(this.text.get());
+    const view = this.backend.viewOf(this.analysis);
+    if (view !== null) this.view = view;
+  }
+
+  /** Called on every keystroke in the JSON pane. */
+  typed(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.analyze(), 120);
+  }
+
+  async edit(op: Op): Promise<void> {
+    const result = await this.backend.edit(this.text.get(), op);
+    if (result.status === "error") {
+      this.editError = `${result.error.message}. ${result.error.hint}`;
+      return;
+    }
+    this.editError = null;
+    this.text.set(result.data);
+    await this.analyze();
+  }
+}
