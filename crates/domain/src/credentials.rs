@@ -351,10 +351,7 @@ mod tests {
             }
         );
 
-        let sa = parse_adc(
-            r#"{"type":"service_account","project_id":"p-1","private_key":"-----BEGIN","client_email":"etl@p-1.iam.gserviceaccount.com"}"#,
-        )
-        .expect("parses");
+        let sa = parse_adc(include_str!("../../../testdata/keys/fake-service-account.json")).expect("parses");
         assert_eq!(sa.principal.as_deref(), Some("etl@p-1.iam.gserviceaccount.com"));
         assert_eq!(sa.project.as_deref(), Some("p-1"));
 
@@ -369,7 +366,7 @@ mod tests {
 
     #[test]
     fn adc_errors_do_not_quote_the_file() {
-        let err = parse_adc(r#"{"private_key": "SECRETVALUE" "#).expect_err("truncated");
+        let err = parse_adc(r#"{"refresh_token": "SECRETVALUE" "#).expect_err("truncated");
         assert!(err.starts_with("not a credentials JSON file (line 1"), "{err}");
         assert!(!err.contains("SECRETVALUE"));
         assert_eq!(parse_adc(r#"{"client_id":"x"}"#), Err("the file has no \"type\" field".into()));

@@ -126,9 +126,9 @@ mod tests {
         assert_eq!(err.to_string(), "service_account_key: the key's \"type\" is not \"service_account\"");
         assert!(!err.hint().contains("SECRET"));
         let key = ServiceAccountKey::parse(Sensitive::new(
-            r#"{"type":"service_account","private_key":"-----BEGIN","client_email":"etl@p.iam.gserviceaccount.com"}"#.into(),
+            include_str!("../../../../testdata/keys/fake-service-account.json").into(),
         ))
         .expect("valid");
-        assert_eq!(key.client_email, "etl@p.iam.gserviceaccount.com");
+        assert_eq!(key.client_email, "etl@p-1.iam.gserviceaccount.com");
     }
 }
