@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod diff;
 pub mod error;
 pub mod gcp;
+mod json;
 pub mod secret;
 pub mod secret_key;
 

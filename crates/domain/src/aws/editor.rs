@@ -18,6 +18,7 @@ use super::lint::{Lint, lint_trust_policy};
 use super::plan::SizeReport;
 use super::trust_policy::{ASSUME_ROLE, TrustPolicy};
 use crate::DomainError;
+use crate::json::{self, to_u32};
 
 const FIELD: &str = "trust_policy";
 
@@ -293,27 +294,9 @@ pub fn condition_presets() -> Vec<ConditionPreset> {
 
 fn invalid_state(text: &str, error: DomainError) -> EditorState {
     let DomainError::Invalid { problem, hint, .. } = error;
-    let message = format!("{problem}; {hint}");
-    // `TrustPolicy::parse` names the spot only inside its message; scanning again (with
-    // `IgnoredAny`, which allocates nothing) gives it as numbers. Only failing texts pay.
-    let text = text.trim_start_matches('\u{feff}');
-    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        Err(syntax) => {
-            let (line, column) = char_position(text, syntax.line(), syntax.column());
-            EditorState::Invalid { message, line, column }
-        }
-        // Valid JSON, not a policy: the problem is the document as a whole.
-        Ok(_) => EditorState::Invalid { message, line: 1, column: 1 },
-    }
-}
-
-/// serde_json's column is the 1-based *byte* position of the offending character (0 at
-/// the very start of a line); editors count characters. Counting the characters that start
-/// before that byte gives the character's own 1-based position.
-fn char_position(text: &str, line: usize, byte_column: usize) -> (u32, u32) {
-    let text_line = text.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
-    let column = text_line.char_indices().take_while(|(start, _)| *start < byte_column).count();
-    (to_u32(line.max(1)), to_u32(column.max(1)))
+    // The parse error names the spot only inside its message; the editor wants numbers.
+    let (line, column) = json::error_position(text);
+    EditorState::Invalid { message: format!("{problem}; {hint}"), line, column }
 }
 
 fn view_of(policy: &TrustPolicy) -> PolicyView {
@@ -424,10 +407,6 @@ fn same_text(value: &Value, text: &str) -> bool {
             shown == text
         }
     }
-}
-
-fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 // ---- edits ----

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::arn::WorkloadIdentityArn;
 use crate::DomainError;
+use crate::json::{self, kind_of};
 
 const FIELD: &str = "trust_policy";
 pub(crate) const POLICY_VERSION: &str = "2012-10-17";
@@ -32,21 +33,9 @@ pub struct TrustPolicy {
 impl TrustPolicy {
     /// Parses policy text as pasted or as returned (decoded) by `GetRole`.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        let text = text.trim_start_matches('\u{feff}');
-        let doc: Value = serde_json::from_str(text).map_err(|e| {
-            let full = e.to_string();
-            let suffix = format!(" at line {} column {}", e.line(), e.column());
-            let reason = full.strip_suffix(&suffix).unwrap_or(&full);
-            let hint = if text.trim_start().starts_with("%7B") {
-                "this looks URL-encoded, as GetRole returns it; decode it first"
-            } else {
-                "check for a missing comma, quote or brace near that spot"
-            };
-            DomainError::invalid(
-                FIELD,
-                format!("malformed JSON at line {}, column {}: {reason}", e.line(), e.column()),
-                hint,
-            )
+        let doc = json::parse(text, FIELD, |text| {
+            text.starts_with("%7B")
+                .then_some("this looks URL-encoded, as GetRole returns it; decode it first")
         })?;
         Self::from_value(doc)
     }
@@ -449,17 +438,6 @@ fn unique(identities: &[WorkloadIdentityArn]) -> Vec<&WorkloadIdentityArn> {
         }
     }
     out
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 // ---- semantic comparison ----

@@ -20,6 +20,7 @@ use super::iam_policy::{CONDITIONAL_POLICY_VERSION, Condition, IamPolicy};
 use super::identity::parse_member;
 use super::lint::{IamLint, IamLintCode, lint_policy};
 use crate::DomainError;
+use crate::json::{self, to_u32};
 
 const FIELD: &str = "iam_policy";
 
@@ -162,27 +163,9 @@ pub fn apply_edit(text: &str, op: &BindingsOp) -> Result<String, DomainError> {
 
 fn invalid_state(text: &str, error: DomainError) -> BindingsState {
     let DomainError::Invalid { problem, hint, .. } = error;
-    let message = format!("{problem}; {hint}");
-    // `IamPolicy::parse` names the spot only inside its message; scanning again (with
-    // `IgnoredAny`, which allocates nothing) gives it as numbers. Only failing texts pay.
-    let text = text.trim_start_matches('\u{feff}');
-    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        Err(syntax) => {
-            let (line, column) = char_position(text, syntax.line(), syntax.column());
-            BindingsState::Invalid { message, line, column }
-        }
-        // Valid JSON, not a policy: the problem is the document as a whole.
-        Ok(_) => BindingsState::Invalid { message, line: 1, column: 1 },
-    }
-}
-
-/// serde_json's column is the 1-based *byte* position of the offending character (0 at
-/// the very start of a line); editors count characters. Counting the characters that start
-/// before that byte gives the character's own 1-based position.
-fn char_position(text: &str, line: usize, byte_column: usize) -> (u32, u32) {
-    let text_line = text.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
-    let column = text_line.char_indices().take_while(|(start, _)| *start < byte_column).count();
-    (to_u32(line.max(1)), to_u32(column.max(1)))
+    // The parse error names the spot only inside its message; the editor wants numbers.
+    let (line, column) = json::error_position(text);
+    BindingsState::Invalid { message: format!("{problem}; {hint}"), line, column }
 }
 
 fn view_of(policy: &IamPolicy) -> BindingsView {
@@ -253,10 +236,6 @@ fn lints_of(policy: &IamPolicy) -> Vec<IamLint> {
     }
     lints.extend(lint_policy(policy));
     lints
-}
-
-fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 // ---- edits ----

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::DomainError;
+use crate::json::{self, kind_of};
 
 const FIELD: &str = "iam_policy";
 /// The policy version that can hold conditions. Google requires it on every write of a
@@ -146,22 +147,9 @@ pub struct Grant {
 impl IamPolicy {
     /// Parses the JSON of `getIamPolicy` (or `gcloud … get-iam-policy --format=json`).
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        let text = text.trim_start_matches('\u{feff}');
-        let doc: Value = serde_json::from_str(text).map_err(|e| {
-            let full = e.to_string();
-            let suffix = format!(" at line {} column {}", e.line(), e.column());
-            let reason = full.strip_suffix(&suffix).unwrap_or(&full);
-            let hint = if text.trim_start().starts_with("bindings:") || text.trim_start().starts_with("etag:")
-            {
-                "this looks like gcloud's YAML; run the command again with --format=json"
-            } else {
-                "check for a missing comma, quote or brace near that spot"
-            };
-            DomainError::invalid(
-                FIELD,
-                format!("malformed JSON at line {}, column {}: {reason}", e.line(), e.column()),
-                hint,
-            )
+        let doc = json::parse(text, FIELD, |text| {
+            (text.starts_with("bindings:") || text.starts_with("etag:"))
+                .then_some("this looks like gcloud's YAML; run the command again with --format=json")
         })?;
         Self::from_value(doc)
     }
@@ -512,17 +500,6 @@ fn members_of(binding: &Map<String, Value>) -> Vec<&str> {
 
 fn is_binding_for(binding: &Map<String, Value>, role: &str, condition: Option<&Condition>) -> bool {
     role_of(binding) == role && Condition::from_binding(binding).as_ref() == condition
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The same JSON with every object's keys in sorted order, for order-blind comparison.

@@ -1,0 +1,87 @@
+//! JSON text as people paste and type it: parsing with errors that say where and how to
+//! fix it, and the character position of a syntax error for the editors.
+
+use serde_json::Value;
+
+use crate::DomainError;
+
+/// Parses `text` (a leading byte-order mark ignored). A syntax error becomes
+/// "malformed JSON at line L, column C: <reason>" on `field`, with `hint` chosen from the
+/// text (say, "this looks URL-encoded") or the generic one.
+pub(crate) fn parse(
+    text: &str,
+    field: &'static str,
+    hint: impl FnOnce(&str) -> Option<&'static str>,
+) -> Result<Value, DomainError> {
+    let text = text.trim_start_matches('\u{feff}');
+    serde_json::from_str(text).map_err(|e| {
+        let full = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let reason = full.strip_suffix(&suffix).unwrap_or(&full);
+        DomainError::invalid(
+            field,
+            format!("malformed JSON at line {}, column {}: {reason}", e.line(), e.column()),
+            hint(text.trim_start()).unwrap_or("check for a missing comma, quote or brace near that spot"),
+        )
+    })
+}
+
+/// Where a text that failed to parse as a policy breaks, 1-based in characters: the syntax
+/// error's position, or (1, 1) for valid JSON that is not a policy (the whole document is the
+/// problem). Scans with `IgnoredAny`, which allocates nothing; only failing texts pay.
+pub(crate) fn error_position(text: &str) -> (u32, u32) {
+    let text = text.trim_start_matches('\u{feff}');
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Err(syntax) => char_position(text, syntax.line(), syntax.column()),
+        Ok(_) => (1, 1),
+    }
+}
+
+/// serde_json's column is the 1-based *byte* position of the offending character (0 at
+/// the very start of a line); editors count characters. Counting the characters that start
+/// before that byte gives the character's own 1-based position.
+fn char_position(text: &str, line: usize, byte_column: usize) -> (u32, u32) {
+    let text_line = text.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
+    let column = text_line.char_indices().take_while(|(start, _)| *start < byte_column).count();
+    (to_u32(line.max(1)), to_u32(column.max(1)))
+}
+
+pub(crate) fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// "an array", "a string", ... for messages about the wrong kind of value.
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_say_where_and_take_the_texts_hint() {
+        let err = parse("{\n  \"a\": 1\n  \"b\": 2\n}", "policy", |_| None).expect_err("missing comma");
+        assert_eq!(err.to_string(), "policy: malformed JSON at line 3, column 3: expected `,` or `}`");
+        assert_eq!(err.hint(), "check for a missing comma, quote or brace near that spot");
+        let err =
+            parse("%7B", "policy", |t| t.starts_with("%7B").then_some("decode it first")).expect_err("x");
+        assert_eq!(err.hint(), "decode it first");
+        assert_eq!(parse("\u{feff}{}", "policy", |_| None).ok(), Some(serde_json::json!({})));
+    }
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        // `x` is the 9th character but the 10th byte (é takes two).
+        assert_eq!(error_position("{\"é\": 1 x}"), (1, 9));
+        assert_eq!(error_position("{\n  \"a\": 1\n  \"b\": 2\n}"), (3, 3));
+        assert_eq!(error_position("[1, 2]"), (1, 1), "valid JSON: the whole document");
+    }
+}
