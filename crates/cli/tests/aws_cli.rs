@@ -137,3 +137,22 @@ fn bad_input_fails_with_the_field_and_writes_nothing() -> Result<(), Error> {
     assert!(Path::new(&run.home.path().join("data")).read_dir().is_err(), "no journal for failed runs");
     Ok(())
 }
+
+#[test]
+fn bad_create_options_fail_before_any_call() -> Result<(), Error> {
+    let run = Run::new()?;
+    let cases: [(&[&str], &str); 3] = [
+        (&["--max-session", "60"], "--max-session must be between 3600 and 43200 seconds, got 60"),
+        (&["--tag", "team"], "--tag \"team\" is not KEY=VALUE"),
+        (&["--path", "no-slashes"], "role_path"),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["--role", "r", "--create", "--identity", DEPLOYMENT_A, "--yes"];
+        args.extend_from_slice(extra);
+        let out = run.aws("apply", &args)?;
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        assert!(text(&out.stderr).contains(expected), "{extra:?}: {}", text(&out.stderr));
+    }
+    assert!(!role_exists(&run, "r")?, "nothing was created");
+    Ok(())
+}

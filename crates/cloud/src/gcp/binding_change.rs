@@ -372,3 +372,27 @@ fn parse_detail(detail: &str) -> Result<(String, String, Option<Condition>), Clo
         serde_json::from_value::<Option<Condition>>(value["condition"].clone()).map_err(|_| broken())?;
     Ok((role, member, condition))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Backoff;
+
+    #[test]
+    fn backoff_doubles_then_stops_at_the_cap() {
+        let backoff = Backoff {
+            attempts: 5,
+            first_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(400),
+        };
+        // Each delay is its base plus up to 100% jitter.
+        for (attempt, base) in [(0, 100), (1, 200), (2, 400), (3, 400), (9, 400)] {
+            let delay = backoff.delay(attempt);
+            assert!(
+                delay >= Duration::from_millis(base) && delay < Duration::from_millis(2 * base),
+                "attempt {attempt}: {delay:?}"
+            );
+        }
+    }
+}

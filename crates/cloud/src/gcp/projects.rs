@@ -315,6 +315,21 @@ pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str
 
 #[cfg(test)]
 mod tests {
+    use super::PolicyResource;
+
+    #[test]
+    fn resource_names_round_trip_and_refuse_what_is_not_ours() {
+        for resource in [
+            PolicyResource::Project(String::from("astro-data")),
+            PolicyResource::ServiceAccount(String::from("etl-runner@astro-data.iam.gserviceaccount.com")),
+        ] {
+            assert_eq!(PolicyResource::from_name(&resource.name()).ok(), Some(resource));
+        }
+        for bad in ["folders/123", "projects/Not A Project", "projects/-/serviceAccounts/not-an-email", ""] {
+            assert!(PolicyResource::from_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
     #[test]
     fn log_types_are_named() {
         let mut policy = serde_json::json!({"auditConfigs": [{"service": "allServices",

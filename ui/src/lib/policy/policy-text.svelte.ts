@@ -1,4 +1,5 @@
 import type { IpcError } from "../ipc";
+import { debounced } from "../ui/debounce";
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
@@ -11,7 +12,6 @@ export class PolicyText<State extends { state: string }, View, Op> {
   analysis = $state<State | null>(null);
   view = $state<View | null>(null);
   editError = $state<string | null>(null);
-  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly text: { get: () => string; set: (text: string) => void },
@@ -29,10 +29,7 @@ export class PolicyText<State extends { state: string }, View, Op> {
   }
 
   /** Called on every keystroke in the JSON pane. */
-  typed(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.analyze(), 120);
-  }
+  readonly typed = debounced(() => this.analyze(), 120);
 
   async edit(op: Op): Promise<void> {
     const result = await this.backend.edit(this.text.get(), op);
