@@ -10,6 +10,8 @@ use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary,
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
 const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
+/// Typed into the JSON pane of the policy editor.
+const TYPED: &str = "arn:aws:iam::123456789876:role/astro-typed-orbit-2024";
 
 async fn moto_iam(url: &str) -> aws_sdk_iam::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -81,7 +83,7 @@ async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
         .await?;
     app.click_button("Add").await?;
     app.wait_for_text("[data-testid=statement-0]", "lets anyone").await?;
-    let json = app.find("#policy-json").await?.prop("value").await?.unwrap_or_default();
+    let json = app.text_of("#policy-json").await?;
     assert!(json.contains("\"*\""), "the JSON shows the new principal: {json}");
     app.screenshot("aws-4a-editor-wildcard").await?;
     app.find("[aria-label='Remove AWS principal *']").await?.click().await?;
@@ -90,10 +92,17 @@ async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
         assert!(std::time::Instant::now() < deadline, "the wildcard lint never went away");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let editor = app.find("#policy-json").await?;
-    editor.send_keys("oops").await?;
+    // Type JSON: the form follows.
+    let typed = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":["{DEPLOYMENT_A}","{TYPED}"]}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    app.type_into_code_editor("#policy-json", &typed).await?;
+    app.wait_for_text("[data-testid=statement-0]", TYPED).await?;
+    assert!(!app.text_of("[data-testid=statement-0]").await?.contains(DEPLOYMENT_B), "form follows the JSON");
+    app.find("#policy-json").await?.send_keys("oops").await?;
     app.wait_for_text("[data-testid=json-status]", "The form keeps the last valid policy").await?;
-    assert!(app.text_of("[data-testid=statement-0]").await?.contains(DEPLOYMENT_A), "form kept");
+    assert!(app.text_of("[data-testid=statement-0]").await?.contains(TYPED), "form kept");
+    assert_eq!(app.find("#policy-json").await?.attr("aria-invalid").await?.as_deref(), Some("true"));
     app.screenshot("aws-4b-editor-broken-json").await?;
     app.click_button("Discard edits").await?;
     app.click_button("Apply").await?;

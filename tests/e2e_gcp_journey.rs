@@ -60,7 +60,7 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
         .await?;
     app.click_button("Add").await?;
     app.wait_for_text("[data-testid=bindings-editor]", "user:bob@example.com").await?;
-    let json = app.find("#bindings-json").await?.prop("value").await?.unwrap_or_default();
+    let json = app.text_of("#bindings-json").await?;
     assert!(json.contains("user:bob@example.com"), "the JSON shows the new member: {json}");
     app.find("#bindings-json").await?.send_keys("oops").await?;
     app.wait_for_text("[data-testid=bindings-json-status]", "The table keeps the last valid policy").await?;

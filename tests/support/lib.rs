@@ -414,6 +414,17 @@ impl AppSession {
         }
     }
 
+    /// Replaces all text of a code editor (CodeMirror's content element) by typing, as a
+    /// person would: select all, then type.
+    pub async fn type_into_code_editor(&self, css: &str, text: &str) -> Result<(), Error> {
+        let editor = self.find(css).await?;
+        editor.click().await?;
+        // Control+A, then release the modifier (U+E000) before typing.
+        editor.send_keys("\u{E009}a\u{E000}").await?;
+        editor.send_keys(text).await?;
+        Ok(())
+    }
+
     /// Clicks the (first) button whose visible text is `label`.
     pub async fn click_button(&self, label: &str) -> Result<(), Error> {
         let xpath = format!("//button[normalize-space()='{label}' and not(@disabled)]");

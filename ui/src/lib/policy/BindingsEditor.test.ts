@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { typeJson } from "./testing";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import BindingsEditor from "./BindingsEditor.svelte";
@@ -65,7 +66,7 @@ describe("BindingsEditor", () => {
     expect(row.textContent).toContain("basic role");
     expect(screen.getByTestId("lints").textContent).toContain("roles/viewer is a basic role");
 
-    await fireEvent.input(screen.getByLabelText("JSON"), { target: { value: "nope" } });
+    typeJson("nope");
     await pause();
     expect(screen.getByTestId("bindings-json-status").textContent).toContain(
       "The table keeps the last valid policy",

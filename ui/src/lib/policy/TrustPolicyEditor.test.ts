@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { jsonText, typeJson } from "./testing";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import TrustPolicyEditor from "./TrustPolicyEditor.svelte";
@@ -61,7 +62,7 @@ describe("TrustPolicyEditor", () => {
       if (cmd === "aws_trust_policy_edit") {
         ops.push(a.op);
         principals = [...principals, "*"];
-        return `${POLICY} `;
+        return POLICY.replace("]", ', "*"]');
       }
       throw new Error(`unexpected ${cmd}`);
     });
@@ -69,15 +70,16 @@ describe("TrustPolicyEditor", () => {
     expect((await screen.findByTestId("statement-0")).textContent).toContain(ARN);
 
     // Break the JSON: the error says where, the form stays.
-    await fireEvent.input(screen.getByLabelText("JSON"), { target: { value: "nope" } });
+    typeJson("nope");
     await pause();
     expect(screen.getByTestId("json-status").textContent).toContain(
       "expected value. The form keeps the last valid policy.",
     );
     expect(screen.getByTestId("statement-0").textContent).toContain(ARN);
+    expect(screen.getByLabelText("JSON").getAttribute("aria-invalid")).toBe("true");
 
     // Fix it, then add "*" through the form: Rust applies the edit, the lint appears.
-    await fireEvent.input(screen.getByLabelText("JSON"), { target: { value: POLICY } });
+    typeJson(POLICY);
     await pause();
     await fireEvent.input(screen.getByLabelText("New principal for statement 1"), {
       target: { value: "*" },
@@ -86,5 +88,8 @@ describe("TrustPolicyEditor", () => {
     await pause();
     expect(ops).toEqual([{ op: "addPrincipal", statement: 0, kind: "AWS", value: "*" }]);
     expect(screen.getByTestId("statement-0").textContent).toContain("Statement 1 trusts everyone");
+    // The JSON side follows the form.
+    expect(jsonText()).toContain('"*"]');
+    expect(screen.getByLabelText("JSON").getAttribute("aria-invalid")).toBe("false");
   });
 });
