@@ -62,6 +62,18 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     app.wait_for_text("[data-testid=bindings-editor]", "user:bob@example.com").await?;
     let json = app.text_of("#bindings-json").await?;
     assert!(json.contains("user:bob@example.com"), "the JSON shows the new member: {json}");
+    // A condition through the form: the JSON shows it.
+    app.find("[aria-label='Add a condition to roles/bigquery.jobUser']").await?.click().await?;
+    let form = "form[aria-label='Condition of roles/bigquery.jobUser']";
+    app.find(&format!("{form} input[id$='-title']")).await?.send_keys("until 2027").await?;
+    app.find(&format!("{form} textarea"))
+        .await?
+        .send_keys(r#"request.time < timestamp("2027-01-01T00:00:00Z")"#)
+        .await?;
+    app.screenshot("gcp-4b-condition-form").await?;
+    app.click_button("Save condition").await?;
+    app.wait_for_text("[data-testid=bindings-editor]", "when until 2027").await?;
+    app.wait_for_text("#bindings-json", "\"title\": \"until 2027\"").await?;
     app.find("#bindings-json").await?.send_keys("oops").await?;
     app.wait_for_text("[data-testid=bindings-json-status]", "The table keeps the last valid policy").await?;
     assert!(app.text_of("[data-testid=bindings-editor]").await?.contains("user:bob@example.com"));

@@ -28,6 +28,7 @@ export type {
   BindingsView_Serialize as BindingsView,
   Caller,
   ChangeOutcome_Serialize as ChangeOutcome,
+  Condition_Deserialize as Condition,
   ConditionPreset,
   CredentialSummary_Serialize as CredentialSummary,
   DiffLine,

@@ -94,3 +94,85 @@ describe("BindingsEditor", () => {
     ]);
   });
 });
+
+describe("BindingsEditor condition editor", () => {
+  const STORAGE = `{"bindings":[{"role":"roles/storage.objectViewer","members":["user:ada@example.com"]}]}`;
+  const view = (condition: unknown) => ({
+    state: "valid",
+    view: {
+      bindings: [
+        {
+          index: 0,
+          role: "roles/storage.objectViewer",
+          members: ["user:ada@example.com"],
+          condition,
+          basic: false,
+        },
+      ],
+      version: 3,
+      hasAuditConfigs: false,
+      principalCount: 1,
+    },
+    pretty: STORAGE,
+    lints: [],
+  });
+
+  it("adds a condition through the form, shows Rust's refusal and keeps the form open", async () => {
+    const ops: unknown[] = [];
+    let condition: unknown = null;
+    mockIPC((cmd, args) => {
+      const a = args as Record<string, unknown>;
+      if (cmd === "gcp_bindings_analyze") return view(condition);
+      if (cmd === "gcp_bindings_edit") {
+        const op = a.op as { condition: { title: string } };
+        ops.push(op);
+        if (op.condition.title === "") {
+          throw {
+            code: "invalid_input",
+            message: "condition: the title is empty",
+            hint: "Name the condition.",
+            field: "condition",
+          };
+        }
+        condition = op.condition;
+        return STORAGE;
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(BindingsEditor, { text: STORAGE });
+    await fireEvent.click(
+      await screen.findByRole("button", { name: "Add a condition to roles/storage.objectViewer" }),
+    );
+    const form = screen.getByRole("form", { name: "Condition of roles/storage.objectViewer" });
+    expect(form).toBeTruthy();
+    // An example fills the expression; an empty title is refused by Rust, the form stays.
+    await fireEvent.click(screen.getByRole("button", { name: "Until a date" }));
+    const expression = screen.getByLabelText("Expression (CEL)") as HTMLTextAreaElement;
+    expect(expression.value).toBe('request.time < timestamp("2027-01-01T00:00:00Z")');
+    await fireEvent.submit(form);
+    expect((await screen.findByText(/the title is empty/)).textContent).toContain(
+      "Name the condition.",
+    );
+    expect(
+      screen.getByRole("form", { name: "Condition of roles/storage.objectViewer" }),
+    ).toBeTruthy();
+
+    await fireEvent.input(screen.getByLabelText("Title"), { target: { value: "until 2027" } });
+    await fireEvent.input(screen.getByLabelText("Description (optional)"), {
+      target: { value: "  " },
+    });
+    await fireEvent.submit(form);
+    await pause();
+    expect(ops[1]).toEqual({
+      op: "setCondition",
+      binding: 0,
+      condition: {
+        title: "until 2027",
+        description: null,
+        expression: 'request.time < timestamp("2027-01-01T00:00:00Z")',
+      },
+    });
+    expect(screen.queryByRole("form")).toBeNull();
+    expect(screen.getByTestId("binding-0").textContent).toContain("when until 2027");
+  });
+});

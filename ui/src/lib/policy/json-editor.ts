@@ -31,7 +31,9 @@ const errorMarks = StateField.define<DecorationSet>({
           ? Decoration.none
           : Decoration.set([
               Decoration.line({ class: "cm-error-line" }).range(tr.state.doc.lineAt(at.from).from),
-              ...(at.to > at.from ? [Decoration.mark({ class: "cm-error-mark" }).range(at.from, at.to)] : []),
+              ...(at.to > at.from
+                ? [Decoration.mark({ class: "cm-error-mark" }).range(at.from, at.to)]
+                : []),
             ]);
     }
     return next;
@@ -44,11 +46,20 @@ const highlight = HighlightStyle.define([
   { tag: tags.propertyName, color: "var(--accent)" },
   { tag: tags.string, color: "var(--ok)" },
   { tag: [tags.number, tags.bool, tags.null], color: "var(--warn)" },
-  { tag: [tags.brace, tags.squareBracket, tags.separator, tags.punctuation], color: "var(--text-2)" },
+  {
+    tag: [tags.brace, tags.squareBracket, tags.separator, tags.punctuation],
+    color: "var(--text-2)",
+  },
 ]);
 
 const theme = EditorView.theme({
-  "&": { flex: "1", minWidth: "0", color: "var(--text)", backgroundColor: "var(--surface)", fontSize: "12px" },
+  "&": {
+    flex: "1",
+    minWidth: "0",
+    color: "var(--text)",
+    backgroundColor: "var(--surface)",
+    fontSize: "12px",
+  },
   "&.cm-focused": { outline: "none" },
   ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.5" },
   ".cm-content": { caretColor: "var(--text)", padding: "var(--s2) 0" },
@@ -57,7 +68,10 @@ const theme = EditorView.theme({
   "&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection": {
     backgroundColor: "var(--accent-soft)",
   },
-  ".cm-matchingBracket": { backgroundColor: "var(--accent-soft)", outline: "1px solid var(--accent)" },
+  ".cm-matchingBracket": {
+    backgroundColor: "var(--accent-soft)",
+    outline: "1px solid var(--accent)",
+  },
   ".cm-error-line": { backgroundColor: "var(--danger-soft)" },
   ".cm-error-mark": { textDecoration: "underline wavy var(--danger)" },
 });
@@ -131,7 +145,10 @@ export function createJsonEditor(
 }
 
 /** The character at `line`:`column` (clamped into the document), as a document range. */
-function span(state: EditorState, at: { line: number; column: number }): { from: number; to: number } {
+function span(
+  state: EditorState,
+  at: { line: number; column: number },
+): { from: number; to: number } {
   const line = state.doc.line(Math.min(Math.max(at.line, 1), state.doc.lines));
   const from = Math.min(line.from + Math.max(at.column - 1, 0), line.to);
   return { from, to: Math.min(from + 1, line.to) };
