@@ -16,6 +16,7 @@ pub mod managed_catalog;
 pub mod permission_lint;
 pub mod permission_policy;
 pub mod plan;
+mod statement_edit;
 pub mod trust_policy;
 
 pub use arn::{IdentityError, Partition, RoleName, RolePath, WorkloadIdentityArn, parse_identities};
