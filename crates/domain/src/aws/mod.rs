@@ -13,6 +13,7 @@ pub mod cmi;
 pub mod editor;
 pub mod lint;
 pub mod managed_catalog;
+pub mod permission_editor;
 pub mod permission_lint;
 pub mod permission_policy;
 pub mod plan;
