@@ -1,5 +1,6 @@
 //! Offline checks of a trust policy before we write it: what IAM would refuse (errors) and
-//! what is legal but probably not meant (warnings).
+//! what is legal but probably not meant (warnings). The [`Lint`] type and its codes are
+//! shared with the permission-policy lints (`permission_lint`), so the UI lists both alike.
 //!
 //! Every check must stay silent on valid, sensible policies: a warning that cries wolf on
 //! the customer's existing statements teaches people to click through the real ones.
@@ -18,7 +19,7 @@ const WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
 const COGNITO: &str = "cognito-identity.amazonaws.com";
 /// Partitions an IAM principal ARN may name. Wider than where Astro runs: a customer's
 /// policy may trust principals in partitions we never deploy to.
-const PARTITIONS: [&str; 8] =
+pub(crate) const PARTITIONS: [&str; 8] =
     ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,17 +44,39 @@ pub enum LintCode {
     DuplicatePrincipal,
     OverQuota,
     RefusedCharacters,
+    // Permission policies (see `permission_lint`).
+    /// An `Allow` of every action (`"*"`).
+    WildcardAction,
+    /// An `Allow` of a write action on `"Resource": "*"`.
+    WildcardResourceWithWrite,
+    /// Not in the offline action catalog (a typo, or newer than the catalog).
+    UnknownAction,
+    /// Not `service:Action`.
+    MalformedAction,
+    /// A resource that is neither `*` nor an ARN.
+    MalformedArn,
+    /// An empty `Action` or `Resource` list, which IAM refuses. The editor's new statement
+    /// starts this way.
+    EmptyActionOrResource,
 }
 
 impl LintCode {
     pub fn level(self) -> LintLevel {
         match self {
-            Self::InvalidPrincipal | Self::OverQuota | Self::RefusedCharacters => LintLevel::Error,
+            Self::InvalidPrincipal
+            | Self::OverQuota
+            | Self::RefusedCharacters
+            | Self::MalformedAction
+            | Self::MalformedArn
+            | Self::EmptyActionOrResource => LintLevel::Error,
             Self::WildcardPrincipalWithoutCondition
             | Self::AllowWithNotPrincipal
             | Self::FederatedWithAssumeRole
             | Self::WebIdentityWithoutSub
-            | Self::DuplicatePrincipal => LintLevel::Warning,
+            | Self::DuplicatePrincipal
+            | Self::WildcardAction
+            | Self::WildcardResourceWithWrite
+            | Self::UnknownAction => LintLevel::Warning,
         }
     }
 }
@@ -87,25 +110,41 @@ pub fn lint_trust_policy(policy: &TrustPolicy, quota: u32) -> Vec<Lint> {
              quota in Service Quotas (4,096 is documented)",
         ));
     }
-    let refused = policy.refused_characters();
-    if !refused.is_empty() {
-        let listed: Vec<String> =
-            refused.iter().map(|c| format!("\"{}\" (U+{:04X})", c.escape_debug(), u32::from(*c))).collect();
-        lints.push(document_lint(
-            LintCode::RefusedCharacters,
-            format!("the policy contains characters IAM refuses: {}", listed.join(", ")),
-            "IAM accepts only tab, line breaks and U+0020–U+00FF; replace or remove these",
-        ));
-    }
+    lints.extend(refused_characters_lint(&policy.refused_characters()));
     lints
 }
 
-fn document_lint(code: LintCode, message: String, hint: &str) -> Lint {
+/// The error for characters IAM refuses, listed with their code points; `None` without any.
+pub(crate) fn refused_characters_lint(refused: &[char]) -> Option<Lint> {
+    if refused.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> =
+        refused.iter().map(|c| format!("\"{}\" (U+{:04X})", c.escape_debug(), u32::from(*c))).collect();
+    Some(document_lint(
+        LintCode::RefusedCharacters,
+        format!("the policy contains characters IAM refuses: {}", listed.join(", ")),
+        "IAM accepts only tab, line breaks and U+0020–U+00FF; replace or remove these",
+    ))
+}
+
+pub(crate) fn document_lint(code: LintCode, message: String, hint: &str) -> Lint {
     Lint { level: code.level(), code, message, hint: hint.to_owned(), statement: None }
 }
 
+/// A finding about the statement at 0-based `index`.
+pub(crate) fn statement_lint(index: usize, code: LintCode, message: String, hint: impl Into<String>) -> Lint {
+    Lint {
+        level: code.level(),
+        code,
+        message,
+        hint: hint.into(),
+        statement: Some(u32::try_from(index).unwrap_or(u32::MAX)),
+    }
+}
+
 /// `statement 2` or `statement 2 ("Vendor")`: the Sid is what people search their code for.
-fn label(index: usize, statement: &Map<String, Value>) -> String {
+pub(crate) fn label(index: usize, statement: &Map<String, Value>) -> String {
     match statement.get("Sid").and_then(Value::as_str).filter(|sid| !sid.is_empty()) {
         Some(sid) => format!("statement {} ({sid:?})", index + 1),
         None => format!("statement {}", index + 1),
@@ -120,13 +159,7 @@ struct StatementLinter<'a> {
 
 impl StatementLinter<'_> {
     fn push(&mut self, code: LintCode, message: String, hint: impl Into<String>) {
-        self.lints.push(Lint {
-            level: code.level(),
-            code,
-            message,
-            hint: hint.into(),
-            statement: Some(u32::try_from(self.index).unwrap_or(u32::MAX)),
-        });
+        self.lints.push(statement_lint(self.index, code, message, hint));
     }
 
     fn check(&mut self, statement: &Map<String, Value>) {

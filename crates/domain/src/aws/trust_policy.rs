@@ -250,14 +250,7 @@ impl TrustPolicy {
     /// Characters IAM refuses in `AssumeRolePolicyDocument` (it takes only tab, LF, CR and
     /// U+0020–U+00FF), each once, in order of appearance.
     pub fn refused_characters(&self) -> Vec<char> {
-        let mut refused = Vec::new();
-        for c in self.to_compact_json().chars() {
-            let allowed = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}');
-            if !allowed && !refused.contains(&c) {
-                refused.push(c);
-            }
-        }
-        refused
+        refused_characters(&self.to_compact_json())
     }
 }
 
@@ -272,6 +265,19 @@ impl From<TrustPolicy> for Value {
     fn from(policy: TrustPolicy) -> Self {
         policy.doc
     }
+}
+
+/// Characters IAM refuses in a policy document (it takes only tab, LF, CR and
+/// U+0020–U+00FF, in trust and permission policies alike), each once, in order of appearance.
+pub(crate) fn refused_characters(text: &str) -> Vec<char> {
+    let mut refused = Vec::new();
+    for c in text.chars() {
+        let allowed = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}');
+        if !allowed && !refused.contains(&c) {
+            refused.push(c);
+        }
+    }
+    refused
 }
 
 // ---- reading statements (shared with the lints) ----
@@ -323,7 +329,9 @@ pub(crate) fn grants_unconditional_assume_role(statement: &Map<String, Value>) -
         && action_covers(statement, ASSUME_ROLE)
 }
 
-fn wildcard_match(pattern: &str, text: &str) -> bool {
+/// IAM's `*`/`?` matching, case-insensitive (action names are). Backtracks on the last
+/// `*` only, which is enough for globs without character classes.
+pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
     let text: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
     let (mut p, mut t) = (0, 0);
