@@ -5,6 +5,7 @@ mod aws_commands;
 mod commands;
 mod gcp_commands;
 mod ipc_error;
+mod permission_commands;
 mod state;
 
 pub use ipc_error::IpcError;
@@ -30,6 +31,14 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_trust_policy_analyze,
         aws_commands::aws_trust_policy_edit,
         aws_commands::aws_condition_presets,
+        permission_commands::aws_permission_policy_analyze,
+        permission_commands::aws_permission_policy_edit,
+        permission_commands::aws_permission_policy_template,
+        permission_commands::aws_action_services,
+        permission_commands::aws_search_actions,
+        permission_commands::aws_arn_templates,
+        permission_commands::aws_managed_policy_catalog,
+        permission_commands::aws_managed_policy_document,
         aws_commands::aws_plan_document,
         aws_commands::aws_apply,
         aws_commands::aws_undo,
