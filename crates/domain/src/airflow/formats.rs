@@ -165,15 +165,22 @@ fn rendered(spec: &ConnectionSpec, format: ConnectionFormat) -> RenderedFormat {
         note
     };
     let (label, note, env_var) = match format {
-        ConnectionFormat::Ui => (
-            "Airflow UI".to_owned(),
-            Some(
-                "Admin → Connections → Add. A connection with the same id in a secrets backend, \
+        ConnectionFormat::Ui => {
+            // The Google provider hides Extra in Airflow 2's form (its ui-field-behaviour);
+            // Airflow 3's form always has "Extra Fields JSON".
+            let fields = match spec.conn_type() {
+                "google_cloud_platform" => {
+                    "Airflow 3: paste Extra into \"Extra Fields JSON\". Airflow 2 hides Extra for Google \
+                     Cloud: type the project into Project Id (and the account into Impersonation Chain)."
+                }
+                _ => "Airflow 3 calls the Extra field \"Extra Fields JSON\".",
+            };
+            let note = format!(
+                "Admin → Connections → Add. {fields} A connection with the same id in a secrets backend, \
                  Astro's Environment Manager or an AIRFLOW_CONN_ variable takes precedence."
-                    .to_owned(),
-            ),
-            None,
-        ),
+            );
+            ("Airflow UI".to_owned(), Some(note), None)
+        }
         ConnectionFormat::EnvJson => {
             (format!("{env_var} (JSON)"), Some(env_note("JSON form, Airflow 2.3 or later")), Some(env_var))
         }
@@ -372,6 +379,14 @@ mod tests {
             render(&gcp(None), ConnectionFormat::Ui),
             "Connection Id: google_cloud_default\nConnection Type: Google Cloud\nExtra: {\"project\":\"astro-data\"}"
         );
+    }
+
+    #[test]
+    fn ui_note_says_where_extra_goes() {
+        let aws_note = render_all(&aws("aws_default", None, false))[0].note.clone().unwrap_or_default();
+        assert!(aws_note.contains("Extra Fields JSON") && !aws_note.contains("Project Id"), "{aws_note}");
+        let gcp_note = render_all(&gcp(None))[0].note.clone().unwrap_or_default();
+        assert!(gcp_note.contains("Project Id") && gcp_note.contains("Impersonation Chain"), "{gcp_note}");
     }
 
     #[test]

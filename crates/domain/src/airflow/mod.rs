@@ -291,6 +291,18 @@ impl ConnectionSpec {
         }
     }
 
+    /// The `requirements.txt` line that installs a provider able to read this connection:
+    /// the Google provider reads the short `project` key from 8.5.0 and
+    /// `impersonation_chain` from 10.8.0 (checked in the wheels by
+    /// `tests/airflow/check_google_keys.py`); any Amazon provider Astro runs reads ours.
+    pub fn provider_requirement(&self) -> String {
+        match &self.kind {
+            Kind::Aws { .. } => AMAZON_PROVIDER.to_owned(),
+            Kind::Gcp { impersonation_chain: Some(_), .. } => format!("{GOOGLE_PROVIDER}>=10.8.0"),
+            Kind::Gcp { impersonation_chain: None, .. } => format!("{GOOGLE_PROVIDER}>=8.5.0"),
+        }
+    }
+
     /// `AIRFLOW_CONN_<CONN_ID upper-cased>`, exactly the name Airflow looks up: a `.` or `-`
     /// in the id stays (and makes the name unusable in most shells and `.env` files).
     pub fn env_var_name(&self) -> String {
@@ -349,6 +361,8 @@ pub struct AirflowConnection {
     pub env_json: String,
     /// The provider package Airflow needs for this connection type.
     pub provider_package: String,
+    /// The `requirements.txt` line for it, with the minimum version that reads this extra.
+    pub provider_requirement: String,
     /// Every format people paste, in [`ConnectionFormat::ALL`] order; the copy buttons and
     /// the CLI's `--format` print these texts verbatim.
     pub formats: Vec<RenderedFormat>,
@@ -364,6 +378,7 @@ pub fn connection(spec: &ConnectionSpec) -> AirflowConnection {
         env_var: spec.env_var_name(),
         env_json: render(spec, ConnectionFormat::EnvJson),
         provider_package: spec.provider_package().to_owned(),
+        provider_requirement: spec.provider_requirement(),
         formats: render_all(spec),
     }
 }
@@ -424,6 +439,11 @@ mod tests {
             conn.env_json,
             r#"{"conn_type":"google_cloud_platform","extra":{"project":"astro-data","impersonation_chain":"etl-runner@astro-data.iam.gserviceaccount.com"}}"#
         );
+        assert_eq!(conn.provider_requirement, "apache-airflow-providers-google>=10.8.0");
+        assert_eq!(
+            gcp_connection("gcp", "astro-data", None).expect("valid").provider_requirement,
+            "apache-airflow-providers-google>=8.5.0"
+        );
         assert_eq!(gcp_connection("gcp", "Astro Data", None).expect_err("bad").field(), "project_id");
         let err = gcp_connection("gcp", "astro-data", Some("not-an-email")).expect_err("bad account");
         assert_eq!(err.field(), "service_account");
@@ -448,6 +468,7 @@ mod tests {
             r#"{"conn_type":"aws","extra":{"role_arn":"arn:aws:iam::123456789012:role/astro-data","region_name":"us-east-1"}}"#
         );
         assert_eq!(conn.provider_package, "apache-airflow-providers-amazon");
+        assert_eq!(conn.provider_requirement, "apache-airflow-providers-amazon");
         let ids: Vec<&str> = conn.formats.iter().map(|f| f.format.as_str()).collect();
         assert_eq!(ids, ["ui", "env-json", "env-uri", "cli", "yaml", "rest", "astro"]);
         assert_eq!(conn.formats[1].text, conn.env_json);
