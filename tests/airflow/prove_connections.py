@@ -11,8 +11,13 @@ database is needed):
     cargo run -q -p astro-identity-domain --example airflow_formats > /tmp/airflow-formats.json
     /root/.cache/astro-identity/airflow-venv/bin/python tests/airflow/prove_connections.py /tmp/airflow-formats.json
 
+Airflow 2 works the same way (its REST check uses the /api/v1 schema instead):
+
+    python3 -m venv /root/.cache/astro-identity/airflow2-venv
+    /root/.cache/astro-identity/airflow2-venv/bin/pip install 'apache-airflow==2.11.*' apache-airflow-providers-amazon
+
 With moto (`moto_server -p PORT`) also assume each AWS role through the Amazon provider's
-own hook, as a task would:
+own hook, as a task would (the script creates the roles in moto):
 
     MOTO_URL=http://127.0.0.1:PORT .../python tests/airflow/prove_connections.py /tmp/airflow-formats.json
 
@@ -44,11 +49,27 @@ os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
 warnings.simplefilter("ignore")
 
 import yaml  # noqa: E402  (Airflow depends on PyYAML)
-from airflow.api_fastapi.core_api.datamodels.connections import ConnectionBody  # noqa: E402
 from airflow.cli.cli_parser import get_parser  # noqa: E402
 from airflow.cli.commands import connection_command  # noqa: E402
 from airflow.models.connection import Connection  # noqa: E402
 from airflow.secrets.environment_variables import EnvironmentVariablesBackend  # noqa: E402
+
+try:  # Airflow 3: POST /api/v2/connections validates the body with this pydantic model.
+    from airflow.api_fastapi.core_api.datamodels.connections import ConnectionBody
+except ImportError:  # Airflow 2: POST /api/v1/connections loads it with a marshmallow schema.
+    ConnectionBody = None
+    from airflow.api_connexion.schemas.connection_schema import connection_schema
+    from airflow.utils import helpers
+
+
+def rest_connection(body_text: str):
+    """The Connection the REST API's create endpoint builds from a body (its own code)."""
+    if ConnectionBody is not None:
+        body = ConnectionBody.model_validate_json(body_text)
+        return Connection(**body.model_dump(by_alias=True)), "via ConnectionBody (POST /api/v2/connections)"
+    data = connection_schema.load(json.loads(body_text))
+    helpers.validate_key(data["conn_id"], max_length=200)
+    return Connection(**data), "via connection_schema (POST /api/v1/connections)"
 
 # Connection types whose provider is not installed here; check_google_keys.py checks the
 # label against the provider's hook_name.
@@ -199,8 +220,7 @@ def parse_format(case: dict, fmt: str, text: str):
     if fmt == "rest":
         if not isinstance(json.loads(text).get("extra"), str):
             raise AssertionError("extra must be a JSON string in the REST body")
-        body = ConnectionBody.model_validate_json(text)
-        return Connection(**body.model_dump(by_alias=True)), "via ConnectionBody (POST /api/v2/connections)"
+        return rest_connection(text)
     if fmt == "astro":
         body = json.loads(text)
         expected_keys = ["objectKey", "objectType", "scope", "scopeEntityId", "connection"]
@@ -226,9 +246,9 @@ def parse_format(case: dict, fmt: str, text: str):
         if conn_type is None:
             raise AssertionError(f"no provider hook is named {label!r}")
         source = "provider hook_name" if label in names else "label checked by check_google_keys.py"
-        # The Airflow 3 UI sends its form to the REST API.
-        body = ConnectionBody(connection_id=form_id, conn_type=conn_type, extra=extra)
-        return Connection(**body.model_dump(by_alias=True)), f"{label!r} = {conn_type} ({source})"
+        # The Airflow 3 UI sends its form to the REST API; Airflow 2's form stores the same fields.
+        conn, _ = rest_connection(json.dumps({"connection_id": form_id, "conn_type": conn_type, "extra": extra}))
+        return conn, f"{label!r} = {conn_type} ({source})"
     raise AssertionError(f"unknown format {fmt!r}")
 
 
