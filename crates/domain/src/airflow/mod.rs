@@ -246,17 +246,17 @@ impl ConnectionSpec {
         if id.is_empty() {
             return Err(DomainError::invalid("scope_entity_id", format!("the {what} id is empty"), hint));
         }
-        if id.len() > 64 {
-            return Err(DomainError::invalid(
-                "scope_entity_id",
-                format!("the {what} id is {} characters long; Astro ids are about 25", id.chars().count()),
-                hint,
-            ));
-        }
         if let Some(bad) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))) {
             return Err(DomainError::invalid(
                 "scope_entity_id",
                 format!("the {what} id contains {bad:?}"),
+                hint,
+            ));
+        }
+        if id.len() > 64 {
+            return Err(DomainError::invalid(
+                "scope_entity_id",
+                format!("the {what} id is {} characters long; Astro ids are about 25", id.len()),
                 hint,
             ));
         }
