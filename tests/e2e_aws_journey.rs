@@ -107,7 +107,26 @@ async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     app.click_button("Discard edits").await?;
     app.click_button("Apply").await?;
 
-    // 5. Permissions: the inline policy template (read one S3 bucket).
+    // 5. Permissions. The offline catalog of AWS-managed policies, with their documents.
+    app.wait_for_text("[data-testid=catalog-list]", "AmazonS3ReadOnlyAccess").await?;
+    app.find("[aria-label='Show the document of AmazonS3ReadOnlyAccess']").await?.click().await?;
+    app.wait_for_text("[data-testid=policy-document]", "s3:Get*").await?;
+    // The inline policy editor: a write action on "*" gets a lint at its statement.
+    app.find_labelled("New resource for statement 1").await?.send_keys("*\u{E007}").await?;
+    app.find("[aria-label='Remove resource *']").await?;
+    app.find_labelled("Service of statement 1").await?.send_keys("s3").await?;
+    app.find_labelled("New action for statement 1").await?.send_keys("PutObj").await?;
+    app.find("[aria-label='Suggested actions for statement 1'] button").await?.click().await?;
+    app.wait_for_text("[data-testid=permission-statement-0]", "which writes, on every resource").await?;
+    app.wait_for_text("#permission-json", "s3:PutObject").await?;
+    app.screenshot("aws-5a-permission-editor").await?;
+    app.find("[aria-label='Remove resource *']").await?.click().await?;
+    app.find("[aria-label='Remove action s3:PutObject']").await?.click().await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.text_of("#permission-json").await?.contains("s3:PutObject") {
+        assert!(std::time::Instant::now() < deadline, "the action never left the JSON");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     app.click_button("Write inline policy").await?;
     app.wait_for_text("[data-testid=permission-changes]", "astro-access").await?;
     app.screenshot("aws-5-permissions").await?;

@@ -414,6 +414,20 @@ impl AppSession {
         }
     }
 
+    /// The input or select inside the `<label>` whose (visually hidden) text is `label`.
+    pub async fn find_labelled(&self, label: &str) -> Result<fantoccini::elements::Element, Error> {
+        let xpath = format!(
+            "//label[.//span[normalize-space()='{label}']]//*[self::input or self::select or self::textarea]"
+        );
+        Ok(self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(fantoccini::Locator::XPath(&xpath))
+            .await
+            .map_err(|e| format!("field labelled {label:?}: {e}"))?)
+    }
+
     /// Replaces all text of a code editor (CodeMirror's content element) by typing, as a
     /// person would: select all, then type.
     pub async fn type_into_code_editor(&self, css: &str, text: &str) -> Result<(), Error> {

@@ -12,7 +12,7 @@ export const commands = {
 	/**  Deletes a stored secret; returns whether there was one. */
 	forgetSecret: (provider: Provider, profile: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("forget_secret", { provider, profile })),
 	/**  The Airflow connection for an AWS role, in the forms the journey shows. */
-	airflowAwsConnection: (connId: string, roleArn: string, region: string) => typedError<AirflowConnection, IpcError_Serialize>(__TAURI_INVOKE("airflow_aws_connection", { connId, roleArn, region })),
+	airflowAwsConnection: (connId: string, roleArn: string, region: string) => typedError<AirflowConnection_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_aws_connection", { connId, roleArn, region })),
 	/**
 	 *  Opens a cloud console page in the browser. Only console hosts are allowed, so the web
 	 *  view cannot use this to open anything else.
@@ -34,6 +34,22 @@ export const commands = {
 	/**  Applies one form edit to the policy text; returns the new text. */
 	awsTrustPolicyEdit: (text: string, op: EditOp) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("aws_trust_policy_edit", { text, op })),
 	awsConditionPresets: () => __TAURI_INVOKE<ConditionPreset[]>("aws_condition_presets"),
+	/**  The permission editor's view of `text`: cards, lints and size, or where the JSON breaks. */
+	awsPermissionPolicyAnalyze: (text: string) => __TAURI_INVOKE<PermissionEditorState_Serialize>("aws_permission_policy_analyze", { text }),
+	/**  Applies one form edit to the policy text; returns the new text. */
+	awsPermissionPolicyEdit: (text: string, op: PermissionEditOp) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("aws_permission_policy_edit", { text, op })),
+	/**  A minimal policy to start from: one empty statement to fill in. */
+	awsPermissionPolicyTemplate: () => __TAURI_INVOKE<string>("aws_permission_policy_template"),
+	/**  Every service in the offline action catalog, by IAM prefix. */
+	awsActionServices: () => __TAURI_INVOKE<ServiceSummary[]>("aws_action_services"),
+	/**  Actions of `prefix` (every service when empty) whose name contains `query`. */
+	awsSearchActions: (prefix: string, query: string) => __TAURI_INVOKE<ActionInfo[]>("aws_search_actions", { prefix, query }),
+	/**  ARN patterns of the service's common resource types. */
+	awsArnTemplates: (prefix: string) => __TAURI_INVOKE<ArnTemplate[]>("aws_arn_templates", { prefix }),
+	/**  AWS-managed policies whose name contains `query`, from the offline catalog. */
+	awsManagedPolicyCatalog: (query: string) => __TAURI_INVOKE<ManagedPolicySummary[]>("aws_managed_policy_catalog", { query }),
+	/**  The default version's document of an AWS-managed policy (pretty JSON), if it is known. */
+	awsManagedPolicyDocument: (arn: string) => __TAURI_INVOKE<string | null>("aws_managed_policy_document", { arn }),
 	/**  Plans replacing the role's trust policy with an edited document. Writes nothing. */
 	awsPlanDocument: (request: DocumentPlanRequest_Deserialize) => typedError<PlannedChange_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan_document", { request })),
 	/**  Applies exactly the plan shown under `plan_id`, then verifies and journals it. */
@@ -62,10 +78,22 @@ export const commands = {
 	gcpUndo: (target: GcpTarget_Deserialize, journalId: string | null) => typedError<BindingOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_undo", { target, journalId })),
 	/**  Keeps a service account key in the OS keyring under `profile`; it never comes back. */
 	gcpStoreKey: (profile: string, keyJson: string) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("gcp_store_key", { profile, keyJson })),
-	airflowGcpConnection: (connId: string, project: string, impersonationChain: string | null) => typedError<AirflowConnection, IpcError_Serialize>(__TAURI_INVOKE("airflow_gcp_connection", { connId, project, impersonationChain })),
+	airflowGcpConnection: (connId: string, project: string, impersonationChain: string | null) => typedError<AirflowConnection_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_gcp_connection", { connId, project, impersonationChain })),
 };
 
 /* Types */
+/**
+ *  Whether an action only reads, by AWS's naming convention. A heuristic for warnings
+ *  (writes on `"*"`), not IAM's own access-level table, which is not available offline.
+ */
+export type AccessLevel = "read" | "write";
+
+export type ActionInfo = {
+	/**  `s3:GetObject`. */
+	action: string,
+	access: AccessLevel,
+};
+
 /**  The non-secret facts of an ADC file. */
 export type AdcCredentials = AdcCredentials_Serialize | AdcCredentials_Deserialize;
 
@@ -106,7 +134,10 @@ export type AdcStatus_Serialize = {
 } & AdcCredentials_Serialize | ({ state: "missing" }) & { reason?: never } | { state: "unreadable"; reason: string };
 
 /**  The connection in the shapes the journeys show. */
-export type AirflowConnection = {
+export type AirflowConnection = AirflowConnection_Serialize | AirflowConnection_Deserialize;
+
+/**  The connection in the shapes the journeys show. */
+export type AirflowConnection_Deserialize = {
 	connId: string,
 	connType: string,
 	/**  What the Airflow UI shows as the connection type. */
@@ -119,11 +150,51 @@ export type AirflowConnection = {
 	envJson: string,
 	/**  The provider package Airflow needs for this connection type. */
 	providerPackage: string,
+	/**  The `requirements.txt` line for it, with the minimum version that reads this extra. */
+	providerRequirement: string,
+	/**
+	 *  Every format people paste, in [`ConnectionFormat::ALL`] order; the copy buttons and
+	 *  the CLI's `--format` print these texts verbatim.
+	 */
+	formats: RenderedFormat_Deserialize[],
+};
+
+/**  The connection in the shapes the journeys show. */
+export type AirflowConnection_Serialize = {
+	connId: string,
+	connType: string,
+	/**  What the Airflow UI shows as the connection type. */
+	connTypeLabel: string,
+	/**  The UI's Extra field (pretty JSON). */
+	extraJson: string,
+	/**  `AIRFLOW_CONN_<ID>`. */
+	envVar: string,
+	/**  Its value in Airflow's JSON form (Airflow 2.3 and later). */
+	envJson: string,
+	/**  The provider package Airflow needs for this connection type. */
+	providerPackage: string,
+	/**  The `requirements.txt` line for it, with the minimum version that reads this extra. */
+	providerRequirement: string,
+	/**
+	 *  Every format people paste, in [`ConnectionFormat::ALL`] order; the copy buttons and
+	 *  the CLI's `--format` print these texts verbatim.
+	 */
+	formats: RenderedFormat_Serialize[],
 };
 
 export type AppInfo = {
 	name: string,
 	version: string,
+};
+
+/**  A resource ARN pattern for a service, with `${...}` placeholders to fill in. */
+export type ArnTemplate = {
+	label: string,
+	/**
+	 *  `arn:${Partition}:s3:::${BucketName}`. `${Partition}`, `${Region}` and `${Account}`
+	 *  are the partition (`aws`), region and 12-digit account id.
+	 */
+	template: string,
 };
 
 /**  Where AWS credentials come from. */
@@ -474,6 +545,23 @@ export type Condition_Serialize = {
 	expression: string,
 };
 
+/**  The formats, by the stable id the UI and the CLI's `--format` share. */
+export type ConnectionFormat = 
+/**  The Airflow UI's form: Connection Id, Connection Type, Extra. */
+"ui" | 
+/**  `AIRFLOW_CONN_<ID>` in JSON form (Airflow 2.3 and later). */
+"env-json" | 
+/**  `AIRFLOW_CONN_<ID>` in URI form (every Airflow version). */
+"env-uri" | 
+/**  `airflow connections add … --conn-json …`. */
+"cli" | 
+/**  The Astro CLI's `airflow_settings.yaml`. */
+"yaml" | 
+/**  The body of `POST /api/v2/connections` (Airflow 3) and `/api/v1/connections` (Airflow 2). */
+"rest" | 
+/**  The body of the Astro API's Environment Manager `environment-objects` call. */
+"astro";
+
 /**  Everything the home screen shows about credentials. */
 export type CredentialSummary = CredentialSummary_Serialize | CredentialSummary_Deserialize;
 
@@ -807,7 +895,22 @@ export type KeyringSummary_Serialize = {
 
 export type Lint = Lint_Serialize | Lint_Deserialize;
 
-export type LintCode = "wildcard_principal_without_condition" | "allow_with_not_principal" | "invalid_principal" | "federated_with_assume_role" | "web_identity_without_sub" | "duplicate_principal" | "over_quota" | "refused_characters";
+export type LintCode = "wildcard_principal_without_condition" | "allow_with_not_principal" | "invalid_principal" | "federated_with_assume_role" | "web_identity_without_sub" | "duplicate_principal" | "over_quota" | "refused_characters" | 
+/**  An `Allow` of every action (`"*"`). */
+"wildcard_action" | 
+/**  An `Allow` of a write action on `"Resource": "*"`. */
+"wildcard_resource_with_write" | 
+/**  Not in the offline action catalog (a typo, or newer than the catalog). */
+"unknown_action" | 
+/**  Not `service:Action`. */
+"malformed_action" | 
+/**  A resource that is neither `*` nor an ARN. */
+"malformed_arn" | 
+/**
+ *  An empty `Action` or `Resource` list, which IAM refuses. The editor's new statement
+ *  starts this way.
+ */
+"empty_action_or_resource";
 
 export type LintLevel = 
 /**  IAM would refuse the policy: the plan cannot be applied. */
@@ -837,6 +940,20 @@ export type Lint_Serialize = {
 
 /**  One row of the managed-policy picker. */
 export type ManagedPolicy = ManagedPolicy_Serialize | ManagedPolicy_Deserialize;
+
+export type ManagedPolicySummary = {
+	/**  `AmazonS3ReadOnlyAccess`. */
+	name: string,
+	/**
+	 *  `arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess`; the path is part of it
+	 *  (`arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole`).
+	 */
+	arn: string,
+	/**  `/`, `/service-role/`, `/aws-service-role/`, `/job-function/`. */
+	path: string,
+	/**  Empty: the snapshot the catalog comes from has no descriptions. */
+	description: string,
+};
 
 /**  One row of the managed-policy picker. */
 export type ManagedPolicy_Deserialize = {
@@ -894,6 +1011,64 @@ export type ParsedServiceAccount_Serialize = {
 	error: IpcError_Serialize | null,
 };
 
+/**
+ *  One card edit. Statements are addressed 0-based, as [`PermissionStatementView::index`].
+ *  Actions and resources go to the key the card shows (`NotAction`, `NotResource` when
+ *  that is what the statement has).
+ */
+export type PermissionEditOp = { op: "addAction"; statement: number; action: string } | 
+/**
+ *  Removes the first entry equal to `action` as the view shows it. The last one leaves
+ *  an empty list (an error lint) rather than a statement without its key.
+ */
+{ op: "removeAction"; statement: number; action: string } | { op: "addResource"; statement: number; resource: string } | { op: "removeResource"; statement: number; resource: string } | { op: "setEffect"; statement: number; effect: string } | 
+/**  Adds or replaces the values of `operator` + `key`. */
+{ op: "setCondition"; statement: number; operator: string; key: string; values: string[] } | { op: "removeCondition"; statement: number; operator: string; key: string } | 
+/**
+ *  Appends `{"Effect":"Allow","Action":[],"Resource":[]}`: a card to fill in. Its empty
+ *  lists are error lints until an action and a resource are added.
+ */
+{ op: "addStatement" } | { op: "removeStatement"; statement: number };
+
+/**  What the editor shows for the current text. */
+export type PermissionEditorState = PermissionEditorState_Serialize | PermissionEditorState_Deserialize;
+
+/**  What the editor shows for the current text. */
+export type PermissionEditorState_Deserialize = { state: "valid"; view: PermissionView_Deserialize; 
+/**  The policy as the JSON side shows it after a card edit (two-space indentation). */
+pretty: string; lints: Lint_Deserialize[]; 
+/**  Characters IAM counts (the compact form). */
+size: number; 
+/**  IAM's limit for all of a role's inline policies together. */
+quota: number } | 
+/**  The text is not a permission policy; the cards keep showing the last valid state. */
+{ state: "invalid"; message: string; 
+/**  1-based. */
+line: number; 
+/**
+ *  1-based, in characters (not bytes). 1 for a document that is JSON but not a
+ *  policy.
+ */
+column: number };
+
+/**  What the editor shows for the current text. */
+export type PermissionEditorState_Serialize = { state: "valid"; view: PermissionView_Serialize; 
+/**  The policy as the JSON side shows it after a card edit (two-space indentation). */
+pretty: string; lints: Lint_Serialize[]; 
+/**  Characters IAM counts (the compact form). */
+size: number; 
+/**  IAM's limit for all of a role's inline policies together. */
+quota: number } | 
+/**  The text is not a permission policy; the cards keep showing the last valid state. */
+{ state: "invalid"; message: string; 
+/**  1-based. */
+line: number; 
+/**
+ *  1-based, in characters (not bytes). 1 for a document that is JSON but not a
+ *  policy.
+ */
+column: number };
+
 export type PermissionOutcome = PermissionOutcome_Serialize | PermissionOutcome_Deserialize;
 
 export type PermissionOutcome_Deserialize = {
@@ -912,6 +1087,76 @@ export type PermissionOutcome_Serialize = {
 	roleName: string,
 	/**  The policy ARN or the inline policy's name. */
 	policy: string,
+};
+
+export type PermissionStatementView = PermissionStatementView_Serialize | PermissionStatementView_Deserialize;
+
+export type PermissionStatementView_Deserialize = {
+	/**  0-based, as [`PermissionEditOp`]s and [`Lint::statement`] address statements. */
+	index: number,
+	sid?: string | null,
+	/**  `Allow` or `Deny` (the policy does not parse otherwise). */
+	effect: string,
+	/**  Non-string entries (IAM refuses them) are shown as their JSON text. */
+	actions: string[],
+	/**
+	 *  The actions come from `NotAction` (the statement has no `Action`); action edits
+	 *  then go there.
+	 */
+	notActions: boolean,
+	resources: string[],
+	/**  The resources come from `NotResource` (the statement has no `Resource`). */
+	notResources: boolean,
+	conditions: ConditionView[],
+	/**
+	 *  Keys of the statement the cards do not show (unknown fields, the second of
+	 *  `Action`/`NotAction`, a `Condition` that is not an object), in document order.
+	 */
+	otherFields: string[],
+};
+
+export type PermissionStatementView_Serialize = {
+	/**  0-based, as [`PermissionEditOp`]s and [`Lint::statement`] address statements. */
+	index: number,
+	sid: string | null,
+	/**  `Allow` or `Deny` (the policy does not parse otherwise). */
+	effect: string,
+	/**  Non-string entries (IAM refuses them) are shown as their JSON text. */
+	actions: string[],
+	/**
+	 *  The actions come from `NotAction` (the statement has no `Action`); action edits
+	 *  then go there.
+	 */
+	notActions: boolean,
+	resources: string[],
+	/**  The resources come from `NotResource` (the statement has no `Resource`). */
+	notResources: boolean,
+	conditions: ConditionView[],
+	/**
+	 *  Keys of the statement the cards do not show (unknown fields, the second of
+	 *  `Action`/`NotAction`, a `Condition` that is not an object), in document order.
+	 */
+	otherFields: string[],
+};
+
+export type PermissionView = PermissionView_Serialize | PermissionView_Deserialize;
+
+export type PermissionView_Deserialize = {
+	statements: PermissionStatementView_Deserialize[],
+	/**
+	 *  Top-level keys other than `Version`, `Id` and `Statement`: the cards do not show
+	 *  them, so the UI points to the JSON side.
+	 */
+	hasUnknownTopLevelFields: boolean,
+};
+
+export type PermissionView_Serialize = {
+	statements: PermissionStatementView_Serialize[],
+	/**
+	 *  Top-level keys other than `Version`, `Id` and `Statement`: the cards do not show
+	 *  them, so the UI points to the JSON side.
+	 */
+	hasUnknownTopLevelFields: boolean,
 };
 
 export type PlanRequest = PlanRequest_Serialize | PlanRequest_Deserialize;
@@ -1019,6 +1264,35 @@ export type ProfileName = string;
 /**  The cloud a secret is for. */
 export type Provider = "aws" | "gcp";
 
+/**  One format, ready to show and copy. */
+export type RenderedFormat = RenderedFormat_Serialize | RenderedFormat_Deserialize;
+
+/**  One format, ready to show and copy. */
+export type RenderedFormat_Deserialize = {
+	format: ConnectionFormat,
+	/**  A short title for the format. */
+	label: string,
+	/**  What to copy, verbatim. */
+	text: string,
+	/**  Where it goes, or what to fill in first. */
+	note?: string | null,
+	/**  For the environment-variable formats: the variable `text` is the value of. */
+	envVar?: string | null,
+};
+
+/**  One format, ready to show and copy. */
+export type RenderedFormat_Serialize = {
+	format: ConnectionFormat,
+	/**  A short title for the format. */
+	label: string,
+	/**  What to copy, verbatim. */
+	text: string,
+	/**  Where it goes, or what to fill in first. */
+	note: string | null,
+	/**  For the environment-variable formats: the variable `text` is the value of. */
+	envVar: string | null,
+};
+
 export type RoleInfo = RoleInfo_Serialize | RoleInfo_Deserialize;
 
 export type RoleInfo_Deserialize = {
@@ -1067,6 +1341,17 @@ export type RoleSummary_Serialize = {
 export type SecretKey = {
 	provider: Provider,
 	profile: ProfileName,
+};
+
+export type ServiceSummary = {
+	/**  The IAM action prefix: `s3`, `dynamodb`, `states`. */
+	prefix: string,
+	/**
+	 *  `Amazon Simple Storage Service`; the prefix itself for services known only from
+	 *  managed policies.
+	 */
+	name: string,
+	actionCount: number,
 };
 
 export type SizeReport = {

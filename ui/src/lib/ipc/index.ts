@@ -10,13 +10,17 @@ import type {
   GcpTarget_Deserialize as GcpTarget,
   GrantRequest_Deserialize as GrantRequest,
   IpcError_Serialize as IpcError,
+  PermissionEditOp,
   PlanRequest_Deserialize as PlanRequest,
 } from "./bindings";
 
 // Commands return the `_Serialize` shape of each type (what Rust sends); views use plain names.
 // Arguments use the `_Deserialize` shape (what Rust accepts).
 export type {
+  AccessLevel,
+  ActionInfo,
   AdcStatus_Serialize as AdcStatus,
+  ArnTemplate,
   AirflowConnection,
   AppInfo,
   AwsProfile_Serialize as AwsProfile,
@@ -41,8 +45,12 @@ export type {
   IpcError_Serialize as IpcError,
   Lint_Serialize as Lint,
   ManagedPolicy_Serialize as ManagedPolicy,
+  ManagedPolicySummary,
   NewRole_Deserialize as NewRole,
+  PermissionEditOp,
+  PermissionEditorState_Serialize as PermissionEditorState,
   PermissionOutcome_Serialize as PermissionOutcome,
+  PermissionView_Serialize as PermissionView,
   PolicyView_Serialize as PolicyView,
   ParsedIdentities,
   PlanRequest_Deserialize as PlanRequest,
@@ -53,6 +61,7 @@ export type {
   Provider,
   RoleSummary_Serialize as RoleSummary,
   SecretKey,
+  ServiceSummary,
   TrustPlan_Serialize as TrustPlan,
 } from "./bindings";
 
@@ -97,6 +106,15 @@ export const backend = {
     commands.awsTrustPolicyAnalyze(text, quota),
   awsTrustPolicyEdit: (text: string, op: EditOp) => settle(commands.awsTrustPolicyEdit(text, op)),
   awsConditionPresets: () => commands.awsConditionPresets(),
+  awsPermissionPolicyAnalyze: (text: string) => commands.awsPermissionPolicyAnalyze(text),
+  awsPermissionPolicyEdit: (text: string, op: PermissionEditOp) =>
+    settle(commands.awsPermissionPolicyEdit(text, op)),
+  awsPermissionPolicyTemplate: () => commands.awsPermissionPolicyTemplate(),
+  awsActionServices: () => commands.awsActionServices(),
+  awsSearchActions: (prefix: string, query: string) => commands.awsSearchActions(prefix, query),
+  awsArnTemplates: (prefix: string) => commands.awsArnTemplates(prefix),
+  awsManagedPolicyCatalog: (query: string) => commands.awsManagedPolicyCatalog(query),
+  awsManagedPolicyDocument: (arn: string) => commands.awsManagedPolicyDocument(arn),
   awsPlanDocument: (request: DocumentPlanRequest) => settle(commands.awsPlanDocument(request)),
   awsPlan: (request: PlanRequest) => settle(commands.awsPlan(request)),
   awsApply: (planId: string, confirmWarnings: boolean) =>

@@ -1,11 +1,14 @@
 /**
- * `run` once typing pauses for `ms`: validation and rendering happen in Rust, and one
- * call per pause is enough.
+ * `run` once typing pauses for `ms` (with the arguments of the last call): validation and
+ * rendering happen in Rust, and one call per pause is enough.
  */
-export function debounced(run: () => unknown, ms = 150): () => void {
+export function debounced<A extends unknown[]>(
+  run: (...args: A) => unknown,
+  ms = 150,
+): (...args: A) => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return () => {
+  return (...args: A) => {
     clearTimeout(timer);
-    timer = setTimeout(() => void run(), ms);
+    timer = setTimeout(() => void run(...args), ms);
   };
 }

@@ -6,6 +6,7 @@ import type {
   Caller,
   ChangeOutcome,
   ManagedPolicy,
+  ManagedPolicySummary,
   NewRole,
   ParsedIdentities,
   PermissionOutcome,
@@ -67,7 +68,12 @@ export class AwsJourney extends Journey {
 
   // 5. Permissions (optional)
   policySearch = $state("S3ReadOnly");
+  /** AWS-managed policies from the offline catalog, searched as the user types. */
+  catalogPolicies = $state<ManagedPolicySummary[]>([]);
+  /** The live search of the account (customer-managed policies too), when asked for. */
   policies = $state<ManagedPolicy[] | null>(null);
+  /** The managed policy whose document is open. */
+  viewing = $state<{ arn: string; document: string } | null>(null);
   inlineName = $state("astro-access");
   inlineDocument = $state(INLINE_TEMPLATE);
   permissionChanges = $state<PermissionOutcome[]>([]);
@@ -195,6 +201,19 @@ export class AwsJourney extends Journey {
     return this.undone !== null;
   }
 
+  async searchCatalog() {
+    this.catalogPolicies = await backend.awsManagedPolicyCatalog(this.policySearch.trim());
+  }
+
+  async viewPolicy(arn: string) {
+    if (this.viewing?.arn === arn) {
+      this.viewing = null;
+      return;
+    }
+    const document = await backend.awsManagedPolicyDocument(arn);
+    this.viewing = document === null ? null : { arn, document };
+  }
+
   async searchPolicies() {
     this.policies = await this.run("Searching managed policies…", () =>
       backend.awsListPolicies(this.target(), this.policySearch),
@@ -205,7 +224,7 @@ export class AwsJourney extends Journey {
     return this.outcome?.roleName ?? this.roleName.trim();
   }
 
-  async attachPolicy(policy: ManagedPolicy) {
+  async attachPolicy(policy: { name: string; arn: string }) {
     const role = this.roleForPermissions();
     const done = await this.run(`Attaching ${policy.name} to role ${role}…`, () =>
       backend.awsAttachPolicy(this.target(), role, policy.arn),
