@@ -8,6 +8,8 @@ packages=(
   build-essential pkg-config libssl-dev curl file   # compilers and -sys crates
   libwebkit2gtk-4.1-dev                              # Tauri's web view on Linux
   webkit2gtk-driver xvfb xdotool imagemagick         # headless window, WebDriver, screenshots
+  xclip                                              # reads the clipboard back in end-to-end tests
+  python3-venv                                       # moto and Airflow test environments
   dbus gnome-keyring libsecret-tools                 # a real Secret Service for the keyring
 )
 missing=()
@@ -43,6 +45,23 @@ if [ ! -x "$venv/bin/moto_server" ]; then
   echo "Installing moto (the AWS IAM/STS test peer) into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]>=5,<6'
+fi
+
+# Real Airflow for the connection-format proofs and the REST API tests (no metadata DB is
+# needed to parse; the api-server tests make a SQLite one). Pinned: the proofs name versions.
+airflow_venv="${ASTRO_IDENTITY_AIRFLOW_VENV:-$HOME/.cache/astro-identity/airflow-venv}"
+if [ ! -x "$airflow_venv/bin/airflow" ]; then
+  echo "Installing Apache Airflow and the Amazon provider into $airflow_venv"
+  python3 -m venv "$airflow_venv"
+  "$airflow_venv/bin/pip" install -q --disable-pip-version-check \
+    'apache-airflow==3.3.2' 'apache-airflow-providers-amazon==9.39.0'
+fi
+# The Google provider is ~2 GB installed; its wheel alone is enough to read its keys.
+google_wheels="$HOME/.cache/astro-identity/google-wheel"
+if ! ls "$google_wheels"/apache_airflow_providers_google-*.whl >/dev/null 2>&1; then
+  echo "Downloading the Google provider's wheel into $google_wheels"
+  "$airflow_venv/bin/pip" download -q --disable-pip-version-check --no-deps \
+    -d "$google_wheels" 'apache-airflow-providers-google==22.8.0'
 fi
 
 # npm ci only when the lock file changed since the last install.

@@ -6,7 +6,9 @@ use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::{Value, json};
 
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, write_home_file};
+use astro_identity_tests::{
+    AppSession, Desktop, Driver, Error, Moto, app_binary, cli_binary, write_home_file,
+};
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
 const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
@@ -34,7 +36,7 @@ async fn trust_policy(iam: &aws_sdk_iam::Client, role: &str) -> Result<Option<Va
     }
 }
 
-async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
+async fn journey(app: &AppSession, desktop: &Desktop, moto_url: &str) -> Result<(), Error> {
     app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
 
     // 1. Deployments: two ARNs, validated as typed.
@@ -135,8 +137,34 @@ async fn journey(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     // 6. Airflow connection.
     let connection = app.wait_for_text("[data-testid=connection]", "role_arn").await?;
     assert!(connection.contains("arn:aws:iam::123456789012:role/astro-data-access"), "{connection}");
-    assert!(connection.contains("AIRFLOW_CONN_AWS_DEFAULT"), "{connection}");
     app.screenshot("aws-6-connection").await?;
+    // Every format's copy button copies exactly what the CLI prints for it.
+    let cli_args = [
+        "airflow",
+        "aws",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/astro-data-access",
+        "--region",
+        "us-east-1",
+    ];
+    let tabs = app.client.find_all(Locator::Css("[role=tab]")).await?;
+    assert_eq!(tabs.len(), 7, "one tab per format");
+    for tab in tabs {
+        let format = tab.attr("id").await?.unwrap_or_default().trim_start_matches("format-tab-").to_owned();
+        tab.click().await?;
+        let copy = app.find("[data-testid=format-panel] .actions button").await?;
+        copy.click().await?;
+        app.wait_for_text("[data-testid=format-panel] .actions button", "Copied").await?;
+        let copied = desktop.clipboard()?;
+        let printed =
+            std::process::Command::new(cli_binary()?).args(cli_args).args(["--format", &format]).output()?;
+        let printed = String::from_utf8(printed.stdout)?;
+        assert_eq!(copied, printed.trim_end_matches('\n'), "format {format}: clipboard vs CLI");
+        if format == "env-json" {
+            assert!(app.text_of("[data-testid=format-panel]").await?.contains("AIRFLOW_CONN_AWS_DEFAULT"));
+            app.screenshot("aws-6a-connection-env").await?;
+        }
+    }
     app.click_button("Next").await?;
 
     // 7. Done.
@@ -170,7 +198,7 @@ fn authorizes_two_deployments_on_a_new_role_then_undoes_it() -> Result<(), Error
     runtime.block_on(async {
         let iam = moto_iam(&moto.url).await;
         let session = AppSession::start(&driver, &app).await?;
-        let mut outcome = journey(&session, &moto.url).await;
+        let mut outcome = journey(&session, &desktop, &moto.url).await;
         if outcome.is_ok() {
             let policy = trust_policy(&iam, "astro-data-access").await?;
             assert_eq!(

@@ -4,7 +4,6 @@ use serde::Serialize;
 use tauri::State;
 
 use astro_identity_cloud::detect_credentials;
-use astro_identity_domain::airflow::{AirflowConnection, aws_connection};
 use astro_identity_domain::app::PRODUCT_NAME;
 use astro_identity_domain::credentials::CredentialSummary;
 use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
@@ -50,17 +49,6 @@ pub async fn forget_secret(
             field: None,
         })?
         .map_err(IpcError::from)
-}
-
-/// The Airflow connection for an AWS role, in the forms the journey shows.
-#[tauri::command]
-#[specta::specta]
-pub fn airflow_aws_connection(
-    conn_id: String,
-    role_arn: String,
-    region: String,
-) -> Result<AirflowConnection, IpcError> {
-    Ok(aws_connection(&conn_id, &role_arn, &region)?)
 }
 
 /// Opens a cloud console page in the browser. Only console hosts are allowed, so the web

@@ -10,7 +10,6 @@ use astro_identity_cloud::gcp::{
     plan_binding, plan_policy_document, undo_binding,
 };
 use astro_identity_domain::Sensitive;
-use astro_identity_domain::airflow::{AirflowConnection, gcp_connection};
 use astro_identity_domain::gcp::catalog::{self, RoleInfo};
 use astro_identity_domain::gcp::editor::{self as bindings_editor, BindingsOp, BindingsState};
 use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
@@ -156,16 +155,6 @@ pub async fn gcp_store_key(
         .await
         .map_err(|_| IpcError::internal())??;
     Ok(email)
-}
-
-#[tauri::command]
-#[specta::specta]
-pub fn airflow_gcp_connection(
-    conn_id: String,
-    project: String,
-    impersonation_chain: Option<String>,
-) -> Result<AirflowConnection, IpcError> {
-    Ok(gcp_connection(&conn_id, &project, impersonation_chain.as_deref())?)
 }
 
 /// The bindings editor's view of `text`: the role → members table and lints, or where the

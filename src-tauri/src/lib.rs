@@ -1,6 +1,7 @@
 //! The Tauri shell: wires the window, the IPC commands and the managed state to the core
 //! crates. No domain logic lives here; see ARCHITECTURE.md.
 
+mod airflow_commands;
 mod aws_commands;
 mod commands;
 mod gcp_commands;
@@ -19,7 +20,7 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         commands::app_info,
         commands::credential_summary,
         commands::forget_secret,
-        commands::airflow_aws_connection,
+        airflow_commands::airflow_aws_connection,
         commands::open_console,
         aws_commands::aws_parse_identities,
         aws_commands::aws_caller,
@@ -53,7 +54,7 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         gcp_commands::gcp_apply,
         gcp_commands::gcp_undo,
         gcp_commands::gcp_store_key,
-        gcp_commands::airflow_gcp_connection,
+        airflow_commands::airflow_gcp_connection,
     ])
 }
 

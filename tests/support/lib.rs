@@ -86,6 +86,18 @@ impl Desktop {
         Self::start_with(true)
     }
 
+    /// The X clipboard's text, as another program would paste it.
+    pub fn clipboard(&self) -> Result<String, Error> {
+        let out = Command::new("xclip")
+            .args(["-selection", "clipboard", "-o"])
+            .env("DISPLAY", &self.display)
+            .output()?;
+        if !out.status.success() {
+            return Err(format!("xclip: {}", String::from_utf8_lossy(&out.stderr)).into());
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
     /// A desktop whose session bus has no Secret Service, like a bare window manager.
     pub fn start_without_keyring() -> Result<Self, Error> {
         Self::start_with(false)
@@ -284,6 +296,17 @@ pub fn app_binary() -> Result<PathBuf, Error> {
         Ok(app)
     } else {
         Err(format!("{} is missing: build it with `make app`", app.display()).into())
+    }
+}
+
+/// `astro-identity-cli`, built beside the app (`cargo build -p astro-identity-cli`).
+pub fn cli_binary() -> Result<PathBuf, Error> {
+    let app = app_binary()?;
+    let cli = app.with_file_name(format!("astro-identity-cli{}", std::env::consts::EXE_SUFFIX));
+    if cli.exists() {
+        Ok(cli)
+    } else {
+        Err(format!("{} is missing: build it with `make app`", cli.display()).into())
     }
 }
 

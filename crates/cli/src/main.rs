@@ -1,5 +1,6 @@
 //! `astro-identity-cli`: the app's core without a window, for terminals, scripts and CI.
 
+mod airflow;
 mod aws;
 mod gcp;
 mod output;
@@ -32,6 +33,9 @@ enum Command {
     /// Grant Deployments a role on a GCP project: plan, apply, undo.
     #[command(subcommand)]
     Gcp(gcp::GcpCommand),
+    /// Print the Airflow connection in one format (what the app's copy button copies).
+    #[command(subcommand)]
+    Airflow(airflow::AirflowCommand),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -40,6 +44,7 @@ async fn main() -> ExitCode {
         Command::Doctor { json } => doctor(json).await,
         Command::Aws(command) => aws::run(command).await,
         Command::Gcp(command) => gcp::run(command).await,
+        Command::Airflow(command) => airflow::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,8 +11,11 @@ export const commands = {
 	credentialSummary: () => typedError<CredentialSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("credential_summary")),
 	/**  Deletes a stored secret; returns whether there was one. */
 	forgetSecret: (provider: Provider, profile: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("forget_secret", { provider, profile })),
-	/**  The Airflow connection for an AWS role, in the forms the journey shows. */
-	airflowAwsConnection: (connId: string, roleArn: string, region: string) => typedError<AirflowConnection_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_aws_connection", { connId, roleArn, region })),
+	/**
+	 *  The `aws` connection for a role: UI fields, env var (JSON and URI), CLI, YAML, REST and
+	 *  Astro bodies. `astro_scope` fills in the Environment Manager body's target.
+	 */
+	airflowAwsConnection: (input: AwsConnectionInput_Deserialize, astroScope: AstroScope | null) => typedError<AirflowConnection_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_aws_connection", { input, astroScope })),
 	/**
 	 *  Opens a cloud console page in the browser. Only console hosts are allowed, so the web
 	 *  view cannot use this to open anything else.
@@ -78,7 +81,8 @@ export const commands = {
 	gcpUndo: (target: GcpTarget_Deserialize, journalId: string | null) => typedError<BindingOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_undo", { target, journalId })),
 	/**  Keeps a service account key in the OS keyring under `profile`; it never comes back. */
 	gcpStoreKey: (profile: string, keyJson: string) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("gcp_store_key", { profile, keyJson })),
-	airflowGcpConnection: (connId: string, project: string, impersonationChain: string | null) => typedError<AirflowConnection_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_gcp_connection", { connId, project, impersonationChain })),
+	/**  The `google_cloud_platform` connection for a project, in the same formats. */
+	airflowGcpConnection: (input: GcpConnectionInput_Deserialize, astroScope: AstroScope | null) => typedError<AirflowConnection_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_gcp_connection", { input, astroScope })),
 };
 
 /* Types */
@@ -195,6 +199,47 @@ export type ArnTemplate = {
 	 *  are the partition (`aws`), region and 12-digit account id.
 	 */
 	template: string,
+};
+
+/**  The Deployment or Workspace an Environment Manager connection belongs to. */
+export type AstroScope = {
+	scope: AstroScopeKind,
+	/**  The Deployment id or Workspace id (`scopeEntityId` in the API). */
+	entityId: string,
+};
+
+/**  Which Astro Environment Manager scope a connection is created in. */
+export type AstroScopeKind = "DEPLOYMENT" | "WORKSPACE";
+
+/**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
+export type AwsConnectionInput = AwsConnectionInput_Serialize | AwsConnectionInput_Deserialize;
+
+/**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
+export type AwsConnectionInput_Deserialize = {
+	connId: string,
+	roleArn: string,
+	region: string,
+	/**  Only when the role's trust policy requires `sts:ExternalId`; blank means none. */
+	externalId?: string | null,
+	/**
+	 *  Assume the role with the pod's web identity token (Customer Managed Identity)
+	 *  instead of with the Deployment's own role credentials.
+	 */
+	webIdentity?: boolean,
+};
+
+/**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
+export type AwsConnectionInput_Serialize = {
+	connId: string,
+	roleArn: string,
+	region: string,
+	/**  Only when the role's trust policy requires `sts:ExternalId`; blank means none. */
+	externalId: string | null,
+	/**
+	 *  Assume the role with the pod's web identity token (Customer Managed Identity)
+	 *  instead of with the Deployment's own role credentials.
+	 */
+	webIdentity: boolean,
 };
 
 /**  Where AWS credentials come from. */
@@ -649,6 +694,25 @@ line: number;
  *  shift the marker. 1 for a document that is JSON but not a policy.
  */
 column: number };
+
+/**  What the GCP connection form holds, as typed. [`ConnectionSpec::gcp`] validates it. */
+export type GcpConnectionInput = GcpConnectionInput_Serialize | GcpConnectionInput_Deserialize;
+
+/**  What the GCP connection form holds, as typed. [`ConnectionSpec::gcp`] validates it. */
+export type GcpConnectionInput_Deserialize = {
+	connId: string,
+	project: string,
+	/**  The customer's service account the workload identity impersonates; blank means none. */
+	impersonationChain?: string | null,
+};
+
+/**  What the GCP connection form holds, as typed. [`ConnectionSpec::gcp`] validates it. */
+export type GcpConnectionInput_Serialize = {
+	connId: string,
+	project: string,
+	/**  The customer's service account the workload identity impersonates; blank means none. */
+	impersonationChain: string | null,
+};
 
 export type GcpCredentialSource = 
 /**  Application Default Credentials: `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's file. */

@@ -2,6 +2,9 @@
 // tests replace the transport with `mockIPC` from @tauri-apps/api/mocks.
 import { commands } from "./bindings";
 import type {
+  AstroScope,
+  AwsConnectionInput,
+  GcpConnectionInput,
   AwsTarget_Deserialize as AwsTarget,
   BindingsOp_Deserialize as BindingsOp,
   DocumentPlanRequest_Deserialize as DocumentPlanRequest,
@@ -21,8 +24,10 @@ export type {
   ActionInfo,
   AdcStatus_Serialize as AdcStatus,
   ArnTemplate,
-  AirflowConnection,
+  AirflowConnection_Serialize as AirflowConnection,
   AppInfo,
+  AstroScope,
+  AstroScopeKind,
   AwsProfile_Serialize as AwsProfile,
   AwsProfileKind,
   AwsTarget_Deserialize as AwsTarget,
@@ -34,6 +39,7 @@ export type {
   ChangeOutcome_Serialize as ChangeOutcome,
   Condition_Deserialize as Condition,
   ConditionPreset,
+  ConnectionFormat,
   CredentialSummary_Serialize as CredentialSummary,
   DiffLine,
   EditOp,
@@ -59,6 +65,7 @@ export type {
   ParsedServiceAccount_Serialize as ParsedServiceAccount,
   RoleInfo_Serialize as RoleInfo,
   Provider,
+  RenderedFormat_Serialize as RenderedFormat,
   RoleSummary_Serialize as RoleSummary,
   SecretKey,
   ServiceSummary,
@@ -90,8 +97,8 @@ export const backend = {
   forgetSecret: (provider: "aws" | "gcp", profile: string) =>
     settle(commands.forgetSecret(provider, profile)),
   openConsole: (url: string) => settle(commands.openConsole(url)),
-  airflowAwsConnection: (connId: string, roleArn: string, region: string) =>
-    settle(commands.airflowAwsConnection(connId, roleArn, region)),
+  airflowAwsConnection: (input: AwsConnectionInput, astroScope: AstroScope | null) =>
+    settle(commands.airflowAwsConnection(input, astroScope)),
   awsParseIdentities: (text: string) => commands.awsParseIdentities(text),
   awsCaller: (target: AwsTarget) => settle(commands.awsCaller(target)),
   awsListRoles: (target: AwsTarget, search: string) =>
@@ -134,8 +141,8 @@ export const backend = {
   gcpUndo: (target: GcpTarget, journalId: string | null) =>
     settle(commands.gcpUndo(target, journalId)),
   gcpStoreKey: (profile: string, keyJson: string) => settle(commands.gcpStoreKey(profile, keyJson)),
-  airflowGcpConnection: (connId: string, project: string, impersonationChain: string | null) =>
-    settle(commands.airflowGcpConnection(connId, project, impersonationChain)),
+  airflowGcpConnection: (input: GcpConnectionInput, astroScope: AstroScope | null) =>
+    settle(commands.airflowGcpConnection(input, astroScope)),
   awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) =>
     settle(commands.awsStoreKeys(profile, accessKeyId, secretAccessKey)),
 };

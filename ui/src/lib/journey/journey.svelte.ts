@@ -1,4 +1,4 @@
-import type { IpcError } from "../ipc";
+import type { AstroScope, AstroScopeKind, IpcError } from "../ipc";
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
@@ -10,6 +10,15 @@ export class Journey {
   /** The progress line of the network step under way, e.g. "Reading role x in 1234…". */
   busy = $state<string | null>(null);
   error = $state<IpcError | null>(null);
+
+  /** Where the Astro Environment Manager body puts the connection (the last step). */
+  astroScope = $state<AstroScopeKind>("DEPLOYMENT");
+  astroEntityId = $state("");
+
+  protected astroScopeInput(): AstroScope | null {
+    const entityId = this.astroEntityId.trim();
+    return entityId ? { scope: this.astroScope, entityId } : null;
+  }
 
   go(index: number) {
     if (index <= this.reached) this.step = index;

@@ -81,6 +81,10 @@ export class AwsJourney extends Journey {
   // 6. Airflow connection
   connId = $state("aws_default");
   connRegion = $state("us-east-1");
+  /** Only when the trust policy requires `sts:ExternalId`. */
+  connExternalId = $state("");
+  /** Customer Managed Identity: assume the role with the pod's web identity token. */
+  connWebIdentity = $state(false);
   connection = $state<AirflowConnection | null>(null);
 
   target(): AwsTarget {
@@ -243,7 +247,16 @@ export class AwsJourney extends Journey {
   async renderConnection() {
     const roleArn = this.outcome?.roleArn ?? this.planned?.change.roleArn ?? "";
     this.connection = await this.run("Preparing the connection…", () =>
-      backend.airflowAwsConnection(this.connId.trim(), roleArn, this.connRegion.trim()),
+      backend.airflowAwsConnection(
+        {
+          connId: this.connId.trim(),
+          roleArn,
+          region: this.connRegion.trim(),
+          externalId: this.connExternalId.trim() || null,
+          webIdentity: this.connWebIdentity,
+        },
+        this.astroScopeInput(),
+      ),
     );
   }
 }

@@ -163,9 +163,12 @@ export class GcpJourney extends Journey {
     }
     this.connection = await this.run("Preparing the connection…", () =>
       backend.airflowGcpConnection(
-        this.connId.trim(),
-        this.project.trim(),
-        this.impersonationChain.trim() || null,
+        {
+          connId: this.connId.trim(),
+          project: this.project.trim(),
+          impersonationChain: this.impersonationChain.trim() || null,
+        },
+        this.astroScopeInput(),
       ),
     );
   }
