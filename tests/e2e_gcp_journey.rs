@@ -82,9 +82,15 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     app.click_button("Apply").await?;
 
     // 5. Airflow connection.
-    let connection = app.wait_for_text("[data-testid=connection]", "google_cloud_platform").await?;
-    assert!(connection.contains("\"project\": \"astro-data\""), "{connection}");
+    let connection = app.wait_for_text("[data-testid=connection]", "Connection Type: Google Cloud").await?;
+    assert!(connection.contains(r#"Extra: {"project":"astro-data"}"#), "{connection}");
     app.screenshot("gcp-5-connection").await?;
+    app.find("#format-tab-env-json").await?.click().await?;
+    app.wait_for_text(
+        "[data-testid=format-text]",
+        r#"{"conn_type":"google_cloud_platform","extra":{"project":"astro-data"}}"#,
+    )
+    .await?;
     app.click_button("Next").await?;
 
     // 6. Done, then undo.
