@@ -6,8 +6,10 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/astro-identity/target
 export CARGO_TERM_COLOR ?= never
 APP := $(CARGO_TARGET_DIR)/debug/astro-identity
+# The moto venv (scripts/deps.sh) has botocore and moto, the sources of the AWS catalogs.
+PYTHON := $(or $(ASTRO_IDENTITY_VENV),$(HOME)/.cache/astro-identity/venv)/bin/python
 
-.PHONY: run test deps ui app lint ui-check ui-test rust-test bench bindings screenshot icons clean
+.PHONY: run test deps ui app lint ui-check ui-test rust-test bench bindings catalogs screenshot icons clean
 
 ## Installs what is missing, builds, and opens the app (headless: saves a screenshot).
 run: deps app
@@ -36,6 +38,7 @@ app: ui
 lint: ui
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(PYTHON) scripts/gen_aws_catalogs.py --check
 
 ui-check: deps
 	cd ui && npm run check && npm run lint && npm run format:check
@@ -50,6 +53,10 @@ rust-test: app
 ## Speed goals, measured in release builds (benchmarks, never timed tests).
 bench: deps
 	cargo run --release -p astro-identity-domain --example editor_bench
+
+## Regenerates the offline AWS action and managed-policy catalogs from botocore and moto.
+catalogs: deps
+	$(PYTHON) scripts/gen_aws_catalogs.py
 
 ## Rewrites ui/src/lib/ipc/bindings.ts from the Rust command signatures.
 bindings: ui

@@ -44,7 +44,7 @@ venv="${ASTRO_IDENTITY_VENV:-$HOME/.cache/astro-identity/venv}"
 if [ ! -x "$venv/bin/moto_server" ]; then
   echo "Installing moto (the AWS IAM/STS test peer) into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]>=5,<6'
+  "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.5' 'boto3==1.44.8' 'botocore==1.44.8'
 fi
 
 # Real Airflow for the connection-format proofs and the REST API tests (no metadata DB is
