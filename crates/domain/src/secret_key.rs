@@ -9,13 +9,16 @@ use serde::{Deserialize, Serialize};
 use crate::DomainError;
 use crate::app::APP_ID;
 
-/// The cloud a secret is for.
+/// What a secret is for: a cloud's credentials, or an API token to create Airflow
+/// connections (an Airflow REST API, or the Astro API's Environment Manager).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     Aws,
     Gcp,
+    Airflow,
+    Astro,
 }
 
 impl Provider {
@@ -23,6 +26,8 @@ impl Provider {
         match self {
             Self::Aws => "aws",
             Self::Gcp => "gcp",
+            Self::Airflow => "airflow",
+            Self::Astro => "astro",
         }
     }
 }
@@ -40,10 +45,12 @@ impl FromStr for Provider {
         match s {
             "aws" => Ok(Self::Aws),
             "gcp" => Ok(Self::Gcp),
+            "airflow" => Ok(Self::Airflow),
+            "astro" => Ok(Self::Astro),
             other => Err(DomainError::invalid(
                 "provider",
                 format!("unknown provider {other:?}"),
-                "use \"aws\" or \"gcp\"",
+                "use \"aws\", \"gcp\", \"airflow\" or \"astro\"",
             )),
         }
     }

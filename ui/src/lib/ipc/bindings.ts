@@ -1325,8 +1325,11 @@ export type PrincipalGroup = {
 /**  The user-chosen name of a stored credential, e.g. `prod` or `data-team`. */
 export type ProfileName = string;
 
-/**  The cloud a secret is for. */
-export type Provider = "aws" | "gcp";
+/**
+ *  What a secret is for: a cloud's credentials, or an API token to create Airflow
+ *  connections (an Airflow REST API, or the Astro API's Environment Manager).
+ */
+export type Provider = "aws" | "gcp" | "airflow" | "astro";
 
 /**  One format, ready to show and copy. */
 export type RenderedFormat = RenderedFormat_Serialize | RenderedFormat_Deserialize;

@@ -15,6 +15,7 @@ import type {
   IpcError_Serialize as IpcError,
   PermissionEditOp,
   PlanRequest_Deserialize as PlanRequest,
+  Provider,
 } from "./bindings";
 
 // Commands return the `_Serialize` shape of each type (what Rust sends); views use plain names.
@@ -94,7 +95,7 @@ async function settle<T>(call: Promise<Outcome<T>>): Promise<Outcome<T>> {
 export const backend = {
   appInfo: () => commands.appInfo(),
   credentialSummary: () => settle(commands.credentialSummary()),
-  forgetSecret: (provider: "aws" | "gcp", profile: string) =>
+  forgetSecret: (provider: Provider, profile: string) =>
     settle(commands.forgetSecret(provider, profile)),
   openConsole: (url: string) => settle(commands.openConsole(url)),
   airflowAwsConnection: (input: AwsConnectionInput, astroScope: AstroScope | null) =>
