@@ -236,7 +236,10 @@ mod tests {
     fn entries_written_before_the_file_fields_still_read() {
         let line = r#"{"id":"1","time":"t","cloud":"aws","account":"1","actor":"a","action":"createRole","resourceName":"r","resourceArn":"","before":null,"after":"{}","undoes":null}"#;
         let entry: JournalEntry = serde_json::from_str(line).expect("old entry");
-        assert_eq!((entry.undo_unavailable.as_deref(), entry.length_before, entry.file_created), (None, None, None));
+        assert_eq!(
+            (entry.undo_unavailable.as_deref(), entry.length_before, entry.file_created),
+            (None, None, None)
+        );
         let mut new = entry.clone();
         new.action = JournalAction::AddRequirement;
         new.length_before = Some(3);

@@ -38,28 +38,48 @@ pub use rest_api::{AirflowApi, AirflowApiVersion};
 /// What Airflow writes in place of a hidden value.
 pub const MASK: &str = "***";
 
-/// The parts of a key name that make Airflow hide its value (`DEFAULT_SENSITIVE_FIELDS` of
-/// Airflow's secrets masker), matched as case-insensitive substrings: Airflow 3.3.2 answers
-/// `"***"` for `assume_role_with_web_identity_token_file` because it contains `token`.
-pub const SENSITIVE_KEY_PARTS: [&str; 12] = [
+/// The parts of a key name that make Airflow hide its value: `DEFAULT_SENSITIVE_FIELDS` of
+/// Airflow 3.3.2's secrets masker (a superset of Airflow 2's), matched as substrings of the
+/// key lower-cased with every run of non-word characters turned into `_`. So Airflow answers
+/// `"***"` for `aws_access_key_id` (`access_key`) and for
+/// `assume_role_with_web_identity_token_file` (`token`). An admin can add more names
+/// (`[core] sensitive_var_conn_names`); those show up as `"***"` too and are handled the same.
+pub const SENSITIVE_KEY_PARTS: [&str; 22] = [
+    "access_key",
     "access_token",
     "api_key",
     "apikey",
+    "auth_header",
     "authorization",
+    "bearer",
+    "connection_string",
+    "dsn",
     "passphrase",
     "passwd",
     "password",
     "private_key",
+    "proxy",
+    "proxy_password",
+    "proxies",
     "secret",
+    "service_account",
+    "service_key",
     "token",
     "keyfile_dict",
-    "service_account",
+    "webhook_url",
 ];
 
 /// Whether Airflow hides the value under `key` (and everything nested in it).
 pub fn is_sensitive_key(key: &str) -> bool {
-    let key = key.to_lowercase();
-    SENSITIVE_KEY_PARTS.iter().any(|part| key.contains(part))
+    let mut normalized = String::with_capacity(key.len());
+    for c in key.trim().to_lowercase().chars() {
+        if c.is_alphanumeric() || c == '_' {
+            normalized.push(c);
+        } else if !normalized.ends_with('_') {
+            normalized.push('_');
+        }
+    }
+    SENSITIVE_KEY_PARTS.iter().any(|part| normalized.contains(part))
 }
 
 /// The domain's connection id rules, plus: not only dots (`.` is no URL path segment).
