@@ -42,7 +42,7 @@ use astro_identity_domain::Sensitive;
 use astro_identity_domain::airflow::{AstroScope, AstroScopeKind, ConnectionFormat, ConnectionSpec, render};
 
 use crate::CloudError;
-use crate::airflow::http::{Answer, Bearer, base_string, parse_base_url, url_with};
+use crate::airflow::http::{Answer, Bearer, base_string, parse_base_url, redirect_error, url_with};
 use crate::airflow::{ConnectionStore, RemoteConnection, check_conn_id, masked_paths, parse_extra};
 
 /// The Astro API's address.
@@ -286,6 +286,7 @@ impl AstroApi {
                 detail: format!("the Astro API refused the token (HTTP 401: {detail})"),
                 hint: TOKEN_HINT.to_owned(),
             },
+            300..=399 => redirect_error(answer, format!("{action} {resource}")),
             403 => CloudError::AccessDenied { action: action.to_owned(), resource, detail },
             404 => CloudError::NotFound { what: resource },
             409 => CloudError::AlreadyExists { what: resource },

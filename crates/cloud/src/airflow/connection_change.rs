@@ -235,8 +235,8 @@ pub async fn apply_connection(
                      would be replaced"
                 ),
                 hint: String::from(
-                    "Review the diff, then confirm replacing it (the CLI's --replace). Its type and \
-                     Extra are replaced; its host, login and password are kept.",
+                    "Review the diff, then confirm that it may be replaced. Its type and Extra are \
+                     replaced; its host, login and password are kept.",
                 ),
             });
         }

@@ -14,6 +14,8 @@ use crate::CloudError;
 pub(crate) struct Answer {
     pub status: u16,
     pub body: String,
+    /// Where a redirect points (redirects are never followed).
+    pub location: Option<String>,
 }
 
 impl Answer {
@@ -67,14 +69,34 @@ impl Bearer {
         };
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| self.scrub(value));
         let body = response.text().await.map_err(unreachable)?;
-        Ok(Answer { status, body })
+        Ok(Answer { status, body, location })
     }
 
     /// `text` with the token cut out, for any message built from what a server answered.
     pub fn scrub(&self, text: &str) -> String {
         let token = self.token.expose();
         if token.is_empty() { text.to_owned() } else { text.replace(token.as_str(), "<redacted>") }
+    }
+}
+
+/// A redirect, which is never followed (it could carry the token elsewhere): says where it
+/// points, as a `Cloud` error.
+pub(crate) fn redirect_error(answer: &Answer, action: String) -> CloudError {
+    CloudError::Cloud {
+        action,
+        code: format!("HTTP {}", answer.status),
+        message: format!(
+            "the server redirects to {}; redirects are not followed so that the token goes nowhere \
+             else: use the final address (e.g. https:// instead of http://), or check the token if \
+             it points to a login page",
+            answer.location.as_deref().unwrap_or("another address")
+        ),
     }
 }
 

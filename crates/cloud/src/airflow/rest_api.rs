@@ -26,7 +26,7 @@ use astro_identity_domain::Sensitive;
 use astro_identity_domain::airflow::{ConnectionFormat, ConnectionSpec, render};
 
 use crate::CloudError;
-use crate::airflow::http::{Answer, Bearer, base_string, parse_base_url, url_with};
+use crate::airflow::http::{Answer, Bearer, base_string, parse_base_url, redirect_error, url_with};
 use crate::airflow::{ConnectionStore, RemoteConnection, check_conn_id, masked_paths, parse_extra};
 
 /// Which REST API the Airflow serves.
@@ -91,7 +91,7 @@ impl AirflowApi {
                 self.http.send(Method::GET, url_with(&self.base, &[api, v, "version"]), None).await?;
             match answer.status {
                 200 if answer.json().get("version").is_some() => return Ok(version),
-                401 | 403 => return Err(self.error(&answer, "read the version of", None)),
+                401 | 403 | 300..=399 => return Err(self.error(&answer, "read the version of", None)),
                 status => statuses.push(format!("/{api}/{v}/version answered HTTP {status}")),
             }
         }
@@ -208,6 +208,7 @@ impl AirflowApi {
                 ),
                 hint: TOKEN_HINT.to_owned(),
             },
+            300..=399 => redirect_error(answer, format!("{action} {resource}")),
             403 => CloudError::AccessDenied { action: action.to_owned(), resource, detail },
             404 => CloudError::NotFound { what: resource },
             409 => CloudError::AlreadyExists { what: resource },
@@ -306,6 +307,29 @@ mod tests {
         assert_eq!(airflow_detail(&json!({"detail": "Invalid JWT token"}), ""), "Invalid JWT token");
         assert_eq!(airflow_detail(&Value::Null, " <html>bad gateway</html> "), "<html>bad gateway</html>");
         assert_eq!(airflow_detail(&Value::Null, ""), "no details given");
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_reported_not_followed() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 302 Found\r\nLocation: https://login.example/sso\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        let api = AirflowApi::new(&url, Sensitive::new(String::from("tok"))).expect("api");
+        let err = api.api_version().await.expect_err("redirected");
+        assert_eq!(err.code(), "cloud_error");
+        assert!(
+            err.to_string().contains("HTTP 302: the server redirects to https://login.example/sso"),
+            "{err}"
+        );
     }
 
     #[test]
