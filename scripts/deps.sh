@@ -45,14 +45,6 @@ if [ ! -x "$venv/bin/moto_server" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]>=5,<6'
 fi
 
-# A real Airflow 3 (api-server on SQLite) for the connection tests, with the Amazon provider.
-airflow_venv="${ASTRO_IDENTITY_AIRFLOW_VENV:-$HOME/.cache/astro-identity/airflow-venv}"
-if [ ! -x "$airflow_venv/bin/airflow" ]; then
-  echo "Installing Airflow 3 and the Amazon provider (the REST API test peer) into $airflow_venv"
-  python3 -m venv "$airflow_venv"
-  "$airflow_venv/bin/pip" install -q --disable-pip-version-check 'apache-airflow>=3.3,<3.4' apache-airflow-providers-amazon
-fi
-
 # npm ci only when the lock file changed since the last install.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   (cd ui && npm ci --no-fund --no-audit)
