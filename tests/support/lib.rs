@@ -3,10 +3,14 @@
 //! - [`Desktop`]: a private X server (Xvfb) and D-Bus session with an unlocked
 //!   `gnome-keyring-daemon`, plus a throwaway HOME and XDG directories.
 //! - [`Driver`]: `tauri-driver` (and through it `WebKitWebDriver`) on free ports.
+//! - [`airflow::AirflowServer`]: a real Airflow 3 api-server; [`astro_fake::AstroFake`]:
+//!   the Astro API's environment objects.
 //!
 //! Every process is killed when its guard drops, so a failing assertion cleans up too.
 //! Missing tools are a test failure with the fix in the message, never a silent skip.
 
+pub mod airflow;
+pub mod astro_fake;
 pub mod gcp_fake;
 
 use std::io::{BufRead, BufReader, Write};

@@ -1,6 +1,8 @@
 //! The undo journal: one JSON line per write, appended and synced before the app reports
 //! success. It records before and after documents, the account and the resource — never a
-//! secret (policies and ARNs are not secrets).
+//! secret (policies and ARNs are not secrets; an Airflow connection whose Extra holds a
+//! value Airflow hides is not recorded at all, and of a `requirements.txt` only the line
+//! the app appended and the file's lengths are).
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
@@ -34,6 +36,21 @@ pub enum JournalAction {
     /// GCP: the policy was replaced by a hand-edited one (`before` → `after`); undone by
     /// writing `before` back.
     SetPolicy,
+    /// Airflow / Astro: the connection `resource_name` was created; `after` is its
+    /// `{conn_type, extra}` (compact JSON, values under sensitive keys left out).
+    CreateConnection,
+    /// Airflow / Astro: the connection's type and Extra went from `before` to `after`.
+    /// `before` is `None` when the replaced connection held values Airflow hides; then
+    /// `undo_unavailable` says why it cannot be undone.
+    ReplaceConnection,
+    /// Airflow / Astro: a connection the app created was deleted again (undo of
+    /// `CreateConnection`).
+    DeleteConnection,
+    /// A project's `requirements.txt` (`resource_name`, absolute) had the bytes in `detail`
+    /// appended; `length_before` / `length_after` are its sizes in bytes.
+    AddRequirement,
+    /// Those appended bytes were cut off again (undo of `AddRequirement`).
+    RemoveRequirement,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +75,18 @@ pub struct JournalEntry {
     /// The policy ARN or inline policy name, for permission changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Why this entry cannot be undone (its earlier state was deliberately not recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_unavailable: Option<String>,
+    /// A file's size in bytes before the write (file changes only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length_before: Option<u64>,
+    /// A file's size in bytes after the write (file changes only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length_after: Option<u64>,
+    /// The write created the file (file changes only); undoing it removes the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_created: Option<bool>,
 }
 
 impl JournalEntry {
@@ -82,6 +111,10 @@ impl JournalEntry {
             after: None,
             undoes: None,
             detail: None,
+            undo_unavailable: None,
+            length_before: None,
+            length_after: None,
+            file_created: None,
         }
     }
 }
@@ -197,6 +230,25 @@ mod tests {
         assert_eq!(journal.undo_candidate("aws", None).expect("candidate").id, first.id);
         let again = journal.undo_candidate("aws", Some(&second.id)).expect_err("already undone");
         assert_eq!(again.code(), "refused");
+    }
+
+    #[test]
+    fn entries_written_before_the_file_fields_still_read() {
+        let line = r#"{"id":"1","time":"t","cloud":"aws","account":"1","actor":"a","action":"createRole","resourceName":"r","resourceArn":"","before":null,"after":"{}","undoes":null}"#;
+        let entry: JournalEntry = serde_json::from_str(line).expect("old entry");
+        assert_eq!(
+            (entry.undo_unavailable.as_deref(), entry.length_before, entry.file_created),
+            (None, None, None)
+        );
+        let mut new = entry.clone();
+        new.action = JournalAction::AddRequirement;
+        new.length_before = Some(3);
+        let text = serde_json::to_string(&new).expect("json");
+        assert!(
+            text.contains(r#""action":"addRequirement""#) && text.contains(r#""lengthBefore":3"#),
+            "{text}"
+        );
+        assert!(!text.contains("lengthAfter") && !text.contains("undoUnavailable"), "{text}");
     }
 
     #[test]

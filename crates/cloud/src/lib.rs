@@ -1,9 +1,11 @@
 //! Astro Identity's adapters: everything that touches the outside world — local credential
-//! files, the OS keyring, and the AWS and Google Cloud SDKs.
+//! files, the OS keyring, the AWS and Google Cloud SDKs, the Airflow REST API, the Astro
+//! API and the Astro project's `requirements.txt`.
 //!
 //! Decisions live in `astro-identity-domain`; this crate fetches and stores, then hands the
 //! domain plain values.
 
+pub mod airflow;
 pub mod aws;
 pub mod aws_profiles;
 pub mod detect;

@@ -1,0 +1,392 @@
+//! A local fake of the Astro API v1 environment-objects endpoints (Environment Manager
+//! connections), following the documented shapes (see `astro_api.rs` in the cloud crate):
+//! - `GET /v1/organizations/{org}/environment-objects?objectType&objectKey&deploymentId&workspaceId&offset&limit`
+//!   → `{environmentObjects, offset, limit, totalCount}` (default limit 20);
+//! - `POST …/environment-objects` `{objectKey, objectType, scope, scopeEntityId, connection}` → `{id}`;
+//! - `GET` / `POST` (update) / `DELETE` `…/environment-objects/{id}`.
+//!
+//! It checks the bearer token (401 otherwise), the organization (403), the required fields,
+//! `objectType` CONNECTION, `scope` DEPLOYMENT|WORKSPACE and that `connection.extra` is an
+//! object (400 `{message, requestId, statusCode}`). Answers never carry the password or a
+//! secret Extra value (keys named like secrets); `setFields` lists them. Updates behave as
+//! Astro's CLI describes the platform: host, login, schema, port, links, exclusions and the
+//! auto-link flag are stored as sent (left out = cleared), the password and secret Extra
+//! values are kept when left out. Every request is recorded.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value, json};
+
+use crate::Error;
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct AstroRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub authorization: Option<String>,
+    pub body: Value,
+}
+
+/// Extra keys the fake treats as secret fields.
+const SECRET_PARTS: [&str; 5] = ["secret", "password", "private_key", "api_key", "access_token"];
+
+fn is_secret(key: &str) -> bool {
+    let key = key.to_lowercase();
+    SECRET_PARTS.iter().any(|part| key.contains(part))
+}
+
+#[derive(Default)]
+struct State {
+    token: String,
+    organization: String,
+    /// Stored objects, secrets included, in creation order.
+    objects: Vec<Value>,
+    next_id: u32,
+    seen: Vec<AstroRequest>,
+}
+
+/// The fake, serving on a free loopback port until the test process ends.
+pub struct AstroFake {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    match state.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+impl AstroFake {
+    /// Accepts only `Authorization: Bearer <token>` for `organization`.
+    pub fn start(organization: &str, token: &str) -> Result<Self, Error> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let state = Arc::new(Mutex::new(State {
+            token: token.to_owned(),
+            organization: organization.to_owned(),
+            ..State::default()
+        }));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = shared.clone();
+                std::thread::spawn(move || serve(stream, &state));
+            }
+        });
+        Ok(Self { url, state })
+    }
+
+    /// Stores an object as is (secrets included) and returns its id.
+    pub fn seed(&self, mut object: Value) -> String {
+        let mut state = lock(&self.state);
+        state.next_id += 1;
+        let id = format!("clenvobj{:04}", state.next_id);
+        object["id"] = json!(id);
+        state.objects.push(object);
+        id
+    }
+
+    /// The stored object, secrets included.
+    pub fn object(&self, id: &str) -> Option<Value> {
+        lock(&self.state).objects.iter().find(|o| o["id"] == id).cloned()
+    }
+
+    pub fn objects(&self) -> Vec<Value> {
+        lock(&self.state).objects.clone()
+    }
+
+    /// Changes a stored object behind the app's back.
+    pub fn edit(&self, id: &str, change: impl FnOnce(&mut Value)) {
+        if let Some(object) = lock(&self.state).objects.iter_mut().find(|o| o["id"] == id) {
+            change(object);
+        }
+    }
+
+    pub fn seen(&self) -> Vec<AstroRequest> {
+        lock(&self.state).seen.clone()
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut writer) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(stream);
+    while let Some(request) = read_request(&mut reader) {
+        let (status, body) = handle(state, request);
+        let text = if status == 204 { String::new() } else { body.to_string() };
+        let response = format!(
+            "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
+            if status < 300 { "OK" } else { "Error" },
+            text.len()
+        );
+        if writer.write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<AstroRequest> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let mut length = 0usize;
+    let mut authorization = None;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().unwrap_or(0),
+                "authorization" => authorization = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    Some(AstroRequest { method, path: path.to_owned(), query: query.to_owned(), authorization, body })
+}
+
+fn error(status: u16, message: &str) -> (u16, Value) {
+    (status, json!({"message": message, "requestId": "req-fake-0001", "statusCode": status}))
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok())
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_map(query: &str) -> HashMap<String, String> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|pair| pair.split_once('=').map(|(k, v)| (decode(k), decode(v))))
+        .collect()
+}
+
+fn handle(state: &Mutex<State>, request: AstroRequest) -> (u16, Value) {
+    let mut state = lock(state);
+    state.seen.push(request.clone());
+    if request.authorization.as_deref() != Some(format!("Bearer {}", state.token).as_str()) {
+        return error(401, "Unauthorized");
+    }
+    let Some(rest) = request.path.strip_prefix("/v1/organizations/") else {
+        return error(404, "no such endpoint");
+    };
+    let mut segments = rest.split('/');
+    let organization = segments.next().unwrap_or_default();
+    if organization != state.organization {
+        return error(403, &format!("the token cannot access organization {organization}"));
+    }
+    if segments.next() != Some("environment-objects") {
+        return error(404, "no such endpoint");
+    }
+    let id = segments.next().map(str::to_owned);
+    if segments.next().is_some() {
+        return error(404, "no such endpoint");
+    }
+    let query = query_map(&request.query);
+    match (request.method.as_str(), id) {
+        ("GET", None) => list(&state, &query),
+        ("POST", None) => create(&mut state, &request.body),
+        ("GET", Some(id)) => match state.objects.iter().find(|o| o["id"] == id.as_str()) {
+            Some(object) => (200, render(object)),
+            None => error(404, "environment object not found"),
+        },
+        ("POST", Some(id)) => update(&mut state, &id, &request.body),
+        ("DELETE", Some(id)) => {
+            let before = state.objects.len();
+            state.objects.retain(|o| o["id"] != id.as_str());
+            if state.objects.len() < before {
+                (204, Value::Null)
+            } else {
+                error(404, "environment object not found")
+            }
+        }
+        _ => error(405, "method not allowed"),
+    }
+}
+
+/// The object as the API answers it: no password, no secret Extra value; `setFields`.
+fn render(object: &Value) -> Value {
+    let mut out = object.clone();
+    let mut set_fields = Vec::new();
+    if let Some(connection) = out.get_mut("connection").and_then(Value::as_object_mut) {
+        for key in ["host", "login", "password", "schema", "port"] {
+            if connection.get(key).is_some_and(|v| !v.is_null()) {
+                set_fields.push(json!(key));
+            }
+        }
+        connection.remove("password");
+        if let Some(extra) = connection.get_mut("extra").and_then(Value::as_object_mut) {
+            for key in extra.keys() {
+                set_fields.push(json!(format!("extra.{key}")));
+            }
+            extra.retain(|key, _| !is_secret(key));
+        }
+    }
+    out["setFields"] = Value::Array(set_fields);
+    out
+}
+
+fn list(state: &State, query: &HashMap<String, String>) -> (u16, Value) {
+    if let Some(kind) = query.get("objectType")
+        && !matches!(
+            kind.as_str(),
+            "CONNECTION" | "AIRFLOW_VARIABLE" | "METRICS_EXPORT" | "ENVIRONMENT_VARIABLE"
+        )
+    {
+        return error(400, &format!("invalid objectType {kind}"));
+    }
+    let matching: Vec<&Value> = state
+        .objects
+        .iter()
+        .filter(|o| query.get("objectType").is_none_or(|t| o["objectType"] == t.as_str()))
+        .filter(|o| query.get("objectKey").is_none_or(|k| o["objectKey"] == k.as_str()))
+        .filter(|o| {
+            query
+                .get("deploymentId")
+                .is_none_or(|d| o["scope"] == "DEPLOYMENT" && o["scopeEntityId"] == d.as_str())
+        })
+        .filter(|o| {
+            query
+                .get("workspaceId")
+                .is_none_or(|w| o["scope"] == "WORKSPACE" && o["scopeEntityId"] == w.as_str())
+        })
+        .collect();
+    let offset: usize = query.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+    let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(20);
+    let page: Vec<Value> = matching.iter().skip(offset).take(limit).map(|o| render(o)).collect();
+    (200, json!({"environmentObjects": page, "offset": offset, "limit": limit, "totalCount": matching.len()}))
+}
+
+fn check_connection(connection: &Value) -> Result<(), (u16, Value)> {
+    let Some(connection) = connection.as_object() else {
+        return Err(error(400, "connection is required for objectType CONNECTION"));
+    };
+    if connection.get("type").and_then(Value::as_str).is_none_or(str::is_empty) {
+        return Err(error(400, "connection.type is required"));
+    }
+    if connection.get("extra").is_some_and(|e| !e.is_object()) {
+        return Err(error(400, "connection.extra must be an object"));
+    }
+    Ok(())
+}
+
+fn create(state: &mut State, body: &Value) -> (u16, Value) {
+    let key = body["objectKey"].as_str().unwrap_or_default();
+    let entity = body["scopeEntityId"].as_str().unwrap_or_default();
+    if key.is_empty() || entity.is_empty() {
+        return error(400, "objectKey and scopeEntityId are required");
+    }
+    if body["objectType"] != "CONNECTION" {
+        return error(400, "this fake only creates objectType CONNECTION");
+    }
+    if !matches!(body["scope"].as_str(), Some("DEPLOYMENT" | "WORKSPACE")) {
+        return error(400, "scope must be DEPLOYMENT or WORKSPACE");
+    }
+    if let Err(answer) = check_connection(&body["connection"]) {
+        return answer;
+    }
+    if state
+        .objects
+        .iter()
+        .any(|o| o["objectKey"] == key && o["scope"] == body["scope"] && o["scopeEntityId"] == entity)
+    {
+        return error(409, &format!("an environment object with key {key} already exists"));
+    }
+    state.next_id += 1;
+    let id = format!("clenvobj{:04}", state.next_id);
+    let mut object = body.clone();
+    object["id"] = json!(id);
+    state.objects.push(object);
+    (200, json!({"id": id}))
+}
+
+fn update(state: &mut State, id: &str, body: &Value) -> (u16, Value) {
+    let Some(object) = state.objects.iter_mut().find(|o| o["id"] == id) else {
+        return error(404, "environment object not found");
+    };
+    if let Err(answer) = check_connection(&body["connection"]) {
+        return answer;
+    }
+    let old = object["connection"].clone();
+    let sent = &body["connection"];
+    let mut connection = Map::new();
+    for key in ["type", "host", "login", "schema", "port", "authTypeId"] {
+        if let Some(value) = sent.get(key).filter(|v| !v.is_null()) {
+            connection.insert(key.into(), value.clone());
+        }
+    }
+    match sent.get("password").filter(|v| !v.is_null()) {
+        Some(password) => connection.insert("password".into(), password.clone()),
+        None => old.get("password").cloned().map(|p| connection.insert("password".into(), p)).unwrap_or(None),
+    };
+    let mut extra = sent.get("extra").and_then(Value::as_object).cloned().unwrap_or_default();
+    for (key, value) in old["extra"].as_object().into_iter().flatten() {
+        if is_secret(key) && !extra.contains_key(key) {
+            extra.insert(key.clone(), value.clone());
+        }
+    }
+    connection.insert("extra".into(), Value::Object(extra));
+    object["connection"] = Value::Object(connection);
+    if object["scope"] == "WORKSPACE" {
+        for key in ["links", "excludeLinks", "autoLinkDeployments"] {
+            match body.get(key) {
+                // A link is sent with `overrides.connection` and read with `connectionOverrides`.
+                Some(Value::Array(links)) if key == "links" => {
+                    let stored: Vec<Value> = links
+                        .iter()
+                        .map(|link| {
+                            let mut out =
+                                json!({"scope": link["scope"], "scopeEntityId": link["scopeEntityId"]});
+                            if let Some(overrides) = link["overrides"].get("connection") {
+                                out["connectionOverrides"] = overrides.clone();
+                            }
+                            out
+                        })
+                        .collect();
+                    object[key] = Value::Array(stored);
+                }
+                Some(value) => object[key] = value.clone(),
+                None => {
+                    if let Some(map) = object.as_object_mut() {
+                        map.remove(key);
+                    }
+                }
+            }
+        }
+    }
+    (200, render(object))
+}
