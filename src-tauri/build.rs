@@ -46,5 +46,11 @@ fn astro_commands() -> &'static [&'static str] {
         "gcp_undo",
         "gcp_store_key",
         "airflow_gcp_connection",
+        "airflow_connection_plan",
+        "airflow_connection_apply",
+        "airflow_connection_undo",
+        "airflow_provider_check",
+        "airflow_add_provider",
+        "airflow_undo_provider",
     ]
 }

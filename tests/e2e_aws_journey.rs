@@ -1,4 +1,5 @@
-//! End to end: the whole AWS journey in the real window, against moto, for two Deployments.
+//! End to end: the whole AWS journey in the real window, against moto, for two Deployments,
+//! ending with the connection created in a real Airflow 3 through its REST API.
 //! Each step leaves a screenshot in target/e2e/aws-*.png.
 
 use aws_credential_types::Credentials;
@@ -6,8 +7,9 @@ use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::{Value, json};
 
+use astro_identity_tests::airflow::AirflowServer;
 use astro_identity_tests::{
-    AppSession, Desktop, Driver, Error, Moto, app_binary, cli_binary, write_home_file,
+    AppSession, Desktop, Driver, Error, Moto, app_binary, cli_binary, files_containing, write_home_file,
 };
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
@@ -36,7 +38,16 @@ async fn trust_policy(iam: &aws_sdk_iam::Client, role: &str) -> Result<Option<Va
     }
 }
 
-async fn journey(app: &AppSession, desktop: &Desktop, moto_url: &str) -> Result<(), Error> {
+/// A project as `astro dev init` leaves it, with a requirements.txt that lacks the provider
+/// and uses CRLF line ends and a comment (all must survive the append byte for byte).
+const REQUIREMENTS: &str = "# Astro Runtime includes the following pre-installed providers packages\r\npandas>=2.0 ; python_version >= \"3.10\"\r\n";
+
+async fn journey(
+    app: &AppSession,
+    desktop: &Desktop,
+    moto_url: &str,
+    airflow: &AirflowServer,
+) -> Result<(), Error> {
     app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
 
     // 1. Deployments: two ARNs, validated as typed.
@@ -165,6 +176,36 @@ async fn journey(app: &AppSession, desktop: &Desktop, moto_url: &str) -> Result<
             app.screenshot("aws-6a-connection-env").await?;
         }
     }
+
+    // The provider check finds the Amazon provider missing and adds it, keeping every byte.
+    let project = write_home_file(desktop, "astro-project/requirements.txt", REQUIREMENTS)?;
+    write_home_file(desktop, "astro-project/Dockerfile", "FROM astrocrpublic.azurecr.io/runtime:3.1\n")?;
+    let project_dir = project.parent().ok_or("no project dir")?.to_string_lossy().into_owned();
+    app.find("#project-dir").await?.send_keys(&project_dir).await?;
+    app.click_button("Check").await?;
+    app.wait_for_text("[data-testid=provider-result]", "is not in").await?;
+    app.click_button("Add apache-airflow-providers-amazon").await?;
+    app.wait_for_text("[data-testid=provider-added]", "Appended").await?;
+    app.wait_for_text("[data-testid=provider-result]", "is required in").await?;
+    let written = std::fs::read_to_string(&project)?;
+    assert_eq!(written, format!("{REQUIREMENTS}apache-airflow-providers-amazon\r\n"));
+    app.screenshot("aws-6b-provider-check").await?;
+
+    // One click: the connection created in a real Airflow 3 through its REST API.
+    app.find("#airflow-url").await?.send_keys(&airflow.url).await?;
+    let token = airflow.token()?;
+    app.find("#api-token").await?.send_keys(&token).await?;
+    app.click_button("Check the connection").await?;
+    app.wait_for_text("[data-testid=connection-plan]", "it will be created").await?;
+    app.click_button("Create connection").await?;
+    app.wait_for_text("[data-testid=connection-outcome]", "Written and verified").await?;
+    let stored = airflow.cli(&["connections", "get", "aws_default", "-o", "json"])?;
+    assert!(stored.contains("arn:aws:iam::123456789012:role/astro-data-access"), "{stored}");
+    app.screenshot("aws-6c-connection-created").await?;
+    // The token went to the keyring only: no file of the session holds it in clear.
+    let hits = files_containing(desktop.root.path(), &token, &[])?;
+    assert!(hits.is_empty(), "the API token leaked into {hits:?}");
+    assert_eq!(app.find("#api-token").await?.prop("value").await?.as_deref(), Some(""), "field cleared");
     app.click_button("Next").await?;
 
     // 7. Done.
@@ -186,6 +227,7 @@ async fn undo(app: &AppSession) -> Result<(), Error> {
 fn authorizes_two_deployments_on_a_new_role_then_undoes_it() -> Result<(), Error> {
     let app = app_binary()?;
     let moto = Moto::start()?;
+    let airflow = AirflowServer::start()?;
     let desktop = Desktop::start()?;
     write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
     write_home_file(
@@ -198,7 +240,7 @@ fn authorizes_two_deployments_on_a_new_role_then_undoes_it() -> Result<(), Error
     runtime.block_on(async {
         let iam = moto_iam(&moto.url).await;
         let session = AppSession::start(&driver, &app).await?;
-        let mut outcome = journey(&session, &desktop, &moto.url).await;
+        let mut outcome = journey(&session, &desktop, &moto.url, &airflow).await;
         if outcome.is_ok() {
             let policy = trust_policy(&iam, "astro-data-access").await?;
             assert_eq!(

@@ -55,6 +55,12 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         gcp_commands::gcp_undo,
         gcp_commands::gcp_store_key,
         airflow_commands::airflow_gcp_connection,
+        airflow_commands::airflow_connection_plan,
+        airflow_commands::airflow_connection_apply,
+        airflow_commands::airflow_connection_undo,
+        airflow_commands::airflow_provider_check,
+        airflow_commands::airflow_add_provider,
+        airflow_commands::airflow_undo_provider,
     ])
 }
 

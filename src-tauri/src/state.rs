@@ -3,15 +3,18 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
+use astro_identity_cloud::airflow::ConnectionPlan;
 use astro_identity_cloud::aws::{AwsTarget, TrustChange};
 use astro_identity_cloud::gcp::{BindingChange, GcpTarget};
 use astro_identity_cloud::journal::Journal;
 use astro_identity_cloud::{CloudError, HostEnv, SecretStore};
+use astro_identity_domain::airflow::ConnectionSpec;
 
 /// A plan shown to the user, with the credentials it was made with.
 pub enum StoredPlan {
     Aws(AwsTarget, TrustChange),
     Gcp(GcpTarget, BindingChange),
+    Connection(crate::airflow_commands::ConnectionDestination, ConnectionSpec, ConnectionPlan),
 }
 
 /// The one piece of managed state.

@@ -83,6 +83,27 @@ export const commands = {
 	gcpStoreKey: (profile: string, keyJson: string) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("gcp_store_key", { profile, keyJson })),
 	/**  The `google_cloud_platform` connection for a project, in the same formats. */
 	airflowGcpConnection: (input: GcpConnectionInput_Deserialize, astroScope: AstroScope | null) => typedError<AirflowConnection_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_gcp_connection", { input, astroScope })),
+	/**
+	 *  Reads the destination's connection with this id and says what applying would do. A typed
+	 *  `token` is first stored in the OS keyring (and only there).
+	 */
+	airflowConnectionPlan: (destination: ConnectionDestination_Deserialize, input: ConnectionInput_Deserialize, token: string | null) => typedError<PlannedConnection_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_connection_plan", { destination, input, token })),
+	/**
+	 *  Writes the planned connection (a replacement only with `confirm_replace`), reads it back
+	 *  and journals it.
+	 */
+	airflowConnectionApply: (planId: string, confirmReplace: boolean) => typedError<ConnectionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_connection_apply", { planId, confirmReplace })),
+	/**  Undoes a connection write from the journal (the newest one when `journal_id` is null). */
+	airflowConnectionUndo: (destination: ConnectionDestination_Deserialize, journalId: string | null) => typedError<ConnectionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_connection_undo", { destination, journalId })),
+	/**  Whether the Astro project in `dir` installs the provider the connection needs. */
+	airflowProviderCheck: (dir: string, input: ConnectionInput_Deserialize) => typedError<ProviderCheck_Serialize, IpcError_Serialize>(__TAURI_INVOKE("airflow_provider_check", { dir, input })),
+	/**
+	 *  Appends the provider to the project's `requirements.txt` (atomically, every other byte
+	 *  kept) and journals it.
+	 */
+	airflowAddProvider: (dir: string, input: ConnectionInput_Deserialize) => typedError<AddOutcome, IpcError_Serialize>(__TAURI_INVOKE("airflow_add_provider", { dir, input })),
+	/**  Takes the appended line out again, if the file has not changed since. */
+	airflowUndoProvider: (journalId: string) => typedError<RemoveOutcome, IpcError_Serialize>(__TAURI_INVOKE("airflow_undo_provider", { journalId })),
 };
 
 /* Types */
@@ -136,6 +157,17 @@ export type AdcStatus_Deserialize = {
 export type AdcStatus_Serialize = {
 	state: "found",
 } & AdcCredentials_Serialize | ({ state: "missing" }) & { reason?: never } | { state: "unreadable"; reason: string };
+
+/**  What [`add_provider`] wrote. */
+export type AddOutcome = {
+	/**  The file written (a symlink's target). */
+	requirementsPath: string,
+	/**  Exactly the text appended (a line break first when the file did not end with one). */
+	appended: string,
+	/**  The file did not exist and was created. */
+	created: boolean,
+	journalId: string,
+};
 
 /**  The connection in the shapes the journeys show. */
 export type AirflowConnection = AirflowConnection_Serialize | AirflowConnection_Deserialize;
@@ -590,6 +622,45 @@ export type Condition_Serialize = {
 	expression: string,
 };
 
+export type ConnectionAction = 
+/**  There is no connection with that id: it will be created. */
+"create" | 
+/**
+ *  There is one with another type or Extra: it will be replaced once confirmed (its
+ *  host, login and password are kept).
+ */
+"replace" | 
+/**  It already is exactly this connection: nothing will be written. */
+"unchanged" | 
+/**  Undo of a create: the connection was deleted. */
+"delete";
+
+/**
+ *  Where "Create it for me" writes the connection. The token is read from the OS keyring
+ *  entry `token_profile` (stored there by [`airflow_connection_plan`] when typed).
+ */
+export type ConnectionDestination = ConnectionDestination_Serialize | ConnectionDestination_Deserialize;
+
+/**
+ *  Where "Create it for me" writes the connection. The token is read from the OS keyring
+ *  entry `token_profile` (stored there by [`airflow_connection_plan`] when typed).
+ */
+export type ConnectionDestination_Deserialize = 
+/**  An Airflow REST API (Airflow 3 `/api/v2`, Airflow 2 `/api/v1`), e.g. a Deployment's URL. */
+{ kind: "airflow"; baseUrl: string; tokenProfile: string } | 
+/**  The Astro API's Environment Manager of a Deployment or Workspace. */
+{ kind: "astro"; organizationId: string; scope: AstroScope; tokenProfile: string; baseUrl?: string | null };
+
+/**
+ *  Where "Create it for me" writes the connection. The token is read from the OS keyring
+ *  entry `token_profile` (stored there by [`airflow_connection_plan`] when typed).
+ */
+export type ConnectionDestination_Serialize = 
+/**  An Airflow REST API (Airflow 3 `/api/v2`, Airflow 2 `/api/v1`), e.g. a Deployment's URL. */
+{ kind: "airflow"; baseUrl: string; tokenProfile: string } | 
+/**  The Astro API's Environment Manager of a Deployment or Workspace. */
+{ kind: "astro"; organizationId: string; scope: AstroScope; tokenProfile: string; baseUrl: string | null };
+
 /**  The formats, by the stable id the UI and the CLI's `--format` share. */
 export type ConnectionFormat = 
 /**  The Airflow UI's form: Connection Id, Connection Type, Extra. */
@@ -606,6 +677,85 @@ export type ConnectionFormat =
 "rest" | 
 /**  The body of the Astro API's Environment Manager `environment-objects` call. */
 "astro";
+
+/**  The connection a journey ends with, as its form holds it. */
+export type ConnectionInput = ConnectionInput_Serialize | ConnectionInput_Deserialize;
+
+/**  The connection a journey ends with, as its form holds it. */
+export type ConnectionInput_Deserialize = { kind: "aws"; input: AwsConnectionInput_Deserialize } | { kind: "gcp"; input: GcpConnectionInput_Deserialize };
+
+/**  The connection a journey ends with, as its form holds it. */
+export type ConnectionInput_Serialize = { kind: "aws"; input: AwsConnectionInput_Serialize } | { kind: "gcp"; input: GcpConnectionInput_Serialize };
+
+/**  What an apply or an undo did. */
+export type ConnectionOutcome = ConnectionOutcome_Serialize | ConnectionOutcome_Deserialize;
+
+/**  What an apply or an undo did. */
+export type ConnectionOutcome_Deserialize = {
+	target: string,
+	connId: string,
+	action: ConnectionAction,
+	/**  False when nothing needed writing. */
+	written: boolean,
+	journalId?: string | null,
+	/**  Read back and found as written. */
+	verified: boolean,
+	/**  Whether this change can be undone from the journal. */
+	undoAvailable: boolean,
+};
+
+/**  What an apply or an undo did. */
+export type ConnectionOutcome_Serialize = {
+	target: string,
+	connId: string,
+	action: ConnectionAction,
+	/**  False when nothing needed writing. */
+	written: boolean,
+	journalId: string | null,
+	/**  Read back and found as written. */
+	verified: boolean,
+	/**  Whether this change can be undone from the journal. */
+	undoAvailable: boolean,
+};
+
+/**  What applying would do, as read from the store. Writes nothing. */
+export type ConnectionPlan = ConnectionPlan_Serialize | ConnectionPlan_Deserialize;
+
+/**  What applying would do, as read from the store. Writes nothing. */
+export type ConnectionPlan_Deserialize = {
+	/**  Where: "the Airflow at …", "Astro Deployment …". */
+	target: string,
+	connId: string,
+	action: ConnectionAction,
+	/**  The connection as read, when there is one. */
+	existing?: RemoteConnection_Deserialize | null,
+	/**  `{conn_type, extra}` to be written (pretty JSON). */
+	proposed: string,
+	/**  `proposed` against the existing `{conn_type, extra}`; all added for a create. */
+	diff: DiffLine[],
+	/**  Extra keys whose values the store hides: they could not be compared. */
+	hiddenKeys: string[],
+	/**  Whether the journal will be able to undo the write. */
+	undoAvailable: boolean,
+};
+
+/**  What applying would do, as read from the store. Writes nothing. */
+export type ConnectionPlan_Serialize = {
+	/**  Where: "the Airflow at …", "Astro Deployment …". */
+	target: string,
+	connId: string,
+	action: ConnectionAction,
+	/**  The connection as read, when there is one. */
+	existing: RemoteConnection_Serialize | null,
+	/**  `{conn_type, extra}` to be written (pretty JSON). */
+	proposed: string,
+	/**  `proposed` against the existing `{conn_type, extra}`; all added for a create. */
+	diff: DiffLine[],
+	/**  Extra keys whose values the store hides: they could not be compared. */
+	hiddenKeys: string[],
+	/**  Whether the journal will be able to undo the write. */
+	undoAvailable: boolean,
+};
 
 /**  Everything the home screen shows about credentials. */
 export type CredentialSummary = CredentialSummary_Serialize | CredentialSummary_Deserialize;
@@ -694,6 +844,15 @@ line: number;
  *  shift the marker. 1 for a document that is JSON but not a policy.
  */
 column: number };
+
+/**  Where the provider was found. */
+export type FoundRequirement = {
+	file: string,
+	/**  1-based. */
+	line: number,
+	/**  That line as written. */
+	text: string,
+};
 
 /**  What the GCP connection form holds, as typed. [`ConnectionSpec::gcp`] validates it. */
 export type GcpConnectionInput = GcpConnectionInput_Serialize | GcpConnectionInput_Deserialize;
@@ -1258,6 +1417,21 @@ export type PlannedChange_Serialize = {
 	change: TrustChange_Serialize,
 };
 
+/**  A plan for writing the connection, kept by id so apply writes exactly what was shown. */
+export type PlannedConnection = PlannedConnection_Serialize | PlannedConnection_Deserialize;
+
+/**  A plan for writing the connection, kept by id so apply writes exactly what was shown. */
+export type PlannedConnection_Deserialize = {
+	planId: string,
+	plan: ConnectionPlan_Deserialize,
+};
+
+/**  A plan for writing the connection, kept by id so apply writes exactly what was shown. */
+export type PlannedConnection_Serialize = {
+	planId: string,
+	plan: ConnectionPlan_Serialize,
+};
+
 export type PlannedGrant = PlannedGrant_Serialize | PlannedGrant_Deserialize;
 
 export type PlannedGrant_Deserialize = {
@@ -1330,6 +1504,108 @@ export type ProfileName = string;
  *  connections (an Airflow REST API, or the Astro API's Environment Manager).
  */
 export type Provider = "aws" | "gcp" | "airflow" | "astro";
+
+/**  Whether a project installs the provider a connection needs. */
+export type ProviderCheck = ProviderCheck_Serialize | ProviderCheck_Deserialize;
+
+/**  Whether a project installs the provider a connection needs. */
+export type ProviderCheck_Deserialize = {
+	/**  `<project>/requirements.txt`, absolute. */
+	requirementsPath: string,
+	exists: boolean,
+	/**
+	 *  The provider package (`apache-airflow-providers-amazon`); empty for a connection type
+	 *  that needs none this app knows.
+	 */
+	provider: string,
+	/**  The line [`add_provider`] would append. */
+	requirementLine: string,
+	found?: FoundRequirement | null,
+	/**  Files read through `-r`, in reading order. */
+	includes: string[],
+	/**
+	 *  Lines that could not be read, includes that could not be followed, and a folder that
+	 *  does not look like an Astro project.
+	 */
+	problems: string[],
+};
+
+/**  Whether a project installs the provider a connection needs. */
+export type ProviderCheck_Serialize = {
+	/**  `<project>/requirements.txt`, absolute. */
+	requirementsPath: string,
+	exists: boolean,
+	/**
+	 *  The provider package (`apache-airflow-providers-amazon`); empty for a connection type
+	 *  that needs none this app knows.
+	 */
+	provider: string,
+	/**  The line [`add_provider`] would append. */
+	requirementLine: string,
+	found: FoundRequirement | null,
+	/**  Files read through `-r`, in reading order. */
+	includes: string[],
+	/**
+	 *  Lines that could not be read, includes that could not be followed, and a folder that
+	 *  does not look like an Astro project.
+	 */
+	problems: string[],
+};
+
+/**  A connection as a store returned it. */
+export type RemoteConnection = RemoteConnection_Serialize | RemoteConnection_Deserialize;
+
+/**  A connection as a store returned it. */
+export type RemoteConnection_Deserialize = {
+	connId: string,
+	connType: string,
+	/**
+	 *  The Extra field as a JSON string (Airflow holds it as text; Astro's object is
+	 *  written compactly). `None` when the connection has none.
+	 */
+	extra?: string | null,
+	/**
+	 *  Extra keys, as dotted paths, whose values the store did not show: the `"***"` ones
+	 *  on Airflow, the secret ones Astro leaves out.
+	 */
+	hidden?: string[],
+	/**
+	 *  The store's own id for the connection when it differs from `conn_id` (Astro's
+	 *  environment object id).
+	 */
+	remoteId?: string | null,
+};
+
+/**  A connection as a store returned it. */
+export type RemoteConnection_Serialize = {
+	connId: string,
+	connType: string,
+	/**
+	 *  The Extra field as a JSON string (Airflow holds it as text; Astro's object is
+	 *  written compactly). `None` when the connection has none.
+	 */
+	extra: string | null,
+	/**
+	 *  Extra keys, as dotted paths, whose values the store did not show: the `"***"` ones
+	 *  on Airflow, the secret ones Astro leaves out.
+	 */
+	hidden: string[],
+	/**
+	 *  The store's own id for the connection when it differs from `conn_id` (Astro's
+	 *  environment object id).
+	 */
+	remoteId: string | null,
+};
+
+/**  What [`undo_add_provider`] did. */
+export type RemoveOutcome = {
+	requirementsPath: string,
+	/**  The text cut off again. */
+	removed: string,
+	/**  The file had been created by the add and was removed. */
+	fileRemoved: boolean,
+	journalId: string,
+};
 
 /**  One format, ready to show and copy. */
 export type RenderedFormat = RenderedFormat_Serialize | RenderedFormat_Deserialize;

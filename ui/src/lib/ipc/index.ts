@@ -2,6 +2,8 @@
 // tests replace the transport with `mockIPC` from @tauri-apps/api/mocks.
 import { commands } from "./bindings";
 import type {
+  ConnectionDestination_Deserialize as ConnectionDestination,
+  ConnectionInput_Deserialize as ConnectionInput,
   AstroScope,
   AwsConnectionInput,
   GcpConnectionInput,
@@ -29,6 +31,8 @@ export type {
   AppInfo,
   AstroScope,
   AstroScopeKind,
+  AwsConnectionInput_Deserialize as AwsConnectionInput,
+  GcpConnectionInput_Deserialize as GcpConnectionInput,
   AwsProfile_Serialize as AwsProfile,
   AwsProfileKind,
   AwsTarget_Deserialize as AwsTarget,
@@ -40,7 +44,15 @@ export type {
   ChangeOutcome_Serialize as ChangeOutcome,
   Condition_Deserialize as Condition,
   ConditionPreset,
+  AddOutcome,
+  ConnectionDestination_Deserialize as ConnectionDestination,
   ConnectionFormat,
+  ConnectionInput_Deserialize as ConnectionInput,
+  ConnectionOutcome_Serialize as ConnectionOutcome,
+  ConnectionPlan_Serialize as ConnectionPlan,
+  PlannedConnection_Serialize as PlannedConnection,
+  ProviderCheck_Serialize as ProviderCheck,
+  RemoveOutcome,
   CredentialSummary_Serialize as CredentialSummary,
   DiffLine,
   EditOp,
@@ -144,6 +156,20 @@ export const backend = {
   gcpStoreKey: (profile: string, keyJson: string) => settle(commands.gcpStoreKey(profile, keyJson)),
   airflowGcpConnection: (input: GcpConnectionInput, astroScope: AstroScope | null) =>
     settle(commands.airflowGcpConnection(input, astroScope)),
+  airflowConnectionPlan: (
+    destination: ConnectionDestination,
+    input: ConnectionInput,
+    token: string | null,
+  ) => settle(commands.airflowConnectionPlan(destination, input, token)),
+  airflowConnectionApply: (planId: string, confirmReplace: boolean) =>
+    settle(commands.airflowConnectionApply(planId, confirmReplace)),
+  airflowConnectionUndo: (destination: ConnectionDestination, journalId: string | null) =>
+    settle(commands.airflowConnectionUndo(destination, journalId)),
+  airflowProviderCheck: (dir: string, input: ConnectionInput) =>
+    settle(commands.airflowProviderCheck(dir, input)),
+  airflowAddProvider: (dir: string, input: ConnectionInput) =>
+    settle(commands.airflowAddProvider(dir, input)),
+  airflowUndoProvider: (journalId: string) => settle(commands.airflowUndoProvider(journalId)),
   awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) =>
     settle(commands.awsStoreKeys(profile, accessKeyId, secretAccessKey)),
 };

@@ -2,7 +2,9 @@ import { backend } from "../../lib/ipc";
 import { Journey } from "../../lib/journey/journey.svelte";
 import type {
   AirflowConnection,
+  AwsConnectionInput,
   AwsTarget,
+  ConnectionInput,
   Caller,
   ChangeOutcome,
   ManagedPolicy,
@@ -244,19 +246,25 @@ export class AwsJourney extends Journey {
     if (done) this.permissionChanges = [...this.permissionChanges, done];
   }
 
+  /** The connection the last step shows, as the Rust side takes it. */
+  connectionInput(): ConnectionInput {
+    return { kind: "aws", input: this.connectionFields() };
+  }
+
+  private connectionFields(): AwsConnectionInput {
+    return {
+      connId: this.connId.trim(),
+      roleArn: this.outcome?.roleArn ?? this.planned?.change.roleArn ?? "",
+      region: this.connRegion.trim(),
+      externalId: this.connExternalId.trim() || null,
+      webIdentity: this.connWebIdentity,
+    };
+  }
+
   async renderConnection() {
-    const roleArn = this.outcome?.roleArn ?? this.planned?.change.roleArn ?? "";
+    const input = this.connectionFields();
     this.connection = await this.run("Preparing the connection…", () =>
-      backend.airflowAwsConnection(
-        {
-          connId: this.connId.trim(),
-          roleArn,
-          region: this.connRegion.trim(),
-          externalId: this.connExternalId.trim() || null,
-          webIdentity: this.connWebIdentity,
-        },
-        this.astroScopeInput(),
-      ),
+      backend.airflowAwsConnection(input, this.astroScopeInput()),
     );
   }
 }

@@ -2,6 +2,8 @@ import { backend } from "../../lib/ipc";
 import { Journey } from "../../lib/journey/journey.svelte";
 import type {
   AirflowConnection,
+  ConnectionInput,
+  GcpConnectionInput,
   BindingOutcome,
   GcpTarget,
   ParsedServiceAccount,
@@ -157,19 +159,26 @@ export class GcpJourney extends Journey {
     return this.undone !== null;
   }
 
+  /** The connection the last step shows, as the Rust side takes it. */
+  connectionInput(): ConnectionInput {
+    return { kind: "gcp", input: this.connectionFields() };
+  }
+
+  private connectionFields(): GcpConnectionInput {
+    return {
+      connId: this.connId.trim(),
+      project: this.project.trim(),
+      impersonationChain: this.impersonationChain.trim() || null,
+    };
+  }
+
   async renderConnection() {
     if (this.route === "impersonate" && !this.impersonationChain) {
       this.impersonationChain = this.impersonateAccount.trim();
     }
+    const input = this.connectionFields();
     this.connection = await this.run("Preparing the connection…", () =>
-      backend.airflowGcpConnection(
-        {
-          connId: this.connId.trim(),
-          project: this.project.trim(),
-          impersonationChain: this.impersonationChain.trim() || null,
-        },
-        this.astroScopeInput(),
-      ),
+      backend.airflowGcpConnection(input, this.astroScopeInput()),
     );
   }
 }
