@@ -14,8 +14,9 @@ pub enum CloudError {
     Domain(#[from] astro_identity_domain::DomainError),
 
     /// No usable credentials, or they expired (an SSO session, say).
-    #[error("no usable AWS credentials: {detail}")]
-    Credentials { detail: String, hint: String },
+    /// `of` says which: "AWS credentials", "Google Cloud credentials", "Airflow API token"...
+    #[error("no usable {of}: {detail}")]
+    Credentials { of: &'static str, detail: String, hint: String },
     /// The caller lacks a permission: names the action and the resource.
     #[error("access denied: {action} on {resource}")]
     AccessDenied { action: String, resource: String, detail: String },
@@ -85,6 +86,17 @@ impl CloudError {
             }
             Self::Domain(err) => err.hint().to_owned(),
             Self::Credentials { hint, .. } | Self::Refused { hint, .. } => hint.clone(),
+            // Only AWS actions (`iam:GetRole`) have an IAM statement to show. GCP permissions
+            // (`resourcemanager.projects.setIamPolicy`) come with roles; Airflow and Astro
+            // actions ("create") with the API token's role.
+            Self::AccessDenied { action, resource, .. } if action.contains('.') && !action.contains(':') => {
+                format!("Ask an administrator to grant you a role that includes {action} on {resource}.")
+            }
+            Self::AccessDenied { action, resource, .. } if !action.contains(':') => {
+                format!(
+                    "Ask an administrator for permission to {action} {resource}, or use a token that has it."
+                )
+            }
             Self::AccessDenied { action, resource, .. } => format!(
                 "Ask an administrator to grant you {action} on {resource}, for example with this \
                  policy statement: {}",
@@ -128,4 +140,40 @@ pub fn grant_snippet(action: &str, resource: &str) -> String {
         "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]
     })
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CloudError;
+
+    fn denied(action: &str, resource: &str) -> CloudError {
+        CloudError::AccessDenied { action: action.into(), resource: resource.into(), detail: String::new() }
+    }
+
+    #[test]
+    fn access_denied_hints_fit_the_cloud() {
+        let aws = denied("iam:UpdateAssumeRolePolicy", "arn:aws:iam::123456789012:role/x").hint();
+        assert!(aws.contains(r#""Action":"iam:UpdateAssumeRolePolicy""#), "{aws}");
+        let gcp = denied("resourcemanager.projects.setIamPolicy", "projects/astro-data").hint();
+        assert_eq!(
+            gcp,
+            "Ask an administrator to grant you a role that includes resourcemanager.projects.setIamPolicy on projects/astro-data."
+        );
+        let airflow = denied("create", "connection aws_default in the Airflow at http://x").hint();
+        assert!(
+            airflow.starts_with("Ask an administrator for permission to create connection aws_default"),
+            "{airflow}"
+        );
+        assert!(!airflow.contains("Statement"), "{airflow}");
+    }
+
+    #[test]
+    fn credentials_errors_name_what_is_missing() {
+        let err = CloudError::Credentials {
+            of: "Airflow API token",
+            detail: "expired".into(),
+            hint: String::new(),
+        };
+        assert_eq!(err.to_string(), "no usable Airflow API token: expired");
+    }
 }

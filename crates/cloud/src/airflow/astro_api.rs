@@ -283,6 +283,7 @@ impl AstroApi {
         };
         match answer.status {
             401 => CloudError::Credentials {
+                of: "Astro API token",
                 detail: format!("the Astro API refused the token (HTTP 401: {detail})"),
                 hint: TOKEN_HINT.to_owned(),
             },

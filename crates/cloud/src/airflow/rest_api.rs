@@ -202,6 +202,7 @@ impl AirflowApi {
             });
         match answer.status {
             _ if token_refused => CloudError::Credentials {
+                of: "Airflow API token",
                 detail: format!(
                     "the Airflow at {base} refused the API token (HTTP {}: {detail})",
                     answer.status

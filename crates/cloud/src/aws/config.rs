@@ -93,6 +93,7 @@ impl AwsAccessKeys {
     fn from_secret(secret: &Sensitive<String>) -> Result<Self, CloudError> {
         let value: serde_json::Value =
             serde_json::from_str(secret.expose()).map_err(|_| CloudError::Credentials {
+                of: "AWS credentials",
                 detail: String::from("the stored access keys are not in the expected format"),
                 hint: String::from("Forget them on the home screen and enter them again."),
             })?;
@@ -104,6 +105,7 @@ impl AwsAccessKeys {
                 session_token: field("sessionToken").map(Sensitive::new),
             }),
             _ => Err(CloudError::Credentials {
+                of: "AWS credentials",
                 detail: String::from("the stored access keys are incomplete"),
                 hint: String::from("Forget them on the home screen and enter them again."),
             }),
@@ -121,6 +123,7 @@ impl AwsAccessKeys {
         match store.get(&key)? {
             Some(secret) => Self::from_secret(&secret),
             None => Err(CloudError::Credentials {
+                of: "AWS credentials",
                 detail: format!("no access keys are stored under \"{profile}\""),
                 hint: String::from("Enter the access keys again, or pick an AWS profile."),
             }),

@@ -69,6 +69,7 @@ pub fn from_code(code: &str, message: &str, attempt: &Attempt) -> CloudError {
         }
         "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" | "ExpiredTokenException" => {
             CloudError::Credentials {
+                of: "AWS credentials",
                 detail: format!("{code}: {message}"),
                 hint: String::from(
                     "Sign in again (for SSO profiles: `aws sso login --profile NAME`), or check the \
@@ -104,6 +105,7 @@ pub fn from_status(status: u16, message: &str, attempt: &Attempt) -> CloudError 
 fn credentials_or_unreachable(chain: String, attempt: &Attempt) -> CloudError {
     if chain.to_lowercase().contains("credential") {
         CloudError::Credentials {
+            of: "AWS credentials",
             detail: chain,
             hint: String::from(
                 "Choose a profile that works with the AWS CLI (`aws sts get-caller-identity --profile \

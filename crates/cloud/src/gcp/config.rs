@@ -71,6 +71,7 @@ impl ServiceAccountKey {
         match store.get(&SecretKey::new(Provider::Gcp, profile.clone()))? {
             Some(json) => Self::parse(json),
             None => Err(CloudError::Credentials {
+                of: "Google Cloud credentials",
                 detail: format!("no service account key is stored under \"{profile}\""),
                 hint: String::from("Paste the key again, or use Application Default Credentials."),
             }),
@@ -86,7 +87,7 @@ pub async fn credentials(
     match &target.source {
         GcpCredentialSource::Anonymous => Ok((credentials::anonymous::Builder::new().build(), None)),
         GcpCredentialSource::Adc => credentials::Builder::default().build().map(|c| (c, None)).map_err(|e| {
-            CloudError::Credentials {
+            CloudError::Credentials { of: "Google Cloud credentials",
                 detail: e.to_string(),
                 hint: String::from(
                     "Run `gcloud auth application-default login`, or store a service account key in the keyring.",
@@ -102,12 +103,12 @@ pub async fn credentials(
                 .await
                 .map_err(|e| CloudError::KeyringUnavailable { reason: e.to_string() })??;
             let email = key.client_email.clone();
-            let value: Value = serde_json::from_str(key.json.expose()).map_err(|_| CloudError::Credentials {
+            let value: Value = serde_json::from_str(key.json.expose()).map_err(|_| CloudError::Credentials { of: "Google Cloud credentials",
                 detail: String::from("the stored key is not JSON"),
                 hint: String::from("Store the key again."),
             })?;
             let creds = credentials::service_account::Builder::new(value).build().map_err(|e| {
-                CloudError::Credentials { detail: e.to_string(), hint: String::from("Store the key again.") }
+                CloudError::Credentials { of: "Google Cloud credentials", detail: e.to_string(), hint: String::from("Store the key again.") }
             })?;
             Ok((creds, Some(email)))
         }

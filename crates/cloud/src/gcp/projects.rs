@@ -297,6 +297,7 @@ pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str
     }
     if err.is_authentication() {
         return CloudError::Credentials {
+            of: "Google Cloud credentials",
             detail: err.to_string(),
             hint: String::from(
                 "Run `gcloud auth application-default login`, or store a service account key.",
