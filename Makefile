@@ -33,8 +33,12 @@ test: deps ui lint ui-check ui-test app rust-test
 deps:
 	@scripts/deps.sh
 
+# Skipped when ui/dist is newer than every UI source: a rebuilt dist makes cargo re-embed it,
+# which costs minutes in a release (LTO) build.
 ui: deps
-	cd ui && npm run build
+	@if [ -f ui/dist/index.html ] && [ -z "$$(find ui/src ui/index.html ui/package-lock.json ui/vite.config.ts \
+	  ui/svelte.config.js ui/tsconfig.json -newer ui/dist/index.html -print -quit)" ]; then \
+	  echo "ui/dist is up to date"; else cd ui && npm run build; fi
 
 # The app embeds ui/dist at compile time, so the UI is built first.
 app: ui
