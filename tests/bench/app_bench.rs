@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use fantoccini::Locator;
 
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, Guard, Moto, wait_until};
+use astro_identity_tests::{AppSession, Desktop, Driver, Error, Guard, Moto};
 
 /// The element that makes the home screen interactive: a journey's Start button.
 const INTERACTIVE: &str = "[data-testid=journey-aws] button";
@@ -50,7 +50,9 @@ impl Row {
 }
 
 fn env_path(name: &str) -> Result<PathBuf, Error> {
-    std::env::var_os(name).map(PathBuf::from).ok_or_else(|| format!("{name} is not set (run `make bench`)").into())
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("{name} is not set (run `make bench`)").into())
 }
 
 fn main() -> Result<(), Error> {
@@ -81,16 +83,40 @@ fn main() -> Result<(), Error> {
     ));
 
     eprintln!("bench: idle memory");
-    let memory = idle_memory(&app)?;
+    let (mapped, memory) = idle_memory(&app, &[])?;
+    rows.push(Row::new(
+        "… spawn to window mapped, direct launch without WebDriver (median of 3)",
+        ms(mapped),
+        "-",
+        None,
+    ));
     rows.push(Row::new(
         "Idle memory after 5 s, app + WebKit processes (PSS, median of 3)",
         format!("{:.1} MB PSS ({:.1} MB RSS)", mb_kib(memory.pss_kib), mb_kib(memory.rss_kib)),
         "< 150 MB",
         Some(mb_kib(memory.pss_kib) < 150.0),
     ));
-    writeln!(notes, "\nProcesses in the last memory sample (kB):\n\n| process | PSS | RSS |\n| --- | --- | --- |")?;
-    for (name, pss, rss) in &memory.processes {
-        writeln!(notes, "| {name} | {pss} | {rss} |")?;
+    // Under Xvfb there is no GPU: WebKit's accelerated compositing renders with Mesa's
+    // software GL in the web process. The same app with compositing off, for comparison.
+    let (_, flat) = idle_memory(&app, &[("WEBKIT_DISABLE_COMPOSITING_MODE", "1")])?;
+    rows.push(Row::new(
+        "… the same with WEBKIT_DISABLE_COMPOSITING_MODE=1",
+        format!("{:.1} MB PSS ({:.1} MB RSS)", mb_kib(flat.pss_kib), mb_kib(flat.rss_kib)),
+        "-",
+        None,
+    ));
+    for (title, sample) in [("as shipped", &memory), ("with compositing off", &flat)] {
+        writeln!(
+            notes,
+            "\nProcesses in the median memory sample, {title} (kB):\n\n| process | PSS | of which anonymous | RSS |\n| --- | --- | --- | --- |"
+        )?;
+        for process in &sample.processes {
+            writeln!(
+                notes,
+                "| {} | {} | {} | {} |",
+                process.name, process.pss, process.pss_anon, process.rss
+            )?;
+        }
     }
 
     eprintln!("bench: installer sizes");
@@ -213,28 +239,42 @@ async fn poll(session: &AppSession, css: &str, start: Instant) -> Result<Duratio
 struct Memory {
     pss_kib: u64,
     rss_kib: u64,
-    /// (name, PSS kB, RSS kB) of each process in the last sample.
-    processes: Vec<(String, u64, u64)>,
+    processes: Vec<Process>,
 }
 
-/// The app is started directly (no WebDriver), like a user would; once its window is
-/// mapped it idles 5 s, then PSS and RSS are summed over its whole process tree (the app and
-/// the WebKit web and network processes it spawns) from /proc/PID/smaps_rollup. PSS shares
-/// each library page among the processes mapping it, so the sum does not count them twice.
-fn idle_memory(app: &Path) -> Result<Memory, Error> {
-    let mut samples = Vec::new();
+struct Process {
+    name: String,
+    pss: u64,
+    pss_anon: u64,
+    rss: u64,
+}
+
+/// The app is started directly (no WebDriver), like a user would, with `env` added; the time
+/// to its window being mapped is polled every 10 ms. Once mapped it idles 5 s, then PSS and RSS
+/// are summed over its whole process tree (the app and the WebKit web and network processes
+/// it spawns) from /proc/PID/smaps_rollup. PSS shares each library page among the processes
+/// mapping it, so the sum does not count them twice. Median of 3 launches.
+fn idle_memory(app: &Path, env: &[(&str, &str)]) -> Result<(Duration, Memory), Error> {
+    let (mut mapped, mut samples) = (Vec::new(), Vec::new());
     for _ in 0..3 {
         let desktop = Desktop::start()?;
         let mut cmd = Command::new(app);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.stdout(Stdio::null()).stderr(Stdio::null()).envs(env.iter().copied());
         desktop.configure(&mut cmd);
+        let start = Instant::now();
         let guard = Guard::spawn("astro-identity", &mut cmd)?;
-        wait_until("the app's window", Duration::from_secs(30), || window_mapped(&desktop.display))?;
+        while !window_mapped(&desktop.display) {
+            if start.elapsed() > Duration::from_secs(30) {
+                return Err("the app's window never appeared".into());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        mapped.push(start.elapsed());
         std::thread::sleep(Duration::from_secs(5));
         samples.push(tree_memory(guard.pid())?);
     }
     samples.sort_by_key(|m| m.pss_kib);
-    Ok(samples.swap_remove(1))
+    Ok((median(&mapped), samples.swap_remove(1)))
 }
 
 fn window_mapped(display: &str) -> bool {
@@ -268,11 +308,11 @@ fn tree_memory(root: u32) -> Result<Memory, Error> {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
                 .unwrap_or(0)
         };
-        let (pss, rss) = (field("Pss:"), field("Rss:"));
+        let (pss, pss_anon, rss) = (field("Pss:"), field("Pss_Anon:"), field("Rss:"));
         let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_owned();
         memory.pss_kib += pss;
         memory.rss_kib += rss;
-        memory.processes.push((name, pss, rss));
+        memory.processes.push(Process { name, pss, pss_anon, rss });
     }
     if memory.processes.is_empty() {
         return Err(format!("process {root} is gone").into());
@@ -321,7 +361,8 @@ fn batch_apply() -> Result<Batch, Error> {
     let scratch = tempfile::tempdir()?;
     let recording = scratch.path().join("moto-recording.jsonl");
     let recording_str = recording.to_str().ok_or("non-UTF-8 temp dir")?;
-    let moto = Moto::start_with(&[("MOTO_ENABLE_RECORDING", "true"), ("MOTO_RECORDER_FILEPATH", recording_str)])?;
+    let moto =
+        Moto::start_with(&[("MOTO_ENABLE_RECORDING", "true"), ("MOTO_RECORDER_FILEPATH", recording_str)])?;
     let home = scratch.path().join("home");
     std::fs::create_dir_all(&home)?;
     let aws_env = |cmd: &mut Command| {
@@ -474,11 +515,7 @@ fn count_calls(recorded: &[String]) -> Result<BTreeMap<(String, String), usize>,
         } else {
             raw.to_owned()
         };
-        let action = body
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("Action="))
-            .unwrap_or("?")
-            .to_owned();
+        let action = body.split('&').find_map(|pair| pair.strip_prefix("Action=")).unwrap_or("?").to_owned();
         *calls.entry((service, action)).or_insert(0) += 1;
     }
     Ok(calls)
@@ -605,12 +642,21 @@ fn render(rows: &[Row], cold: &ColdStart, batch: &Batch, notes: &str, editor: &s
     if misses.is_empty() {
         writeln!(out, "Every target is met.\n")?;
     } else {
-        writeln!(out, "**Missed:** {}.\n", misses.iter().map(|r| r.what.as_str()).collect::<Vec<_>>().join("; "))?;
+        writeln!(
+            out,
+            "**Missed:** {}.\n",
+            misses.iter().map(|r| r.what.as_str()).collect::<Vec<_>>().join("; ")
+        )?;
     }
     writeln!(out, "## How each number is measured\n")?;
     writeln!(out, "{METHOD}")?;
     writeln!(out, "{notes}")?;
-    writeln!(out, "\nCold start, every run (ms): interactive {}; credential summary {}.", list(&cold.interactive), list(&cold.summary))?;
+    writeln!(
+        out,
+        "\nCold start, every run (ms): interactive {}; credential summary {}.",
+        list(&cold.interactive),
+        list(&cold.summary)
+    )?;
     writeln!(out, "\nBatch apply, requests seen by moto (service, action: count):\n")?;
     for (side, calls) in [("app", &batch.app_calls), ("AWS CLI", &batch.cli_calls)] {
         let text: Vec<String> = calls.iter().map(|((s, a), n)| format!("{s} {a}: {n}")).collect();
@@ -629,6 +675,8 @@ the home screen's first Start button is in the page, polled every 5 ms over WebD
 WebKitWebDriver's automation handshake, so it is an upper bound on what a user sees. \"Credential \
 summary\" is when the result of the first IPC command (detecting AWS profiles, ADC and keyring \
 secrets) is on screen.
+- **Window mapped**: the same direct launch, from spawn until `xdotool` finds the visible \
+\"Astro Identity\" window (polled every 10 ms): a lower bound, the web view paints after it.
 - **Idle memory**: the release binary started directly (no WebDriver) on a fresh private desktop; \
 5 s after its window is mapped, PSS and RSS are summed over its process tree (the app and the \
 WebKitWebProcess and WebKitNetworkProcess it spawns) from `/proc/PID/smaps_rollup`. The target \
