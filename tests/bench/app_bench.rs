@@ -299,13 +299,15 @@ fn idle_memory(app: &Path, env: &[(&str, &str)]) -> Result<(Duration, Memory), E
     for _ in 0..3 {
         let desktop = Desktop::start()?;
         let mut cmd = Command::new(app);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null()).envs(env.iter().copied());
+        let log = desktop.root.path().join("app.log");
+        cmd.stdout(Stdio::null()).stderr(std::fs::File::create(&log)?).envs(env.iter().copied());
         desktop.configure(&mut cmd);
         let start = Instant::now();
         let guard = Guard::spawn("astro-identity", &mut cmd)?;
         while !window_mapped(&desktop.display) {
             if start.elapsed() > Duration::from_secs(30) {
-                return Err("the app's window never appeared".into());
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                return Err(format!("the app's window never appeared; its stderr:\n{log}").into());
             }
             std::thread::sleep(Duration::from_millis(10));
         }
