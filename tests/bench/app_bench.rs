@@ -382,8 +382,13 @@ fn idle_memory(app: &Path, env: &[(&str, &str)]) -> Result<(Duration, Memory), E
             // Seen now and then on this shared machine: GTK cannot open a display that Xvfb
             // has just announced. Such a launch is retried on a fresh desktop, and reported.
             let log = std::fs::read_to_string(&log).unwrap_or_default();
-            let first = log.lines().find(|l| !l.trim().is_empty()).unwrap_or("no output").to_owned();
-            eprintln!("bench: a launch on {} failed, retrying: {first}", desktop.display);
+            let reason = log
+                .lines()
+                .find(|l| l.contains("Failed"))
+                .or_else(|| log.lines().find(|l| !l.trim().is_empty()))
+                .unwrap_or("no output");
+            let first = format!("{}: {}", desktop.display, reason.trim());
+            eprintln!("bench: a launch failed, retrying: {first}");
             failures.push(first);
             if failures.len() > 3 {
                 return Err(format!("the app's window never appeared, 4 times: {failures:?}").into());
