@@ -5,12 +5,15 @@
 //! - [`Driver`]: `tauri-driver` (and through it `WebKitWebDriver`) on free ports.
 //! - [`airflow::AirflowServer`]: a real Airflow 3 api-server; [`astro_fake::AstroFake`]:
 //!   the Astro API's environment objects.
+//! - [`fault_proxy::FaultProxy`]: a scriptable HTTP proxy between the app and moto or the
+//!   GCP fake (errors, throttling, resets, hangs, delays, barriers).
 //!
 //! Every process is killed when its guard drops, so a failing assertion cleans up too.
 //! Missing tools are a test failure with the fix in the message, never a silent skip.
 
 pub mod airflow;
 pub mod astro_fake;
+pub mod fault_proxy;
 pub mod gcp_fake;
 
 use std::io::{BufRead, BufReader, Write};
