@@ -86,7 +86,7 @@ fn concurrent_applies_to_one_role_all_land_and_keep_every_statement() -> Result<
                 first_delay: Duration::from_millis(50),
                 max_delay: Duration::from_millis(800),
             },
-            settle: Duration::from_millis(400),
+            settle: Duration::from_millis(800),
         };
         let target = AwsTarget {
             source: AwsCredentialSource::Profile("moto".into()),

@@ -45,10 +45,10 @@ const TUNING: AwsTuning = AwsTuning {
     max_attempts: AwsTuning::DEFAULT.max_attempts,
     initial_backoff: Duration::from_millis(10),
     connect_timeout: Duration::from_secs(2),
-    attempt_timeout: Duration::from_millis(1500),
-    operation_timeout: Duration::from_millis(3500),
+    attempt_timeout: Duration::from_secs(2),
+    operation_timeout: Duration::from_millis(4500),
 };
-const GCP_TIMEOUT: Duration = Duration::from_millis(1500);
+const GCP_TIMEOUT: Duration = Duration::from_secs(2);
 const FAST: Backoff =
     Backoff { attempts: 4, first_delay: Duration::from_millis(5), max_delay: Duration::from_millis(40) };
 
