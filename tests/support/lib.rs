@@ -476,6 +476,11 @@ impl AppSession {
             .for_element(fantoccini::Locator::XPath(&xpath))
             .await
             .map_err(|e| format!("enabled button {label:?}: {e}"))?;
+        // Centre it in its scrolling pane first: WebKitWebDriver refuses a click on a
+        // button that sits half under the pane's edge.
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&button)?])
+            .await?;
         button.click().await?;
         Ok(())
     }
