@@ -90,6 +90,14 @@ impl Desktop {
         Self::start_with(true)
     }
 
+    /// libsecret's `secret-tool` on this desktop's Secret Service: an independent reader.
+    pub fn secret_tool(&self, args: &[&str]) -> Result<String, Error> {
+        let mut cmd = Command::new("secret-tool");
+        cmd.args(args);
+        self.configure(&mut cmd);
+        Ok(String::from_utf8(cmd.output()?.stdout)?)
+    }
+
     /// The X clipboard's text, as another program would paste it.
     pub fn clipboard(&self) -> Result<String, Error> {
         let out = Command::new("xclip")
