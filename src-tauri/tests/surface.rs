@@ -15,9 +15,7 @@ fn read(rel: &str) -> String {
 fn declared() -> BTreeSet<String> {
     let build = read("build.rs");
     let list = build.split("fn astro_commands()").nth(1).expect("astro_commands in build.rs");
-    list.lines()
-        .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix("\",").map(str::to_owned))
-        .collect()
+    list.lines().filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix("\",").map(str::to_owned)).collect()
 }
 
 /// The `module::command` entries of `collect_commands![...]` in `lib.rs`.
@@ -45,7 +43,8 @@ fn every_command_is_declared_and_granted_and_nothing_else_is() {
         .iter()
         .map(|p| p.as_str().expect("a permission name").to_owned())
         .collect();
-    let expected: BTreeSet<String> = declared.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+    let expected: BTreeSet<String> =
+        declared.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
     assert_eq!(granted, expected, "the capability grants exactly the app's own commands");
 }
 
