@@ -98,6 +98,9 @@ fn home_screen_shows_the_machines_credentials() -> Result<(), Error> {
         None,
         "forgotten in the keyring"
     );
+    // Read independently of the app's keyring code: the Secret Service has no such item.
+    let left = desktop.secret_tool(&["search", "--all", "service", "dev.astroidentity.app:aws:prod"])?;
+    assert_eq!(left, "", "secret-tool still finds the forgotten entry");
 
     // No secret reached any file of the session (app data, caches, logs, WebKit storage) but
     // the two the test wrote itself; the keyring's own store is encrypted. The scan finds

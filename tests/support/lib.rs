@@ -93,6 +93,14 @@ impl Desktop {
         Self::start_with(true)
     }
 
+    /// libsecret's `secret-tool` on this desktop's Secret Service: an independent reader.
+    pub fn secret_tool(&self, args: &[&str]) -> Result<String, Error> {
+        let mut cmd = Command::new("secret-tool");
+        cmd.args(args);
+        self.configure(&mut cmd);
+        Ok(String::from_utf8(cmd.output()?.stdout)?)
+    }
+
     /// The X clipboard's text, as another program would paste it.
     pub fn clipboard(&self) -> Result<String, Error> {
         let out = Command::new("xclip")
@@ -479,6 +487,11 @@ impl AppSession {
             .for_element(fantoccini::Locator::XPath(&xpath))
             .await
             .map_err(|e| format!("enabled button {label:?}: {e}"))?;
+        // Centre it in its scrolling pane first: WebKitWebDriver refuses a click on a
+        // button that sits half under the pane's edge.
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&button)?])
+            .await?;
         button.click().await?;
         Ok(())
     }

@@ -44,6 +44,7 @@ export type {
   ChangeOutcome_Serialize as ChangeOutcome,
   Condition_Deserialize as Condition,
   ConditionPreset,
+  ConditionView,
   AddOutcome,
   ConnectionDestination_Deserialize as ConnectionDestination,
   ConnectionFormat,
