@@ -12,6 +12,7 @@
 #![no_main]
 
 use arbitrary::Unstructured;
+use astro_identity_domain::aws::TrustPolicy;
 use astro_identity_domain::aws::editor::{self, EditOp, EditorState};
 use astro_identity_domain::aws::permission_editor::{self, PermissionEditOp, PermissionEditorState};
 use astro_identity_domain::gcp::Condition;
@@ -240,7 +241,74 @@ fn apply_trust(text: &mut String, op: &EditOp) {
         | EditOp::RemoveCondition { statement, .. } => (Some(*statement), 0),
     };
     check_statements(&before, &now, addressed, delta);
+    if let Some(undo) = trust_undo(&before, op) {
+        let undone =
+            editor::apply_edit(&after, &undo).unwrap_or_else(|e| panic!("{undo:?} after {op:?}: {e}"));
+        assert_same_meaning(&before, &undone, op);
+    }
     *text = after;
+}
+
+/// The edit that takes `op` back, where the cards offer one and the statement `op`
+/// changed had the shape the undo gives back (a missing key, not an empty one).
+fn trust_undo(before: &Value, op: &EditOp) -> Option<EditOp> {
+    let statement_of = |i: &u32| statements(before).get(usize::try_from(*i).ok()?).cloned();
+    match op {
+        EditOp::AddPrincipal { statement, kind, value } => {
+            let s = statement_of(statement)?;
+            let principal = s.get("Principal").or_else(|| s.get("NotPrincipal"));
+            // An empty map or list goes with the last entry removed from it (by design: the
+            // lint then says what is missing), so those shapes do not come back.
+            let kinds = principal.and_then(Value::as_object);
+            if kinds.is_some_and(|k| {
+                k.is_empty() || k.get(kind).is_some_and(|l| l.as_array().is_some_and(Vec::is_empty))
+            }) {
+                return None;
+            }
+            Some(EditOp::RemovePrincipal {
+                statement: *statement,
+                kind: kind.clone(),
+                value: value.trim().to_owned(),
+            })
+        }
+        EditOp::AddAction { statement, action } => {
+            let s = statement_of(statement)?;
+            (s.get("Action").or_else(|| s.get("NotAction")).is_some())
+                .then(|| EditOp::RemoveAction { statement: *statement, action: action.trim().to_owned() })
+        }
+        EditOp::SetCondition { statement, operator, key, .. } => {
+            let s = statement_of(statement)?;
+            let fresh = match s.get("Condition") {
+                None => true,
+                Some(Value::Object(operators)) => {
+                    !operators.is_empty()
+                        && operators.get(operator.trim()).is_none_or(|body| {
+                            body.as_object()
+                                .is_some_and(|keys| !keys.is_empty() && !keys.contains_key(key.trim()))
+                        })
+                }
+                Some(_) => false,
+            };
+            fresh.then(|| EditOp::RemoveCondition {
+                statement: *statement,
+                operator: operator.trim().to_owned(),
+                key: key.trim().to_owned(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Same meaning to IAM: `TrustPolicy::semantically_equal` reads any policy document.
+fn assert_same_meaning(before: &Value, undone: &str, op: &dyn std::fmt::Debug) {
+    let before = TrustPolicy::from_value(before.clone()).expect("a policy");
+    let undone = TrustPolicy::parse(undone).expect("a policy");
+    assert!(
+        before.semantically_equal(&undone),
+        "{op:?} and its undo changed the meaning:\nbefore {}\nundone {}",
+        before.to_compact_json(),
+        undone.to_compact_json()
+    );
 }
 
 fn apply_permission(text: &mut String, op: &PermissionEditOp) {
@@ -266,6 +334,21 @@ fn apply_permission(text: &mut String, op: &PermissionEditOp) {
         | PermissionEditOp::RemoveCondition { statement, .. } => (Some(*statement), 0),
     };
     check_statements(&before, &now, addressed, delta);
+    let undo = match op {
+        PermissionEditOp::AddAction { statement, action } => {
+            Some(PermissionEditOp::RemoveAction { statement: *statement, action: action.trim().to_owned() })
+        }
+        PermissionEditOp::AddResource { statement, resource } => Some(PermissionEditOp::RemoveResource {
+            statement: *statement,
+            resource: resource.trim().to_owned(),
+        }),
+        _ => None,
+    };
+    if let Some(undo) = undo {
+        let undone = permission_editor::apply_edit(&after, &undo)
+            .unwrap_or_else(|e| panic!("{undo:?} after {op:?}: {e}"));
+        assert_same_meaning(&before, &undone, op);
+    }
     *text = after;
 }
 
