@@ -9,9 +9,13 @@
 # RUSTC_BOOTSTRAP=1 unlocks. No sanitizer by default: the domain crate has no `unsafe`,
 # and AddressSanitizer made the targets three times slower for nothing to find;
 # ASTRO_IDENTITY_FUZZ_SANITIZER=address turns it on (stable's rust-std ships its runtime).
-# Installs cargo-fuzz from crates.io when it is missing. The build and the corpus that grows between runs live
-# outside the clone (ASTRO_IDENTITY_FUZZ_TARGET_DIR, ASTRO_IDENTITY_FUZZ_CORPUS); crashes
-# are written to fuzz/artifacts/<target>/ (ignored by git).
+# Installs cargo-fuzz from crates.io when it is missing.
+#
+# The build and the corpus that grows between runs live outside the clone
+# (ASTRO_IDENTITY_FUZZ_TARGET_DIR, ASTRO_IDENTITY_FUZZ_CORPUS); crashes are written to
+# fuzz/artifacts/<target>/ (ignored by git). ASTRO_IDENTITY_FUZZ_FRESH=1 starts from the
+# seeds alone, in a corpus thrown away afterwards: libFuzzer replays the whole corpus
+# before its clock starts, so a grown one would stretch a short run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +31,10 @@ targets=("$@")
 
 export CARGO_TARGET_DIR="${ASTRO_IDENTITY_FUZZ_TARGET_DIR:-$HOME/.cache/astro-identity/target-fuzz}"
 corpus_root="${ASTRO_IDENTITY_FUZZ_CORPUS:-$HOME/.cache/astro-identity/fuzz-corpus}"
+if [ "${ASTRO_IDENTITY_FUZZ_FRESH:-}" = 1 ]; then
+  corpus_root=$(mktemp -d)
+  trap 'rm -rf "$corpus_root"' EXIT
+fi
 logs="$CARGO_TARGET_DIR/fuzz-logs"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
