@@ -9,7 +9,7 @@ APP := $(CARGO_TARGET_DIR)/debug/astro-identity
 # The moto venv (scripts/deps.sh) has botocore and moto, the sources of the AWS catalogs.
 PYTHON := $(or $(ASTRO_IDENTITY_VENV),$(HOME)/.cache/astro-identity/venv)/bin/python
 
-.PHONY: run test deps ui app lint ui-check ui-test rust-test bench bindings catalogs screenshot icons clean
+.PHONY: run test deps ui app lint ui-check ui-test rust-test fuzz fuzz-quick bench bindings catalogs screenshot icons clean
 
 ## Installs what is missing, builds, and opens the app (headless: saves a screenshot).
 run: deps app
@@ -21,7 +21,7 @@ run: deps app
 	fi
 
 ## Installs what is missing and runs every check and test.
-test: deps ui lint ui-check ui-test app rust-test
+test: deps ui lint ui-check ui-test app rust-test fuzz-quick
 	@echo "make test: all checks and tests passed"
 
 deps:
@@ -49,6 +49,14 @@ ui-test: deps
 rust-test: app
 	cargo nextest run --workspace --no-fail-fast
 	cargo test --doc -p astro-identity-domain
+
+## Fuzzes the domain's parsers and merges, 5 minutes per target (fuzz/, scripts/fuzz.sh).
+fuzz:
+	scripts/fuzz.sh 300
+
+# The bounded run for `make test`: 15 seconds per target, from the seeds alone.
+fuzz-quick:
+	ASTRO_IDENTITY_FUZZ_FRESH=1 scripts/fuzz.sh 15
 
 ## Speed goals, measured in release builds (benchmarks, never timed tests).
 bench: deps
