@@ -37,6 +37,7 @@ app: ui
 # Clippy compiles the shell, whose generate_context! embeds ui/dist: build the UI first.
 lint: ui
 	cargo fmt --all --check
+	cd fuzz && cargo fmt --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(PYTHON) scripts/gen_aws_catalogs.py --check
 
