@@ -9,7 +9,13 @@ APP := $(CARGO_TARGET_DIR)/debug/astro-identity
 # The moto venv (scripts/deps.sh) has botocore and moto, the sources of the AWS catalogs.
 PYTHON := $(or $(ASTRO_IDENTITY_VENV),$(HOME)/.cache/astro-identity/venv)/bin/python
 
-.PHONY: run test deps ui app lint ui-check ui-test rust-test fuzz fuzz-quick bench bindings catalogs screenshot icons clean
+# Release builds and the installers `make bundle` writes (tauri names them after the product).
+RELEASE_APP := $(CARGO_TARGET_DIR)/release/astro-identity
+BUNDLE_DIR := $(CARGO_TARGET_DIR)/release/bundle
+# The AWS CLI that `make bench` races against (v1 from PyPI, in its own venv).
+AWS_CLI_VENV := $(HOME)/.cache/astro-identity/awscli-venv
+
+.PHONY: run test deps ui app lint ui-check ui-test rust-test fuzz fuzz-quick bench bench-deps bundle bundle-test bindings catalogs screenshot icons clean
 
 ## Installs what is missing, builds, and opens the app (headless: saves a screenshot).
 run: deps app
@@ -27,8 +33,12 @@ test: deps ui lint ui-check ui-test app rust-test fuzz-quick
 deps:
 	@scripts/deps.sh
 
+# Skipped when ui/dist is newer than every UI source: a rebuilt dist makes cargo re-embed it,
+# which costs minutes in a release (LTO) build.
 ui: deps
-	cd ui && npm run build
+	@if [ -f ui/dist/index.html ] && [ -z "$$(find ui/src ui/index.html ui/package-lock.json ui/vite.config.ts \
+	  ui/svelte.config.js ui/tsconfig.json -newer ui/dist/index.html -print -quit)" ]; then \
+	  echo "ui/dist is up to date"; else cd ui && npm run build; fi
 
 # The app embeds ui/dist at compile time, so the UI is built first.
 app: ui
@@ -40,6 +50,7 @@ lint: ui
 	cd fuzz && cargo fmt --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(PYTHON) scripts/gen_aws_catalogs.py --check
+	$(PYTHON) -c 'import sys, yaml; [yaml.safe_load(open(f)) for f in sys.argv[1:]]' .github/workflows/*.yml
 
 ui-check: deps
 	cd ui && npm run check && npm run lint && npm run format:check
@@ -59,9 +70,33 @@ fuzz:
 fuzz-quick:
 	ASTRO_IDENTITY_FUZZ_FRESH=1 scripts/fuzz.sh 15
 
-## Speed goals, measured in release builds (benchmarks, never timed tests).
-bench: deps
-	cargo run --release -p astro-identity-domain --example editor_bench
+## Linux installers (.deb and .rpm) from a release build, with the Tauri CLI of ui/node_modules.
+## Run from the repo root: from ui/ the CLI does not find src-tauri.
+bundle: ui
+	ui/node_modules/.bin/tauri build --bundles deb,rpm
+	@echo "Installers:"; ls -l $(BUNDLE_DIR)/deb/*.deb $(BUNDLE_DIR)/rpm/*.rpm
+
+## Installs the .deb here, drives the installed app through WebDriver, uninstalls it and checks
+## nothing is left; checks the .rpm's metadata. Needs root or sudo.
+bundle-test: bundle
+	scripts/bundle-test.sh "$(BUNDLE_DIR)" "$(RELEASE_APP)"
+
+bench-deps: deps
+	@[ -x "$(AWS_CLI_VENV)/bin/aws" ] || { python3 -m venv "$(AWS_CLI_VENV)" && \
+	  "$(AWS_CLI_VENV)/bin/pip" install -q --disable-pip-version-check 'awscli==1.46.2'; }
+	@command -v jq >/dev/null || { s=""; [ "$$(id -u)" = 0 ] || s=sudo; \
+	  $$s env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq; }
+
+## Speed and size goals, measured in release builds (benchmarks, never timed tests): prints a
+## table and writes BENCHMARKS.md.
+bench: bench-deps bundle
+	cargo build --release -p astro-identity-cli
+	mkdir -p target && set -o pipefail && \
+	  cargo run --release -p astro-identity-domain --example editor_bench | tee target/editor-bench.txt
+	ASTRO_IDENTITY_APP="$(RELEASE_APP)" ASTRO_IDENTITY_CLI="$(CARGO_TARGET_DIR)/release/astro-identity-cli" \
+	BENCH_BUNDLE_DIR="$(BUNDLE_DIR)" BENCH_EDITOR_OUTPUT=target/editor-bench.txt \
+	BENCH_AWS_CLI="$(AWS_CLI_VENV)/bin/aws" BENCH_PYTHON="$(PYTHON)" BENCH_OUT=BENCHMARKS.md \
+	  cargo run -p astro-identity-tests --example app_bench
 
 ## Regenerates the offline AWS action and managed-policy catalogs from botocore and moto.
 catalogs: deps

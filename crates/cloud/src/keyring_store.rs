@@ -4,6 +4,12 @@
 //! [`SecretKey`]). Not every OS store can search by attribute, so the app also keeps an
 //! index entry — the list of keys it holds, no values — in the keyring itself: no file on
 //! disk ever names what is stored.
+//!
+//! One store per OS, each chosen at compile time ([`platform_store`]): the Secret Service
+//! over D-Bus on Linux, the login Keychain on macOS, the Credential Manager on Windows.
+//! Values are written as UTF-8 bytes (`set_secret`), which is what `set_password` does on
+//! Linux and macOS too; on Windows `set_password` would store UTF-16 and halve the room
+//! (2,560 bytes per credential), too little for a Google service account key.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -50,7 +56,7 @@ impl SecretStore {
 
     pub fn put(&self, key: &SecretKey, secret: &Sensitive<String>) -> Result<(), CloudError> {
         self.entry(&key.service(), SecretKey::ACCOUNT)?
-            .set_password(secret.expose())
+            .set_secret(secret.expose().as_bytes())
             .map_err(|e| failed("store the secret", e))?;
         let mut index = self.read_index()?;
         if index.insert(key.clone()) {
@@ -60,7 +66,7 @@ impl SecretStore {
     }
 
     pub fn get(&self, key: &SecretKey) -> Result<Option<Sensitive<String>>, CloudError> {
-        match self.entry(&key.service(), SecretKey::ACCOUNT)?.get_password() {
+        match self.entry(&key.service(), SecretKey::ACCOUNT)?.get_secret().and_then(utf8) {
             Ok(secret) => Ok(Some(Sensitive::new(secret))),
             Err(KeyringError::NoEntry) => Ok(None),
             Err(e) => Err(failed("read the secret", e)),
@@ -100,7 +106,7 @@ impl SecretStore {
     }
 
     fn read_index(&self) -> Result<BTreeSet<SecretKey>, CloudError> {
-        match self.entry(APP_ID, INDEX_ACCOUNT)?.get_password() {
+        match self.entry(APP_ID, INDEX_ACCOUNT)?.get_secret().and_then(utf8) {
             // An unreadable index only loses the listing, never a secret: start afresh.
             Ok(text) => Ok(serde_json::from_str(&text).unwrap_or_default()),
             Err(KeyringError::NoEntry) => Ok(BTreeSet::new()),
@@ -114,9 +120,14 @@ impl SecretStore {
             reason: e.to_string(),
         })?;
         self.entry(APP_ID, INDEX_ACCOUNT)?
-            .set_password(&text)
+            .set_secret(text.as_bytes())
             .map_err(|e| failed("update the list of secrets", e))
     }
+}
+
+/// The stored bytes as text; `BadEncoding` (which [`failed`] never prints) otherwise.
+fn utf8(bytes: Vec<u8>) -> Result<String, KeyringError> {
+    String::from_utf8(bytes).map_err(|e| KeyringError::BadEncoding(e.into_bytes()))
 }
 
 /// Keyring errors are mapped by variant, never by `Display` of the data they carry:
@@ -153,7 +164,23 @@ fn platform_store() -> Result<Arc<CredentialStore>, CloudError> {
     Ok(store)
 }
 
-#[cfg(not(target_os = "linux"))]
+/// The user's login keychain (the "legacy" file keychain every app may use; the data
+/// protection keychain needs a provisioning profile).
+#[cfg(target_os = "macos")]
+fn platform_store() -> Result<Arc<CredentialStore>, CloudError> {
+    let store = apple_native_keyring_store::keychain::Store::new().map_err(|e| failed("connect", e))?;
+    Ok(store)
+}
+
+/// The Windows Credential Manager: one generic credential per entry, named
+/// `<account>.<service>` (the store's default), e.g. `credentials.dev.astroidentity.app:aws:prod`.
+#[cfg(target_os = "windows")]
+fn platform_store() -> Result<Arc<CredentialStore>, CloudError> {
+    let store = windows_native_keyring_store::Store::new().map_err(|e| failed("connect", e))?;
+    Ok(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 fn platform_store() -> Result<Arc<CredentialStore>, CloudError> {
     Err(unavailable(format!("this build has no keyring backend for {}", std::env::consts::OS)))
 }
@@ -203,6 +230,21 @@ mod tests {
             .delete_credential()
             .expect("delete behind the app's back");
         assert_eq!(store.list().expect("list"), []);
+    }
+
+    #[test]
+    fn values_are_utf8_bytes_and_other_bytes_are_refused_without_showing_them() {
+        let store = mock();
+        let aws = key(Provider::Aws, "prod");
+        store.put(&aws, &Sensitive::new("clé-secrète".into())).expect("put");
+        let entry = Entry::new_in_store(&store.store, &aws.service(), SecretKey::ACCOUNT).expect("entry");
+        assert_eq!(entry.get_secret().expect("raw"), "clé-secrète".as_bytes());
+        entry.set_secret(&[0xff, 0xfe, b's']).expect("foreign bytes");
+        let err = store.get(&aws).expect_err("not UTF-8");
+        assert_eq!(
+            err.to_string(),
+            "the OS keyring refused to read the secret: the stored value is not UTF-8 text"
+        );
     }
 
     #[test]
