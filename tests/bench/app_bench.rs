@@ -63,6 +63,8 @@ fn env_path(name: &str) -> Result<PathBuf, Error> {
 }
 
 fn main() -> Result<(), Error> {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let _ = LOAD.set(load.split_whitespace().take(3).collect::<Vec<_>>().join(", "));
     let app = env_path("ASTRO_IDENTITY_APP")?;
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
     let mut rows = Vec::new();
@@ -299,13 +301,15 @@ fn idle_memory(app: &Path, env: &[(&str, &str)]) -> Result<(Duration, Memory), E
     for _ in 0..3 {
         let desktop = Desktop::start()?;
         let mut cmd = Command::new(app);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null()).envs(env.iter().copied());
+        let log = desktop.root.path().join("app.log");
+        cmd.stdout(Stdio::null()).stderr(std::fs::File::create(&log)?).envs(env.iter().copied());
         desktop.configure(&mut cmd);
         let start = Instant::now();
         let guard = Guard::spawn("astro-identity", &mut cmd)?;
         while !window_mapped(&desktop.display) {
             if start.elapsed() > Duration::from_secs(30) {
-                return Err("the app's window never appeared".into());
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                return Err(format!("the app's window never appeared; its stderr:\n{log}").into());
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -650,14 +654,19 @@ fn machine() -> String {
         .find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_owned()))
         .unwrap_or_default();
     format!(
-        "{} cores (`nproc`), {cpu}, {:.1} GB RAM, {os}, Linux {}, WebKitGTK {}, {}",
+        "{} cores (`nproc`), {cpu}, {:.1} GB RAM, {os}, Linux {}, WebKitGTK {}, {}. Load average \
+         when the run started: {} (the machine is shared: timings move with it).",
         command_line("nproc", &[]),
         ram_kib as f64 * 1024.0 / 1e9,
         command_line("uname", &["-r"]),
         command_line("dpkg-query", &["-W", "-f=${Version}", "libwebkit2gtk-4.1-0"]),
         command_line("rustc", &["--version"]),
+        LOAD.get().map_or("?", String::as_str),
     )
 }
+
+/// /proc/loadavg's 1, 5 and 15 minute averages when the benchmark started.
+static LOAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// The size of the JavaScript the home screen loads (every script in ui/dist/assets).
 fn js_kb() -> u64 {
@@ -736,7 +745,7 @@ the home screen's first Start button is in the page, polled every 5 ms over WebD
 WebKitWebDriver's automation handshake, so it is an upper bound on what a user sees. \"Credential \
 summary\" is when the result of the first IPC command (detecting AWS profiles, ADC and keyring \
 secrets) is on screen.
-- **Window mapped**: the same direct launch, from spawn until `xdotool` finds the visible \
+- **Window mapped**: the direct launch described under idle memory, from spawn until `xdotool` finds the visible \
 \"Astro Identity\" window (polled every 10 ms): a lower bound, the web view paints after it.
 - **Idle memory**: the release binary started directly (no WebDriver) on a fresh private desktop; \
 5 s after its window is mapped, PSS and RSS are summed over its process tree (the app and the \
