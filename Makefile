@@ -15,7 +15,7 @@ BUNDLE_DIR := $(CARGO_TARGET_DIR)/release/bundle
 # The AWS CLI that `make bench` races against (v1 from PyPI, in its own venv).
 AWS_CLI_VENV := $(HOME)/.cache/astro-identity/awscli-venv
 
-.PHONY: run test deps ui app lint ui-check ui-test rust-test bench bench-deps bundle bundle-test bindings catalogs screenshot icons clean
+.PHONY: run test deps ui app lint ui-check ui-test rust-test fuzz fuzz-quick bench bench-deps bundle bundle-test bindings catalogs screenshot icons clean
 
 ## Installs what is missing, builds, and opens the app (headless: saves a screenshot).
 run: deps app
@@ -27,7 +27,7 @@ run: deps app
 	fi
 
 ## Installs what is missing and runs every check and test.
-test: deps ui lint ui-check ui-test app rust-test
+test: deps ui lint ui-check ui-test app rust-test fuzz-quick
 	@echo "make test: all checks and tests passed"
 
 deps:
@@ -47,6 +47,7 @@ app: ui
 # Clippy compiles the shell, whose generate_context! embeds ui/dist: build the UI first.
 lint: ui
 	cargo fmt --all --check
+	cd fuzz && cargo fmt --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(PYTHON) scripts/gen_aws_catalogs.py --check
 	$(PYTHON) -c 'import sys, yaml; [yaml.safe_load(open(f)) for f in sys.argv[1:]]' .github/workflows/*.yml
@@ -60,6 +61,14 @@ ui-test: deps
 rust-test: app
 	cargo nextest run --workspace --no-fail-fast
 	cargo test --doc -p astro-identity-domain
+
+## Fuzzes the domain's parsers and merges, 5 minutes per target (fuzz/, scripts/fuzz.sh).
+fuzz:
+	scripts/fuzz.sh 300
+
+# The bounded run for `make test`: 15 seconds per target, from the seeds alone.
+fuzz-quick:
+	ASTRO_IDENTITY_FUZZ_FRESH=1 scripts/fuzz.sh 15
 
 ## Linux installers (.deb and .rpm) from a release build, with the Tauri CLI of ui/node_modules.
 ## Run from the repo root: from ui/ the CLI does not find src-tauri.

@@ -52,5 +52,8 @@ fn astro_commands() -> &'static [&'static str] {
         "airflow_provider_check",
         "airflow_add_provider",
         "airflow_undo_provider",
+        "journal_pending",
+        "journal_settle_aws",
+        "journal_settle_gcp",
     ]
 }

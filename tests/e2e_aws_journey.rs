@@ -129,7 +129,14 @@ async fn journey(
     app.find("[aria-label='Remove resource *']").await?;
     app.find_labelled("Service of statement 1").await?.send_keys("s3").await?;
     app.find_labelled("New action for statement 1").await?.send_keys("PutObj").await?;
-    app.find("[aria-label='Suggested actions for statement 1'] button").await?.click().await?;
+    app.wait_for_text("[aria-label='Suggested actions for statement 1']", "s3:PutObject").await?;
+    app.client
+        .find(Locator::XPath(
+            "//ul[@aria-label='Suggested actions for statement 1']//button[.//code[text()='s3:PutObject']]",
+        ))
+        .await?
+        .click()
+        .await?;
     app.wait_for_text("[data-testid=permission-statement-0]", "which writes, on every resource").await?;
     app.wait_for_text("#permission-json", "s3:PutObject").await?;
     app.screenshot("aws-5a-permission-editor").await?;
@@ -205,6 +212,14 @@ async fn journey(
     // The token went to the keyring only: no file of the session holds it in clear.
     let hits = files_containing(desktop.root.path(), &token, &[])?;
     assert!(hits.is_empty(), "the API token leaked into {hits:?}");
+    let kept = desktop.secret_tool(&[
+        "lookup",
+        "service",
+        "dev.astroidentity.app:airflow:airflow",
+        "username",
+        "credentials",
+    ])?;
+    assert_eq!(kept, token, "the token is in the OS keyring");
     assert_eq!(app.find("#api-token").await?.prop("value").await?.as_deref(), Some(""), "field cleared");
     app.click_button("Next").await?;
 

@@ -98,6 +98,9 @@ fn home_screen_shows_the_machines_credentials() -> Result<(), Error> {
         None,
         "forgotten in the keyring"
     );
+    // Read independently of the app's keyring code: the Secret Service has no such item.
+    let left = desktop.secret_tool(&["search", "--all", "service", "dev.astroidentity.app:aws:prod"])?;
+    assert_eq!(left, "", "secret-tool still finds the forgotten entry");
 
     // No secret reached any file of the session (app data, caches, logs, WebKit storage) but
     // the two the test wrote itself; the keyring's own store is encrypted. The scan finds
@@ -114,4 +117,47 @@ fn home_screen_shows_the_machines_credentials() -> Result<(), Error> {
         assert!(hits.is_empty(), "{secret:?} found in {hits:?}");
     }
     Ok(())
+}
+
+/// A change whose write was started but never finished (the app was killed in between):
+/// the home screen says so at startup, from the journal alone.
+#[test]
+fn home_screen_lists_a_change_interrupted_by_a_crash() -> Result<(), Error> {
+    use astro_identity_cloud::journal::{Journal, JournalAction, JournalEntry};
+
+    let app = app_binary()?;
+    let desktop = Desktop::start()?;
+    // SAFETY: first thing in this test's own process (nextest), before any thread starts.
+    unsafe { desktop.export_to_process() };
+    // A keyring with its default collection, as on a desktop that has used one: without it
+    // the daemon would first ask (in a window of its own) to create it.
+    let key = SecretKey::new(Provider::Aws, ProfileName::parse("prod")?);
+    SecretStore::open_os()?.put(&key, &Sensitive::new("e2e-interrupted-secret".into()))?;
+    let journal = Journal::in_dir(&desktop.root.path().join("data/dev.astroidentity.app"));
+    let mut entry = JournalEntry::now(
+        "aws",
+        "123456789012",
+        "arn:aws:iam::123456789012:user/ada",
+        JournalAction::UpdateTrustPolicy,
+    );
+    entry.resource_name = "astro-data-access".into();
+    journal.intend(&entry)?;
+
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let session = AppSession::start(&driver, &app).await?;
+        let outcome = async {
+            let text =
+                session.wait_for_text("[data-testid=interrupted-changes]", "astro-data-access").await?;
+            assert!(text.contains("123456789012") && text.contains("Check AWS changes"), "{text}");
+            session.wait_for_text("[data-testid=keyring]", "prod").await?;
+            let again = session.text_of("[data-testid=interrupted-changes]").await?;
+            assert!(again.contains("astro-data-access"), "the notice stays: {again}");
+            Ok::<_, Error>(())
+        }
+        .await;
+        session.close().await;
+        outcome
+    })
 }

@@ -1,8 +1,6 @@
 //! The keyring store against a real Secret Service: a private D-Bus session with an
 //! unlocked gnome-keyring-daemon, checked independently with libsecret's `secret-tool`.
 
-use std::process::Command;
-
 use astro_identity_cloud::{CloudError, SecretStore};
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
@@ -13,11 +11,7 @@ fn key(provider: Provider, profile: &str) -> SecretKey {
 }
 
 fn secret_tool(desktop: &Desktop, args: &[&str]) -> Result<String, Error> {
-    let mut cmd = Command::new("secret-tool");
-    cmd.args(args);
-    desktop.configure(&mut cmd);
-    let out = cmd.output()?;
-    Ok(String::from_utf8(out.stdout)?)
+    desktop.secret_tool(args)
 }
 
 #[test]

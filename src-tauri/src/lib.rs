@@ -6,6 +6,7 @@ mod aws_commands;
 mod commands;
 mod gcp_commands;
 mod ipc_error;
+mod journal_commands;
 mod permission_commands;
 mod state;
 
@@ -61,6 +62,9 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         airflow_commands::airflow_provider_check,
         airflow_commands::airflow_add_provider,
         airflow_commands::airflow_undo_provider,
+        journal_commands::journal_pending,
+        journal_commands::journal_settle_aws,
+        journal_commands::journal_settle_gcp,
     ])
 }
 

@@ -5,12 +5,15 @@
 //! - [`Driver`]: `tauri-driver` (and through it `WebKitWebDriver`) on free ports.
 //! - [`airflow::AirflowServer`]: a real Airflow 3 api-server; [`astro_fake::AstroFake`]:
 //!   the Astro API's environment objects.
+//! - [`fault_proxy::FaultProxy`]: a scriptable HTTP proxy between the app and moto or the
+//!   GCP fake (errors, throttling, resets, hangs, delays, barriers).
 //!
 //! Every process is killed when its guard drops, so a failing assertion cleans up too.
 //! Missing tools are a test failure with the fix in the message, never a silent skip.
 
 pub mod airflow;
 pub mod astro_fake;
+pub mod fault_proxy;
 pub mod gcp_fake;
 
 use std::io::{BufRead, BufReader, Write};
@@ -88,6 +91,14 @@ pub struct Desktop {
 impl Desktop {
     pub fn start() -> Result<Self, Error> {
         Self::start_with(true)
+    }
+
+    /// libsecret's `secret-tool` on this desktop's Secret Service: an independent reader.
+    pub fn secret_tool(&self, args: &[&str]) -> Result<String, Error> {
+        let mut cmd = Command::new("secret-tool");
+        cmd.args(args);
+        self.configure(&mut cmd);
+        Ok(String::from_utf8(cmd.output()?.stdout)?)
     }
 
     /// The X clipboard's text, as another program would paste it.
@@ -476,6 +487,11 @@ impl AppSession {
             .for_element(fantoccini::Locator::XPath(&xpath))
             .await
             .map_err(|e| format!("enabled button {label:?}: {e}"))?;
+        // Centre it in its scrolling pane first: WebKitWebDriver refuses a click on a
+        // button that sits half under the pane's edge.
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&button)?])
+            .await?;
         button.click().await?;
         Ok(())
     }

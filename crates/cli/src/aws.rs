@@ -4,7 +4,6 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use clap::{Args, Subcommand};
 
-use astro_identity_cloud::HostEnv;
 use astro_identity_cloud::aws::{
     AwsCredentialSource, AwsIam, AwsTarget, ChangeOutcome, NewRole, TrustChange, apply_trust_change,
     plan_trust_change, sdk_config, undo_change,
@@ -120,7 +119,7 @@ pub async fn run(command: AwsCommand) -> Result<(), Failure> {
 }
 
 fn journal() -> Journal {
-    Journal::in_dir(&HostEnv::from_process().app_data_dir())
+    crate::journal::journal()
 }
 
 async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {

@@ -2,7 +2,6 @@
 
 use clap::{Args, Subcommand};
 
-use astro_identity_cloud::HostEnv;
 use astro_identity_cloud::gcp::{
     Backoff, BindingChange, BindingOutcome, GcpCredentialSource, GcpProjects, GcpTarget, PolicyResource,
     apply_binding, plan_binding, undo_binding,
@@ -123,7 +122,7 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
 }
 
 fn journal() -> Journal {
-    Journal::in_dir(&HostEnv::from_process().app_data_dir())
+    crate::journal::journal()
 }
 
 async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {

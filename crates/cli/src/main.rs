@@ -3,6 +3,7 @@
 mod airflow;
 mod aws;
 mod gcp;
+mod journal;
 mod output;
 
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ enum Command {
     /// Print the Airflow connection in one format (what the app's copy button copies).
     #[command(subcommand)]
     Airflow(airflow::AirflowCommand),
+    /// Changes interrupted mid-write: list them, or settle them by re-reading the cloud.
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -45,6 +49,7 @@ async fn main() -> ExitCode {
         Command::Aws(command) => aws::run(command).await,
         Command::Gcp(command) => gcp::run(command).await,
         Command::Airflow(command) => airflow::run(command),
+        Command::Journal(command) => journal::run(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,6 +66,7 @@ async fn doctor(json: bool) -> Result<(), output::Failure> {
         output::print_json(&summary)
     } else {
         print!("{}", render_text(&summary));
+        print!("{}", journal::pending_text());
         Ok(())
     }
 }

@@ -28,7 +28,7 @@ pub enum CloudError {
     MalformedPolicy { detail: String },
     #[error("an AWS limit was reached: {detail}")]
     LimitExceeded { detail: String },
-    #[error("AWS kept throttling {action} after several retries")]
+    #[error("{action} was still throttled after several retries")]
     Throttled { action: String },
     #[error("could not reach {endpoint}: {detail}")]
     Unreachable { endpoint: String, detail: String },

@@ -1,9 +1,29 @@
-//! The undo journal: one JSON line per write, appended and synced before the app reports
-//! success. It records before and after documents, the account and the resource — never a
-//! secret (policies and ARNs are not secrets; an Airflow connection whose Extra holds a
-//! value Airflow hides is not recorded at all, and of a `requirements.txt` only the line
-//! the app appended and the file's lengths are).
+//! The undo journal: `journal.jsonl`, one JSON record a line, appended and synced to disk
+//! before the app goes on. It records before and after documents, the account and the
+//! resource — never a secret (policies and ARNs are not secrets; an Airflow connection whose
+//! Extra holds a value Airflow hides is not recorded at all, and of a `requirements.txt`
+//! only the line the app appended and the file's lengths are).
+//!
+//! # Records
+//! A cloud write is journaled in two records, so a crash between them is noticed:
+//!
+//! 1. an **intent** (`"record":"intent"`): a [`JournalEntry`] saying what is about to be
+//!    written (resource, `before`, `after`, an `id`), synced *before* the write is sent;
+//! 2. an **outcome** (`"record":"outcome"`, an [`OutcomeRecord`] with the intent's `id`),
+//!    synced once the write was verified or refused: `done` (verified), `failed` (it did not
+//!    take effect, or was overwritten before it could be verified) or `settled` (re-read
+//!    after an interruption: `applied` true, false, or absent when someone else changed the
+//!    resource meanwhile).
+//!
+//! An intent without an outcome is *pending*: the process died (or lost the network) between
+//! the two. [`Journal::pending`] lists them and `crate::settle` re-reads the resource and
+//! appends the missing outcome. Lines written before intents existed (no `record` field) and
+//! the Airflow and `requirements.txt` changes, journaled after the fact in one record, count
+//! as applied.
+//!
+//! Only applied changes are history: [`Journal::entries`] and undo consider nothing else.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +35,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::CloudError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum JournalAction {
     /// A role was created with `after` as its trust policy.
@@ -87,6 +108,89 @@ pub struct JournalEntry {
     /// The write created the file (file changes only); undoing it removes the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_created: Option<bool>,
+    /// `Some(Intent)` when written before the change was sent (an outcome record follows);
+    /// `None` for a change journaled after the fact (older lines, Airflow, files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordKind>,
+}
+
+/// What kind of line a record is. Lines without one are complete entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RecordKind {
+    Intent,
+    Outcome,
+}
+
+/// How an intent ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// Written and verified by reading back.
+    Done,
+    /// Refused or not written; or overwritten by another writer before it was verified.
+    /// Either way the resource does not hold it.
+    Failed,
+    /// Decided later by re-reading the resource (after a lost answer or a crash).
+    Settled,
+}
+
+/// The second record of a journaled write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeRecord {
+    /// Always [`RecordKind::Outcome`].
+    pub record: RecordKind,
+    /// The intent this record ends.
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub outcome: Outcome,
+    /// `settled` only: whether the resource holds the intent's `after` (true), its `before`
+    /// (false), or something else, changed by someone (absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<bool>,
+    /// Why, for people: the error, or what the re-read found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Where a journaled change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeStatus {
+    /// The resource took the change: it can be undone.
+    Applied,
+    /// It did not take effect (or was overwritten at once by another writer).
+    NotApplied,
+    /// Someone else changed the resource before it could be told: not undoable.
+    Unknown,
+    /// An intent without outcome: the app stopped mid-write. Settle it.
+    Pending,
+}
+
+/// What a settlement found when it re-read the resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Settlement {
+    /// The resource holds the intent's `after`.
+    Applied,
+    /// The resource holds the intent's `before`.
+    NotApplied,
+    /// Neither: someone else changed it.
+    ChangedBySomeoneElse,
+}
+
+/// One journaled change with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub entry: JournalEntry,
+    pub status: ChangeStatus,
+    /// The outcome's reason, when it gave one.
+    pub reason: Option<String>,
 }
 
 impl JournalEntry {
@@ -115,7 +219,28 @@ impl JournalEntry {
             length_before: None,
             length_after: None,
             file_created: None,
+            record: None,
         }
+    }
+}
+
+fn now_rfc3339() -> String {
+    let now = OffsetDateTime::now_utc();
+    now.format(&Rfc3339).unwrap_or_else(|_| now.unix_timestamp().to_string())
+}
+
+/// One line of the file, as read.
+enum Line {
+    Entry(Box<JournalEntry>),
+    Outcome(OutcomeRecord),
+}
+
+fn parse_line(line: &str) -> Option<Line> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    if value.get("record").and_then(serde_json::Value::as_str) == Some("outcome") {
+        serde_json::from_value(value).ok().map(Line::Outcome)
+    } else {
+        serde_json::from_value(value).ok().map(|entry| Line::Entry(Box::new(entry)))
     }
 }
 
@@ -138,46 +263,167 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one entry and syncs it to disk before returning.
+    /// Appends a change made before this call, in one record (Airflow connections and
+    /// `requirements.txt`, whose writes are journaled after the fact), and syncs it.
     pub fn append(&self, entry: &JournalEntry) -> Result<(), CloudError> {
+        self.write_line(entry)
+    }
+
+    /// Appends the intent to make `entry`'s change and syncs it: call right before the
+    /// write is sent, then [`Journal::done`], [`Journal::failed`] or [`Journal::settled`].
+    pub fn intend(&self, entry: &JournalEntry) -> Result<(), CloudError> {
+        let mut intent = entry.clone();
+        intent.record = Some(RecordKind::Intent);
+        self.write_line(&intent)
+    }
+
+    /// The intent `id` was written and verified.
+    pub fn done(&self, id: &str) -> Result<(), CloudError> {
+        self.outcome(id, Outcome::Done, None, None)
+    }
+
+    /// The intent `id` did not take effect (or was overwritten before it was verified).
+    pub fn failed(&self, id: &str, reason: &str) -> Result<(), CloudError> {
+        self.outcome(id, Outcome::Failed, None, Some(reason))
+    }
+
+    /// The intent `id` was decided by re-reading the resource.
+    pub fn settled(&self, id: &str, found: Settlement, reason: &str) -> Result<(), CloudError> {
+        let applied = match found {
+            Settlement::Applied => Some(true),
+            Settlement::NotApplied => Some(false),
+            Settlement::ChangedBySomeoneElse => None,
+        };
+        self.outcome(id, Outcome::Settled, applied, Some(reason))
+    }
+
+    fn outcome(
+        &self,
+        id: &str,
+        outcome: Outcome,
+        applied: Option<bool>,
+        reason: Option<&str>,
+    ) -> Result<(), CloudError> {
+        self.write_line(&OutcomeRecord {
+            record: RecordKind::Outcome,
+            id: id.to_owned(),
+            time: now_rfc3339(),
+            outcome,
+            applied,
+            reason: reason.map(str::to_owned),
+        })
+    }
+
+    /// One line, appended with a single write and synced (the file, and the folder when
+    /// the file is new) before returning.
+    fn write_line(&self, record: &impl Serialize) -> Result<(), CloudError> {
         let fail = |detail: String| CloudError::Journal { action: "written", detail };
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
         }
-        let mut line = serde_json::to_string(entry).map_err(|e| fail(e.to_string()))?;
+        let mut line = serde_json::to_string(record).map_err(|e| fail(e.to_string()))?;
         line.push('\n');
+        let created = !self.path.exists();
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)
             .map_err(|e| fail(format!("{}: {e}", self.path.display())))?;
         file.write_all(line.as_bytes()).map_err(|e| fail(e.to_string()))?;
-        file.sync_all().map_err(|e| fail(e.to_string()))
+        file.sync_all().map_err(|e| fail(e.to_string()))?;
+        if created && let Some(dir) = self.path.parent() {
+            // The new file's name must survive a crash too.
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
     }
 
-    /// Every entry, oldest first. A line that does not parse (a torn write after a crash)
-    /// is skipped rather than making the whole history unreadable.
-    pub fn entries(&self) -> Result<Vec<JournalEntry>, CloudError> {
+    /// Every change with its status, oldest first. A line that does not parse (a torn
+    /// write after a crash) is skipped rather than making the whole history unreadable;
+    /// of two outcomes for one intent the first counts.
+    pub fn history(&self) -> Result<Vec<Change>, CloudError> {
         let file = match std::fs::File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(CloudError::Journal { action: "read", detail: e.to_string() }),
         };
         let mut entries = Vec::new();
+        let mut outcomes: HashMap<String, OutcomeRecord> = HashMap::new();
         for line in BufReader::new(file).lines() {
             let line = line.map_err(|e| CloudError::Journal { action: "read", detail: e.to_string() })?;
-            if let Ok(entry) = serde_json::from_str::<JournalEntry>(&line) {
-                entries.push(entry);
+            match parse_line(&line) {
+                Some(Line::Entry(entry)) => entries.push(*entry),
+                Some(Line::Outcome(outcome)) => {
+                    outcomes.entry(outcome.id.clone()).or_insert(outcome);
+                }
+                None => {}
             }
         }
-        Ok(entries)
+        Ok(entries
+            .into_iter()
+            .map(|entry| {
+                let outcome = outcomes.get(&entry.id);
+                let status = match (entry.record, outcome) {
+                    (Some(RecordKind::Intent), None) => ChangeStatus::Pending,
+                    (Some(RecordKind::Intent), Some(o)) => match (o.outcome, o.applied) {
+                        (Outcome::Done, _) | (Outcome::Settled, Some(true)) => ChangeStatus::Applied,
+                        (Outcome::Failed, _) | (Outcome::Settled, Some(false)) => ChangeStatus::NotApplied,
+                        (Outcome::Settled, None) => ChangeStatus::Unknown,
+                    },
+                    _ => ChangeStatus::Applied,
+                };
+                Change { entry, status, reason: outcome.and_then(|o| o.reason.clone()) }
+            })
+            .collect())
     }
 
-    /// The entry with `id`, or the newest entry of `cloud` that is not an undo and was not
-    /// undone.
+    /// The changes that took effect, oldest first: the history undo works from.
+    pub fn entries(&self) -> Result<Vec<JournalEntry>, CloudError> {
+        Ok(self
+            .history()?
+            .into_iter()
+            .filter(|c| c.status == ChangeStatus::Applied)
+            .map(|c| c.entry)
+            .collect())
+    }
+
+    /// Intents without an outcome, oldest first: writes the app was interrupted in. Offline
+    /// and cheap; `crate::settle` decides them by reading the resources.
+    pub fn pending(&self) -> Result<Vec<JournalEntry>, CloudError> {
+        Ok(self
+            .history()?
+            .into_iter()
+            .filter(|c| c.status == ChangeStatus::Pending)
+            .map(|c| c.entry)
+            .collect())
+    }
+
+    /// The entry with `id`, or the newest applied entry of `cloud` that is not an undo and
+    /// was not undone. Only applied changes count, on both sides.
     pub fn undo_candidate(&self, cloud: &str, id: Option<&str>) -> Result<JournalEntry, CloudError> {
-        let entries: Vec<JournalEntry> = self.entries()?.into_iter().filter(|e| e.cloud == cloud).collect();
+        let history: Vec<Change> = self.history()?.into_iter().filter(|c| c.entry.cloud == cloud).collect();
+        let entries: Vec<&JournalEntry> =
+            history.iter().filter(|c| c.status == ChangeStatus::Applied).map(|c| &c.entry).collect();
         let undone: Vec<&str> = entries.iter().filter_map(|e| e.undoes.as_deref()).collect();
+        if let Some(id) = id
+            && let Some(change) =
+                history.iter().find(|c| c.entry.id == id && c.status != ChangeStatus::Applied)
+        {
+            return Err(CloudError::Refused {
+                reason: match change.status {
+                    ChangeStatus::Pending => {
+                        format!("journal entry {id} was interrupted and is not settled yet")
+                    }
+                    _ => format!("journal entry {id} did not take effect"),
+                },
+                hint: match change.status {
+                    ChangeStatus::Pending => String::from(
+                        "Settle it first (the app does at start; `astro-identity-cli journal settle`).",
+                    ),
+                    _ => String::from("Nothing to undo."),
+                },
+            });
+        }
         let found = match id {
             Some(id) => entries.iter().find(|e| e.id == id),
             None => entries.iter().rev().find(|e| e.undoes.is_none() && !undone.contains(&e.id.as_str())),
@@ -194,7 +440,7 @@ impl Journal {
                 hint: String::from("Nothing to do."),
             });
         }
-        Ok(entry.clone())
+        Ok((*entry).clone())
     }
 }
 
@@ -260,5 +506,76 @@ mod tests {
         let mut file = OpenOptions::new().append(true).open(journal.path()).expect("open");
         file.write_all(br#"{"id":"torn","ti"#).expect("write");
         assert_eq!(journal.entries().expect("read"), [first]);
+    }
+
+    #[test]
+    fn intents_count_once_their_outcome_says_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::in_dir(dir.path());
+        let [pending, done, failed, applied, not_applied, unknown] =
+            std::array::from_fn(|_| entry(JournalAction::UpdateTrustPolicy));
+        for intent in [&pending, &done, &failed, &applied, &not_applied, &unknown] {
+            journal.intend(intent).expect("intent");
+        }
+        journal.done(&done.id).expect("done");
+        journal.failed(&failed.id, "Throttling").expect("failed");
+        journal.settled(&applied.id, Settlement::Applied, "found after").expect("settled");
+        journal.settled(&not_applied.id, Settlement::NotApplied, "found before").expect("settled");
+        journal.settled(&unknown.id, Settlement::ChangedBySomeoneElse, "found other").expect("settled");
+        // A second outcome for one intent does not overrule the first.
+        journal.done(&failed.id).expect("late");
+
+        let statuses: Vec<ChangeStatus> = journal.history().expect("read").iter().map(|c| c.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                ChangeStatus::Pending,
+                ChangeStatus::Applied,
+                ChangeStatus::NotApplied,
+                ChangeStatus::Applied,
+                ChangeStatus::NotApplied,
+                ChangeStatus::Unknown
+            ]
+        );
+        let ids = |list: Vec<JournalEntry>| list.into_iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(journal.entries().expect("read")), [done.id.clone(), applied.id.clone()]);
+        assert_eq!(ids(journal.pending().expect("read")), std::slice::from_ref(&pending.id));
+        assert_eq!(journal.undo_candidate("aws", None).expect("candidate").id, applied.id);
+        for (id, reason) in [(&pending.id, "not settled"), (&failed.id, "did not take effect")] {
+            match journal.undo_candidate("aws", Some(id)) {
+                Err(CloudError::Refused { reason: text, .. }) => assert!(text.contains(reason), "{text}"),
+                other => panic!("expected Refused, got {other:?}"),
+            }
+        }
+
+        // The lines themselves: an intent is an entry marked as such; an outcome is short.
+        let text = std::fs::read_to_string(journal.path()).expect("read");
+        let lines: Vec<serde_json::Value> =
+            text.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+        assert_eq!(lines[0]["record"], "intent");
+        assert_eq!(lines[0]["id"], pending.id.as_str());
+        assert_eq!(lines[0]["action"], "updateTrustPolicy");
+        let outcome = &lines[7];
+        assert_eq!(outcome["record"], "outcome");
+        assert_eq!(outcome["id"], failed.id.as_str());
+        assert_eq!(outcome["outcome"], "failed");
+        assert_eq!(outcome["reason"], "Throttling");
+        assert_eq!(lines[8]["applied"], true);
+        assert_eq!(lines[10].get("applied"), None, "unknown has no applied field");
+    }
+
+    #[test]
+    fn an_undo_counts_only_when_it_was_applied() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::in_dir(dir.path());
+        let change = entry(JournalAction::UpdateTrustPolicy);
+        journal.intend(&change).expect("intent");
+        journal.done(&change.id).expect("done");
+        let mut undo = entry(JournalAction::UpdateTrustPolicy);
+        undo.undoes = Some(change.id.clone());
+        journal.intend(&undo).expect("intent");
+        assert_eq!(journal.undo_candidate("aws", None).expect("still undoable").id, change.id);
+        journal.failed(&undo.id, "reset").expect("failed");
+        assert_eq!(journal.undo_candidate("aws", None).expect("still undoable").id, change.id);
     }
 }

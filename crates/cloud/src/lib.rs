@@ -8,6 +8,7 @@
 pub mod airflow;
 pub mod aws;
 pub mod aws_profiles;
+pub mod backoff;
 pub mod detect;
 pub mod error;
 pub mod gcp;
@@ -15,6 +16,7 @@ pub mod gcp_adc;
 pub mod host;
 pub mod journal;
 pub mod keyring_store;
+pub mod settle;
 
 pub use detect::detect_credentials;
 pub use error::CloudError;

@@ -1,8 +1,10 @@
 //! Which AWS credentials, region and endpoint to use, turned into an SDK configuration.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,44 @@ pub const FALLBACK_REGION: &str = "us-east-1";
 /// Throttling and transient 5xx are retried by the SDK with exponential backoff and jitter,
 /// at most this many attempts per call.
 pub const MAX_ATTEMPTS: u32 = 5;
+
+/// How often and how long the SDK tries one call, so no call can hang the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsTuning {
+    /// Attempts per call (throttling, 5xx, resets and attempt timeouts are retried).
+    pub max_attempts: u32,
+    /// The first retry's backoff ceiling; it doubles per retry, with full jitter.
+    pub initial_backoff: Duration,
+    pub connect_timeout: Duration,
+    /// One attempt, from sending to the whole answer.
+    pub attempt_timeout: Duration,
+    /// The whole call, retries included.
+    pub operation_timeout: Duration,
+}
+
+impl AwsTuning {
+    pub const DEFAULT: AwsTuning = AwsTuning {
+        max_attempts: MAX_ATTEMPTS,
+        initial_backoff: Duration::from_secs(1),
+        connect_timeout: Duration::from_secs(5),
+        attempt_timeout: Duration::from_secs(20),
+        operation_timeout: Duration::from_secs(60),
+    };
+
+    fn retry(&self) -> RetryConfig {
+        RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(self.initial_backoff)
+    }
+
+    fn timeouts(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout)
+            .operation_attempt_timeout(self.attempt_timeout)
+            .operation_timeout(self.operation_timeout)
+            .build()
+    }
+}
 
 /// Where AWS credentials come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,13 +182,24 @@ impl AwsAccessKeys {
 }
 
 /// Builds the SDK configuration for `target`. Keys from the keyring are handed to the SDK
-/// directly; they are never written anywhere else.
+/// directly; they are never written anywhere else. Retries and timeouts:
+/// [`AwsTuning::DEFAULT`].
 pub async fn sdk_config(
     target: &AwsTarget,
     keyring: Option<Arc<SecretStore>>,
 ) -> Result<SdkConfig, CloudError> {
+    sdk_config_tuned(target, keyring, &AwsTuning::DEFAULT).await
+}
+
+/// [`sdk_config`] with other retries and timeouts (tests use short ones).
+pub async fn sdk_config_tuned(
+    target: &AwsTarget,
+    keyring: Option<Arc<SecretStore>>,
+    tuning: &AwsTuning,
+) -> Result<SdkConfig, CloudError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        .retry_config(tuning.retry())
+        .timeout_config(tuning.timeouts());
     match &target.source {
         AwsCredentialSource::DefaultChain => {}
         AwsCredentialSource::Profile(name) => loader = loader.profile_name(name),
@@ -180,6 +231,22 @@ pub async fn sdk_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn every_call_is_bounded_in_attempts_and_time() {
+        let target = AwsTarget {
+            source: AwsCredentialSource::DefaultChain,
+            region: Some(String::from("us-east-1")),
+            endpoint_url: Some(String::from("http://127.0.0.1:9")),
+        };
+        let config = sdk_config(&target, None).await.expect("config");
+        let retry = config.retry_config().expect("retry config");
+        assert_eq!(retry.max_attempts(), MAX_ATTEMPTS);
+        let timeouts = config.timeout_config().expect("timeouts");
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(AwsTuning::DEFAULT.attempt_timeout));
+        assert_eq!(timeouts.operation_timeout(), Some(AwsTuning::DEFAULT.operation_timeout));
+        assert_eq!(timeouts.connect_timeout(), Some(AwsTuning::DEFAULT.connect_timeout));
+    }
 
     #[test]
     fn access_keys_are_validated_by_field() {

@@ -18,6 +18,11 @@ impl Attempt {
     pub fn new(action: &'static str, resource: impl Into<String>, endpoint: &str) -> Self {
         Self { action, resource: resource.into(), endpoint: endpoint.to_owned() }
     }
+
+    /// `iam:UpdateAssumeRolePolicy on arn:aws:iam::123456789012:role/data`, for messages.
+    pub fn what(&self) -> String {
+        format!("{} on {}", self.action, self.resource)
+    }
 }
 
 pub fn translate<E>(err: SdkError<E, HttpResponse>, attempt: &Attempt) -> CloudError
@@ -38,10 +43,10 @@ where
         SdkError::DispatchFailure(_) => credentials_or_unreachable(source_chain(&err), attempt),
         SdkError::TimeoutError(_) => CloudError::Unreachable {
             endpoint: attempt.endpoint.clone(),
-            detail: String::from("the request timed out"),
+            detail: format!("{}: no answer in time (the request timed out)", attempt.what()),
         },
         _ => CloudError::Cloud {
-            action: attempt.action.to_owned(),
+            action: attempt.what(),
             code: String::from("SdkError"),
             message: source_chain(&err),
         },
@@ -65,7 +70,7 @@ pub fn from_code(code: &str, message: &str, attempt: &Attempt) -> CloudError {
             hint: String::from("Undo the permission changes first (or detach its policies), then try again."),
         },
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => {
-            CloudError::Throttled { action: attempt.action.to_owned() }
+            CloudError::Throttled { action: attempt.what() }
         }
         "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" | "ExpiredTokenException" => {
             CloudError::Credentials {
@@ -77,11 +82,7 @@ pub fn from_code(code: &str, message: &str, attempt: &Attempt) -> CloudError {
                 ),
             }
         }
-        _ => CloudError::Cloud {
-            action: attempt.action.to_owned(),
-            code: code.to_owned(),
-            message: message.to_owned(),
-        },
+        _ => CloudError::Cloud { action: attempt.what(), code: code.to_owned(), message: message.to_owned() },
     }
 }
 
@@ -92,8 +93,9 @@ pub fn from_status(status: u16, message: &str, attempt: &Attempt) -> CloudError 
         404 => "NoSuchEntity",
         429 => "Throttling",
         _ => {
+            let message = if message.is_empty() { "the answer gave no details" } else { message };
             return CloudError::Cloud {
-                action: attempt.action.to_owned(),
+                action: attempt.what(),
                 code: format!("HTTP {status}"),
                 message: message.to_owned(),
             };
@@ -113,7 +115,10 @@ fn credentials_or_unreachable(chain: String, attempt: &Attempt) -> CloudError {
             ),
         }
     } else {
-        CloudError::Unreachable { endpoint: attempt.endpoint.clone(), detail: chain }
+        CloudError::Unreachable {
+            endpoint: attempt.endpoint.clone(),
+            detail: format!("{}: {chain}", attempt.what()),
+        }
     }
 }
 
@@ -184,6 +189,14 @@ mod tests {
         assert_eq!(from_status(429, "", &attempt()).code(), "throttled");
         assert_eq!(from_status(404, "", &attempt()).code(), "not_found");
         let err = from_status(502, "bad gateway", &attempt());
-        assert_eq!(err.to_string(), "iam:UpdateAssumeRolePolicy failed: HTTP 502: bad gateway");
+        assert_eq!(
+            err.to_string(),
+            "iam:UpdateAssumeRolePolicy on arn:aws:iam::123456789012:role/data failed: HTTP 502: bad gateway"
+        );
+        assert_eq!(
+            from_code("Throttling", "Rate exceeded", &attempt()).to_string(),
+            "iam:UpdateAssumeRolePolicy on arn:aws:iam::123456789012:role/data was still throttled after \
+             several retries"
+        );
     }
 }

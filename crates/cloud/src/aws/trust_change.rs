@@ -1,5 +1,9 @@
 //! Plan, apply, verify and undo a change to a role's trust policy — the one-way flow of
-//! ARCHITECTURE.md for AWS.
+//! ARCHITECTURE.md for AWS. Every write is journaled as an intent before it is sent and an
+//! outcome once it was verified (see `crate::journal`); a write whose answer was lost is
+//! settled by reading the role again.
+
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -9,9 +13,11 @@ use astro_identity_domain::aws::plan::TrustPlan;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
 
 use crate::CloudError;
-use crate::aws::iam::{Caller, NewRole, RoleStore};
-use crate::aws::permissions;
-use crate::journal::{Journal, JournalAction, JournalEntry};
+use crate::aws::iam::{Caller, NewRole, RoleState, RoleStore};
+use crate::aws::{permissions, settle};
+use crate::backoff::Backoff;
+use crate::journal::{Journal, JournalAction, JournalEntry, Settlement};
+use crate::settle::after_failed_write;
 
 /// A planned change: what was read, what will be written, and who will write it.
 #[derive(Debug, Clone, Serialize)]
@@ -109,13 +115,49 @@ async fn read_for_plan(
     }
 }
 
+/// How an apply writes and checks a trust policy.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyOptions {
+    /// IAM has no etag: a writer that read the policy before our write and writes after it
+    /// drops our principals (a lost update). A merge (adding Deployments) is then re-done on
+    /// the fresh policy, at most `backoff.attempts` writes in all, spaced by `backoff`.
+    pub backoff: Backoff,
+    /// After a merge reads back correctly, wait this long and read again: a concurrent
+    /// writer's overwrite lands within the time between its read and its write, so one that
+    /// would drop ours shows by then. Also the grace given to a read-back that is stale.
+    pub settle: Duration,
+}
+
+impl ApplyOptions {
+    pub const DEFAULT: ApplyOptions = ApplyOptions {
+        backoff: Backoff {
+            attempts: 5,
+            first_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+        },
+        settle: Duration::from_secs(1),
+    };
+}
+
 /// Applies exactly `change.plan`: re-reads the role and refuses if it moved since the plan,
-/// writes, journals, then reads back and verifies.
+/// journals the intent, writes, verifies by reading back, journals the outcome. Retries,
+/// timeouts and lost updates as in [`ApplyOptions::DEFAULT`].
 pub async fn apply_trust_change(
     store: &impl RoleStore,
     change: &TrustChange,
     confirm_warnings: bool,
     journal: &Journal,
+) -> Result<ChangeOutcome, CloudError> {
+    apply_trust_change_with(store, change, confirm_warnings, journal, ApplyOptions::DEFAULT).await
+}
+
+/// [`apply_trust_change`] with other lost-update handling (tests use short waits).
+pub async fn apply_trust_change_with(
+    store: &impl RoleStore,
+    change: &TrustChange,
+    confirm_warnings: bool,
+    journal: &Journal,
+    options: ApplyOptions,
 ) -> Result<ChangeOutcome, CloudError> {
     let after = TrustPolicy::parse(&change.plan.compact_after)?;
     // Lint again here: the plan may have travelled through the UI and back.
@@ -145,48 +187,222 @@ pub async fn apply_trust_change(
         return Ok(outcome(change, false, true, None, &role.arn, Some(&role.trust_policy)));
     }
 
-    let mut entry = JournalEntry::now(
-        "aws",
-        &change.caller.account,
-        &change.caller.arn,
-        JournalAction::UpdateTrustPolicy,
-    );
-    entry.resource_name = change.role_name.clone();
-    entry.before = change.remote_before.clone();
-    entry.after = Some(after.to_compact_json());
-    let role_arn = match (&change.create, &current) {
-        (Some(spec), None) => {
-            let created = store.create_role(spec, &after).await?;
-            entry.action = JournalAction::CreateRole;
-            created.arn
-        }
-        (_, Some(role)) => {
-            store.update_trust_policy(&change.role_name, &after).await?;
-            role.arn.clone()
-        }
-        (None, None) => return Err(CloudError::NotFound { what: format!("role {}", change.role_name) }),
-    };
-    entry.resource_arn = role_arn.clone();
-    // The write happened: record it before verifying, so it can be undone even if the
-    // read-back disagrees.
-    journal.append(&entry)?;
-
-    let read_back = store.get_role(&change.role_name).await?;
-    let verified = read_back.as_ref().is_some_and(|r| r.trust_policy.semantically_equal(&after));
-    if !verified {
-        return Err(CloudError::VerifyFailed {
-            what: format!(
-                "role {} does not have the trust policy just written (another writer may have changed it; \
-                 journal entry {})",
-                change.role_name, entry.id
-            ),
-        });
+    match (&change.create, current) {
+        (Some(spec), None) => create_role(store, change, spec, &after, journal, options).await,
+        (_, Some(role)) => update_trust(store, change, role, after, journal, options).await,
+        (None, None) => Err(CloudError::NotFound { what: format!("role {}", change.role_name) }),
     }
-    Ok(outcome(change, true, true, Some(entry.id), &role_arn, read_back.as_ref().map(|r| &r.trust_policy)))
 }
 
-/// Undoes a journal entry (`None`: the newest one not yet undone). Refuses when the role's
-/// trust policy is no longer what the entry wrote.
+/// The ARN a role will have, for the intent recorded before it exists.
+fn future_role_arn(caller: &Caller, spec: &NewRole) -> String {
+    let partition = caller.arn.split(':').nth(1).unwrap_or("aws");
+    let path = spec.path.as_deref().unwrap_or("/");
+    format!("arn:{partition}:iam::{}:role{path}{}", caller.account, spec.name)
+}
+
+async fn create_role(
+    store: &impl RoleStore,
+    change: &TrustChange,
+    spec: &NewRole,
+    after: &TrustPolicy,
+    journal: &Journal,
+    options: ApplyOptions,
+) -> Result<ChangeOutcome, CloudError> {
+    let mut entry =
+        JournalEntry::now("aws", &change.caller.account, &change.caller.arn, JournalAction::CreateRole);
+    entry.resource_name = change.role_name.clone();
+    entry.resource_arn = future_role_arn(&change.caller, spec);
+    entry.after = Some(after.to_compact_json());
+    journal.intend(&entry)?;
+    let settled = match store.create_role(spec, after).await {
+        Ok(created) => {
+            entry.resource_arn = created.arn;
+            false
+        }
+        Err(err) => {
+            settle_failed_write(store, journal, &entry, err).await?;
+            true
+        }
+    };
+    let read_back = verify_written(store, journal, &entry, settled, after, None, options.settle).await?;
+    Ok(outcome(change, true, true, Some(entry.id), &entry.resource_arn, Some(&read_back)))
+}
+
+async fn update_trust(
+    store: &impl RoleStore,
+    change: &TrustChange,
+    role: RoleState,
+    after: TrustPolicy,
+    journal: &Journal,
+    options: ApplyOptions,
+) -> Result<ChangeOutcome, CloudError> {
+    let merge = merged_identities(change, &role.trust_policy, &after);
+    let (mut before, mut target) = (role.trust_policy, after);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut entry = JournalEntry::now(
+            "aws",
+            &change.caller.account,
+            &change.caller.arn,
+            JournalAction::UpdateTrustPolicy,
+        );
+        entry.resource_name = change.role_name.clone();
+        entry.resource_arn = role.arn.clone();
+        entry.before = Some(before.to_compact_json());
+        entry.after = Some(target.to_compact_json());
+        journal.intend(&entry)?;
+        let settled = match store.update_trust_policy(&change.role_name, &target).await {
+            Ok(()) => false,
+            Err(err) => {
+                settle_failed_write(store, journal, &entry, err).await?;
+                true
+            }
+        };
+        let lost =
+            match verify_written(store, journal, &entry, settled, &target, merge.as_deref(), options.settle)
+                .await
+            {
+                Ok(read_back) => {
+                    return Ok(outcome(change, true, true, Some(entry.id), &role.arn, Some(&read_back)));
+                }
+                Err(err @ CloudError::VerifyFailed { .. }) if merge.is_some() => err,
+                Err(err) => return Err(err),
+            };
+        let Some(identities) = merge.as_deref() else { return Err(lost) };
+        if attempt >= options.backoff.attempts {
+            return Err(CloudError::VerifyFailed {
+                what: format!(
+                    "other writers kept overwriting the trust policy of role {} ({attempt} attempts); the \
+                     Deployments are not in it",
+                    change.role_name
+                ),
+            });
+        }
+        tokio::time::sleep(options.backoff.delay(attempt - 1)).await;
+        // Merge again onto what is there now: the other writer's principals and ours.
+        let fresh = store
+            .get_role(&change.role_name)
+            .await?
+            .ok_or_else(|| CloudError::NotFound { what: format!("role {}", change.role_name) })?;
+        before = fresh.trust_policy;
+        target = before.add_principals(identities);
+        if target.semantically_equal(&before) {
+            // Someone else's write already carries them.
+            return Ok(outcome(change, false, true, None, &role.arn, Some(&before)));
+        }
+        let lints = lint_trust_policy(&target, change.quota);
+        if let Some(blocking) = lints.iter().find(|l| l.level == LintLevel::Error) {
+            return Err(CloudError::Refused {
+                reason: blocking.message.clone(),
+                hint: blocking.hint.clone(),
+            });
+        }
+    }
+}
+
+/// The Deployments a plan adds, when the plan is exactly "add them to the policy read" — a
+/// merge that can be re-done on a fresher policy. `None` for hand-edited documents.
+fn merged_identities(
+    change: &TrustChange,
+    before: &TrustPolicy,
+    after: &TrustPolicy,
+) -> Option<Vec<WorkloadIdentityArn>> {
+    let identities: Vec<WorkloadIdentityArn> =
+        change.plan.added.iter().map(|a| WorkloadIdentityArn::parse(a)).collect::<Result<_, _>>().ok()?;
+    let is_merge = !identities.is_empty() && before.add_principals(&identities).semantically_equal(after);
+    is_merge.then_some(identities)
+}
+
+/// After a write call failed: re-reads the role to learn whether it landed anyway, and
+/// journals the outcome. `Ok(())`: the change is in place (its answer was lost).
+async fn settle_failed_write(
+    store: &impl RoleStore,
+    journal: &Journal,
+    entry: &JournalEntry,
+    err: CloudError,
+) -> Result<(), CloudError> {
+    // The SDK retries throttling, 5xx, resets and timeouts, so even a final refusal may
+    // follow an attempt that landed: only errors raised before sending are taken as is.
+    let before_sending = matches!(
+        err,
+        CloudError::Credentials { .. } | CloudError::Domain(_) | CloudError::KeyringUnavailable { .. }
+    );
+    after_failed_write(journal, entry, err, before_sending, settle::classify(store, entry)).await
+}
+
+/// Reads the role back after a write and journals the outcome: `done` when it holds the
+/// change (a merge: our principals are there, also after `settle`), `failed` when another
+/// writer overwrote it (`VerifyFailed`). `settled`: the outcome was already journaled.
+async fn verify_written(
+    store: &impl RoleStore,
+    journal: &Journal,
+    entry: &JournalEntry,
+    settled: bool,
+    target: &TrustPolicy,
+    merge: Option<&[WorkloadIdentityArn]>,
+    settle_for: Duration,
+) -> Result<TrustPolicy, CloudError> {
+    let holds = |read: &Option<RoleState>| {
+        read.as_ref().is_some_and(|r| {
+            r.trust_policy.semantically_equal(target)
+                || merge.is_some_and(|ids| r.trust_policy.untrusted(ids).is_empty())
+        })
+    };
+    let role = &entry.resource_name;
+    let mut result = store.get_role(role).await;
+    let need_second = match &result {
+        Ok(first) => !holds(first) || merge.is_some(),
+        Err(_) => false,
+    };
+    if need_second {
+        // A merge must survive the time other writers take; a read-back that disagrees may
+        // be stale (IAM is eventually consistent): both get a second look.
+        tokio::time::sleep(settle_for).await;
+        result = store.get_role(role).await;
+    }
+    let read_back = match result {
+        Ok(read_back) => read_back,
+        Err(err) => {
+            if !settled {
+                journal.settled(
+                    &entry.id,
+                    Settlement::Applied,
+                    &format!("IAM accepted the write; reading it back failed: {err}"),
+                )?;
+            }
+            return Err(err);
+        }
+    };
+    if holds(&read_back) {
+        if !settled {
+            journal.done(&entry.id)?;
+        }
+        return Ok(read_back.map(|r| r.trust_policy).unwrap_or_else(|| target.clone()));
+    }
+    let now = read_back.map(|r| r.trust_policy);
+    if !settled {
+        if merge.is_some() {
+            journal
+                .failed(&entry.id, "another writer overwrote it before it was verified (a lost update)")?;
+        } else {
+            let before = entry.before.as_deref().map(TrustPolicy::parse).transpose()?;
+            let found = settle::judge_trust(now.as_ref(), before.as_ref(), Some(target));
+            journal.settled(&entry.id, found, "the trust policy reads back differently")?;
+        }
+    }
+    Err(CloudError::VerifyFailed {
+        what: format!(
+            "role {role} does not have the trust policy just written (another writer may have changed it; \
+             journal entry {})",
+            entry.id
+        ),
+    })
+}
+
+/// Undoes a journal entry (`None`: the newest applied one not yet undone). Refuses when the
+/// role's trust policy is no longer what the entry wrote. Journaled like an apply.
 pub async fn undo_change(
     store: &impl RoleStore,
     journal: &Journal,
@@ -210,8 +426,7 @@ pub async fn undo_change(
         undo.before = entry.after.clone();
         undo.after = entry.before.clone();
         undo.undoes = Some(entry.id.clone());
-        permissions::undo_permission(store, &entry, &mut undo).await?;
-        journal.append(&undo)?;
+        permissions::undo_permission(store, journal, &entry, &mut undo).await?;
         let role = store.get_role(&entry.resource_name).await?;
         let role_arn = role.as_ref().map(|r| r.arn.clone()).unwrap_or_default();
         return Ok(ChangeOutcome {
@@ -246,27 +461,55 @@ pub async fn undo_change(
     undo.after = entry.before.clone();
     undo.undoes = Some(entry.id.clone());
     let restored = entry.before.as_deref().map(TrustPolicy::parse).transpose()?;
-    match (&entry.action, &restored) {
+    let write = match (&entry.action, &restored) {
         (JournalAction::CreateRole, _) => {
-            store.delete_role(&entry.resource_name).await?;
             undo.action = JournalAction::DeleteRole;
+            journal.intend(&undo)?;
+            store.delete_role(&entry.resource_name).await
         }
-        (_, Some(before)) => store.update_trust_policy(&entry.resource_name, before).await?,
+        (_, Some(before)) => {
+            journal.intend(&undo)?;
+            store.update_trust_policy(&entry.resource_name, before).await
+        }
         (_, None) => {
             return Err(CloudError::Refused {
                 reason: format!("journal entry {} has nothing to restore", entry.id),
                 hint: String::from("Nothing to do."),
             });
         }
-    }
-    journal.append(&undo)?;
+    };
+    let settled = match write {
+        Ok(()) => false,
+        Err(err) => {
+            settle_failed_write(store, journal, &undo, err).await?;
+            true
+        }
+    };
 
-    let read_back = store.get_role(&entry.resource_name).await?;
+    let read_back = match store.get_role(&entry.resource_name).await {
+        Ok(read_back) => read_back,
+        Err(err) => {
+            if !settled {
+                let reason = format!("IAM accepted the write; reading it back failed: {err}");
+                journal.settled(&undo.id, Settlement::Applied, &reason)?;
+            }
+            return Err(err);
+        }
+    };
     let verified = match (&read_back, &restored, undo.action) {
         (None, _, JournalAction::DeleteRole) => true,
         (Some(role), Some(before), _) => role.trust_policy.semantically_equal(before),
         _ => false,
     };
+    if !settled {
+        if verified {
+            journal.done(&undo.id)?;
+        } else {
+            let now = read_back.as_ref().map(|r| r.trust_policy.clone());
+            let found = settle::judge_trust(now.as_ref(), written.as_ref(), restored.as_ref());
+            journal.settled(&undo.id, found, "the role reads back differently after the undo")?;
+        }
+    }
     if !verified {
         return Err(CloudError::VerifyFailed {
             what: format!("role {} is not back to its earlier trust policy", entry.resource_name),

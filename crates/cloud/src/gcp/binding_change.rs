@@ -1,7 +1,6 @@
 //! Grant a member a role on a project, etag-safely: plan, apply with read-modify-write and
-//! bounded retries on conflicts, verify, journal, undo.
-
-use std::time::Duration;
+//! bounded retries on conflicts, verify, journal (an intent before each write, its outcome
+//! after), undo. A write whose answer was lost (a reset, a timeout) is settled by re-reading.
 
 use serde::Serialize;
 
@@ -10,8 +9,11 @@ use astro_identity_domain::gcp::lint::IamLintLevel;
 use astro_identity_domain::gcp::plan::IamPlan;
 
 use crate::CloudError;
+pub use crate::backoff::Backoff;
 use crate::gcp::projects::{PolicyResource, PolicyStore};
-use crate::journal::{Journal, JournalAction, JournalEntry};
+use crate::gcp::settle;
+use crate::journal::{Journal, JournalAction, JournalEntry, Settlement};
+use crate::settle::{after_failed_write, refused_outright};
 
 /// A planned grant: what was read and what will be written.
 #[derive(Debug, Clone, Serialize)]
@@ -38,31 +40,6 @@ pub struct BindingOutcome {
     /// The policy read back after the write (pretty).
     pub policy: String,
     pub console_url: String,
-}
-
-/// Exponential backoff with jitter for etag conflicts, bounded in attempts.
-#[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    pub attempts: u32,
-    pub first_delay: Duration,
-    /// The doubling stops here, so many concurrent writers still finish in bounded time.
-    pub max_delay: Duration,
-}
-
-impl Backoff {
-    /// Like `gcloud`: retries from 1 s, doubling.
-    pub const DEFAULT: Backoff =
-        Backoff { attempts: 5, first_delay: Duration::from_secs(1), max_delay: Duration::from_secs(16) };
-
-    fn delay(&self, attempt: u32) -> Duration {
-        let base = self.first_delay.saturating_mul(1 << attempt.min(16)).min(self.max_delay);
-        // Jitter from the clock's nanoseconds: enough to spread concurrent writers apart.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        base + base.mul_f64(f64::from(nanos % 1000) / 1000.0)
-    }
 }
 
 /// Reads the policy and computes the plan. Writes nothing.
@@ -120,6 +97,7 @@ async fn apply_document(
     store: &impl PolicyStore,
     change: &BindingChange,
     journal: &Journal,
+    backoff: Backoff,
 ) -> Result<BindingOutcome, CloudError> {
     let resource = change.resource.clone().validated()?;
     let planned_before = IamPolicy::parse(&change.plan.before_json)?;
@@ -136,28 +114,26 @@ async fn apply_document(
         return Ok(outcome(change, false, 1, None, &current));
     }
     let after = with_etag(&after, current.etag())?;
-    match store.set_policy(&resource, &after).await {
-        Ok(_) => {}
+    let entry = || {
+        let mut entry = JournalEntry::now(
+            "gcp",
+            &resource.name(),
+            change.principal.as_deref().unwrap_or(""),
+            JournalAction::SetPolicy,
+        );
+        entry.resource_name = resource.to_string();
+        entry.resource_arn = resource.name();
+        entry.before = Some(current.to_compact_json());
+        entry.after = Some(after.to_compact_json());
+        entry
+    };
+    let (entry, settled) = match write_journaled(store, journal, &resource, &after, entry, backoff).await {
+        Ok(written) => written,
         Err(CloudError::Conflict { .. }) => return Err(moved()),
         Err(err) => return Err(err),
-    }
-    let mut entry = JournalEntry::now(
-        "gcp",
-        &resource.name(),
-        change.principal.as_deref().unwrap_or(""),
-        JournalAction::SetPolicy,
-    );
-    entry.resource_name = resource.to_string();
-    entry.resource_arn = resource.name();
-    entry.before = Some(current.to_compact_json());
-    entry.after = Some(after.to_compact_json());
-    journal.append(&entry)?;
-    let read_back = store.get_policy(&resource).await?;
-    if !read_back.semantically_equal(&after) {
-        return Err(CloudError::VerifyFailed {
-            what: format!("the IAM policy of {resource} reads back differently"),
-        });
-    }
+    };
+    let read_back =
+        verify(store, journal, &entry, settled, &resource, |p| p.semantically_equal(&after)).await?;
     Ok(outcome(change, true, 1, Some(entry.id), &read_back))
 }
 
@@ -166,6 +142,7 @@ async fn undo_document(
     store: &impl PolicyStore,
     journal: &Journal,
     entry: &crate::journal::JournalEntry,
+    backoff: Backoff,
 ) -> Result<BindingOutcome, CloudError> {
     let resource = PolicyResource::from_name(&entry.resource_arn)?;
     let broken =
@@ -180,20 +157,18 @@ async fn undo_document(
         });
     }
     let restore = with_etag(&earlier, current.etag())?;
-    store.set_policy(&resource, &restore).await?;
-    let mut undo = JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::SetPolicy);
-    undo.resource_name = entry.resource_name.clone();
-    undo.resource_arn = entry.resource_arn.clone();
-    undo.before = Some(current.to_compact_json());
-    undo.after = Some(restore.to_compact_json());
-    undo.undoes = Some(entry.id.clone());
-    journal.append(&undo)?;
-    let read_back = store.get_policy(&resource).await?;
-    if !read_back.semantically_equal(&earlier) {
-        return Err(CloudError::VerifyFailed {
-            what: format!("the IAM policy of {resource} was not restored"),
-        });
-    }
+    let undo = || {
+        let mut undo = JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::SetPolicy);
+        undo.resource_name = entry.resource_name.clone();
+        undo.resource_arn = entry.resource_arn.clone();
+        undo.before = Some(current.to_compact_json());
+        undo.after = Some(restore.to_compact_json());
+        undo.undoes = Some(entry.id.clone());
+        undo
+    };
+    let (undo, settled) = write_journaled(store, journal, &resource, &restore, undo, backoff).await?;
+    let read_back =
+        verify(store, journal, &undo, settled, &resource, |p| p.semantically_equal(&earlier)).await?;
     Ok(BindingOutcome {
         written: true,
         verified: true,
@@ -205,9 +180,94 @@ async fn undo_document(
     })
 }
 
+/// Writes `policy` as one journaled change (an intent from `entry`, then the outcome),
+/// retrying throttling with `backoff`, a new intent each time. Returns the entry written and
+/// whether its outcome is already journaled (see [`written_or_settled`]).
+async fn write_journaled(
+    store: &impl PolicyStore,
+    journal: &Journal,
+    resource: &PolicyResource,
+    policy: &IamPolicy,
+    entry: impl Fn() -> JournalEntry,
+    backoff: Backoff,
+) -> Result<(JournalEntry, bool), CloudError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let entry = entry();
+        journal.intend(&entry)?;
+        match written_or_settled(store, journal, &entry, store.set_policy(resource, policy).await).await {
+            Ok(settled) => return Ok((entry, settled)),
+            Err(CloudError::Throttled { .. }) if attempt < backoff.attempts => {
+                tokio::time::sleep(backoff.delay(attempt - 1)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// `Ok(false)`: the write call succeeded. `Ok(true)`: it failed, but re-reading showed it
+/// landed (its answer was lost); the outcome is journaled. `Err`: it did not take effect,
+/// outcome journaled — or, when not even a re-read worked, left pending for settling.
+async fn written_or_settled(
+    store: &impl PolicyStore,
+    journal: &Journal,
+    entry: &JournalEntry,
+    write: Result<IamPolicy, CloudError>,
+) -> Result<bool, CloudError> {
+    match write {
+        Ok(_) => Ok(false),
+        Err(err) => {
+            // The Google clients send a write once: a refusal from the server is definite.
+            let definite = matches!(
+                err,
+                CloudError::Conflict { .. } | CloudError::Throttled { .. } | CloudError::NotFound { .. }
+            ) || refused_outright(&err);
+            after_failed_write(journal, entry, err, definite, settle::classify(store, entry)).await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Reads the policy back after a write and journals the outcome (unless `settled` did):
+/// `done` when `holds`, else what the policy shows, and `VerifyFailed`.
+async fn verify(
+    store: &impl PolicyStore,
+    journal: &Journal,
+    entry: &JournalEntry,
+    settled: bool,
+    resource: &PolicyResource,
+    holds: impl Fn(&IamPolicy) -> bool,
+) -> Result<IamPolicy, CloudError> {
+    let read_back = match store.get_policy(resource).await {
+        Ok(policy) => policy,
+        Err(err) => {
+            if !settled {
+                journal.settled(
+                    &entry.id,
+                    Settlement::Applied,
+                    &format!("IAM accepted the write; reading it back failed: {err}"),
+                )?;
+            }
+            return Err(err);
+        }
+    };
+    if holds(&read_back) {
+        if !settled {
+            journal.done(&entry.id)?;
+        }
+        return Ok(read_back);
+    }
+    if !settled {
+        let (found, words) = settle::judge(&read_back, entry, resource)?;
+        journal.settled(&entry.id, found, &format!("reads back differently: {words}"))?;
+    }
+    Err(CloudError::VerifyFailed { what: format!("the IAM policy of {resource} reads back differently") })
+}
+
 /// Applies the planned grant. The merge is re-done on the freshly read policy at every
 /// attempt, so concurrent writers' bindings are kept; the etag of that read makes IAM refuse
-/// a write that would lose theirs.
+/// a write that would lose theirs. Each attempt is journaled (intent, then outcome).
 pub async fn apply_binding(
     store: &impl PolicyStore,
     change: &BindingChange,
@@ -226,7 +286,7 @@ pub async fn apply_binding(
         });
     }
     if plan.role.is_empty() {
-        return apply_document(store, change, journal).await;
+        return apply_document(store, change, journal, backoff).await;
     }
     let resource = change.resource.clone().validated()?;
     let condition = plan.condition.as_ref();
@@ -238,30 +298,35 @@ pub async fn apply_binding(
         if after.semantically_equal(&before) {
             return Ok(outcome(change, false, attempt, None, &before));
         }
-        match store.set_policy(&resource, &after).await {
-            Ok(_) => {
-                // `account` holds the resource, as the AWS entries hold the account.
-                let mut entry = JournalEntry::now(
-                    "gcp",
-                    &resource.name(),
-                    change.principal.as_deref().unwrap_or(""),
-                    JournalAction::AddBinding,
-                );
-                entry.resource_name = resource.to_string();
-                entry.resource_arn = resource.name();
-                entry.detail = Some(grant_detail(&plan.role, &plan.member, condition));
-                entry.before = Some(before.to_compact_json());
-                entry.after = Some(after.to_compact_json());
-                journal.append(&entry)?;
-                let read_back = store.get_policy(&resource).await?;
-                if !read_back.has_member(&plan.role, &plan.member, condition) {
-                    return Err(CloudError::VerifyFailed {
+        // `account` holds the resource, as the AWS entries hold the account.
+        let mut entry = JournalEntry::now(
+            "gcp",
+            &resource.name(),
+            change.principal.as_deref().unwrap_or(""),
+            JournalAction::AddBinding,
+        );
+        entry.resource_name = resource.to_string();
+        entry.resource_arn = resource.name();
+        entry.detail = Some(grant_detail(&plan.role, &plan.member, condition));
+        entry.before = Some(before.to_compact_json());
+        entry.after = Some(after.to_compact_json());
+        journal.intend(&entry)?;
+        let write = store.set_policy(&resource, &after).await;
+        match written_or_settled(store, journal, &entry, write).await {
+            Ok(settled) => {
+                let read_back = verify(store, journal, &entry, settled, &resource, |p| {
+                    p.has_member(&plan.role, &plan.member, condition)
+                })
+                .await
+                .map_err(|err| match err {
+                    CloudError::VerifyFailed { .. } => CloudError::VerifyFailed {
                         what: format!(
                             "{} is not in the {} binding of {resource} after the write",
                             plan.member, plan.role
                         ),
-                    });
-                }
+                    },
+                    other => other,
+                })?;
                 return Ok(outcome(change, true, attempt, Some(entry.id), &read_back));
             }
             Err(CloudError::Conflict { .. } | CloudError::Throttled { .. }) if attempt < backoff.attempts => {
@@ -282,7 +347,7 @@ pub async fn undo_binding(
 ) -> Result<BindingOutcome, CloudError> {
     let entry = journal.undo_candidate("gcp", id)?;
     if entry.action == JournalAction::SetPolicy {
-        return undo_document(store, journal, &entry).await;
+        return undo_document(store, journal, &entry, backoff).await;
     }
     if entry.action != JournalAction::AddBinding {
         return Err(CloudError::Refused {
@@ -303,23 +368,27 @@ pub async fn undo_binding(
             });
         }
         let after = before.remove_member(&role, &member, condition.as_ref());
-        match store.set_policy(&resource, &after).await {
-            Ok(_) => {
-                let mut undo =
-                    JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::RemoveBinding);
-                undo.resource_name = entry.resource_name.clone();
-                undo.resource_arn = entry.resource_arn.clone();
-                undo.detail = entry.detail.clone();
-                undo.before = Some(before.to_compact_json());
-                undo.after = Some(after.to_compact_json());
-                undo.undoes = Some(entry.id.clone());
-                journal.append(&undo)?;
-                let read_back = store.get_policy(&resource).await?;
-                if read_back.has_member(&role, &member, condition.as_ref()) {
-                    return Err(CloudError::VerifyFailed {
-                        what: format!("{member} still has {role} on {resource}"),
-                    });
-                }
+        let mut undo = JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::RemoveBinding);
+        undo.resource_name = entry.resource_name.clone();
+        undo.resource_arn = entry.resource_arn.clone();
+        undo.detail = entry.detail.clone();
+        undo.before = Some(before.to_compact_json());
+        undo.after = Some(after.to_compact_json());
+        undo.undoes = Some(entry.id.clone());
+        journal.intend(&undo)?;
+        let write = store.set_policy(&resource, &after).await;
+        match written_or_settled(store, journal, &undo, write).await {
+            Ok(settled) => {
+                let read_back = verify(store, journal, &undo, settled, &resource, |p| {
+                    !p.has_member(&role, &member, condition.as_ref())
+                })
+                .await
+                .map_err(|err| match err {
+                    CloudError::VerifyFailed { .. } => {
+                        CloudError::VerifyFailed { what: format!("{member} still has {role} on {resource}") }
+                    }
+                    other => other,
+                })?;
                 return Ok(BindingOutcome {
                     written: true,
                     verified: true,
@@ -360,7 +429,7 @@ fn grant_detail(role: &str, member: &str, condition: Option<&Condition>) -> Stri
     serde_json::json!({"role": role, "member": member, "condition": condition}).to_string()
 }
 
-fn parse_detail(detail: &str) -> Result<(String, String, Option<Condition>), CloudError> {
+pub(crate) fn parse_detail(detail: &str) -> Result<(String, String, Option<Condition>), CloudError> {
     let broken = || CloudError::Journal {
         action: "read",
         detail: String::from("a grant entry lacks its role or member"),
@@ -371,28 +440,4 @@ fn parse_detail(detail: &str) -> Result<(String, String, Option<Condition>), Clo
     let condition =
         serde_json::from_value::<Option<Condition>>(value["condition"].clone()).map_err(|_| broken())?;
     Ok((role, member, condition))
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::Backoff;
-
-    #[test]
-    fn backoff_doubles_then_stops_at_the_cap() {
-        let backoff = Backoff {
-            attempts: 5,
-            first_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(400),
-        };
-        // Each delay is its base plus up to 100% jitter.
-        for (attempt, base) in [(0, 100), (1, 200), (2, 400), (3, 400), (9, 400)] {
-            let delay = backoff.delay(attempt);
-            assert!(
-                delay >= Duration::from_millis(base) && delay < Duration::from_millis(2 * base),
-                "attempt {attempt}: {delay:?}"
-            );
-        }
-    }
 }

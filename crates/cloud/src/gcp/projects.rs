@@ -1,6 +1,8 @@
 //! Resource Manager v3 project IAM policies and IAM Admin role listing, through the official
 //! `google-cloud-*` crates.
 
+use std::time::Duration;
+
 use google_cloud_gax::error::Error as GaxError;
 use google_cloud_gax::error::rpc::Code;
 use google_cloud_iam_v1::model::{GetPolicyOptions, Policy};
@@ -128,15 +130,32 @@ pub struct GcpProjects {
     pub principal: Option<String>,
 }
 
+/// How long one call may take before it fails as unreachable: the Google clients have no
+/// deadline of their own, and this app must never hang on a silent peer.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl GcpProjects {
+    /// Clients for `target`, each call bounded by [`ATTEMPT_TIMEOUT`].
     pub async fn connect(
         target: &GcpTarget,
         keyring: Option<std::sync::Arc<crate::SecretStore>>,
     ) -> Result<Self, CloudError> {
+        Self::connect_tuned(target, keyring, ATTEMPT_TIMEOUT).await
+    }
+
+    /// [`GcpProjects::connect`] with another per-call timeout (tests use short ones).
+    pub async fn connect_tuned(
+        target: &GcpTarget,
+        keyring: Option<std::sync::Arc<crate::SecretStore>>,
+        attempt_timeout: Duration,
+    ) -> Result<Self, CloudError> {
         let (creds, principal) = credentials(target, keyring).await?;
         let endpoint = target.endpoint.clone();
-        let mut projects = Projects::builder().with_credentials(creds.clone());
-        let mut iam = google_cloud_iam_admin_v1::client::Iam::builder().with_credentials(creds);
+        let mut projects =
+            Projects::builder().with_credentials(creds.clone()).with_attempt_timeout(attempt_timeout);
+        let mut iam = google_cloud_iam_admin_v1::client::Iam::builder()
+            .with_credentials(creds)
+            .with_attempt_timeout(attempt_timeout);
         if let Some(url) = &endpoint {
             projects = projects.with_endpoint(url);
             iam = iam.with_endpoint(url);
@@ -272,6 +291,9 @@ fn from_domain(policy: &IamPolicy) -> Result<Policy, CloudError> {
 }
 
 pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str) -> CloudError {
+    // Messages name the call and what it was on: `resourcemanager.projects.setIamPolicy on
+    // projects/astro-data`.
+    let what = format!("{permission} on {resource}");
     if let Some(status) = err.status() {
         return match status.code {
             Code::Aborted => CloudError::Conflict { what: resource.to_owned() },
@@ -284,12 +306,13 @@ pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str
             Code::InvalidArgument | Code::FailedPrecondition => {
                 CloudError::MalformedPolicy { detail: status.message.clone() }
             }
-            Code::ResourceExhausted => CloudError::Throttled { action: permission.to_owned() },
-            Code::Unavailable | Code::DeadlineExceeded => {
-                CloudError::Unreachable { endpoint: endpoint.to_owned(), detail: status.message.clone() }
-            }
+            Code::ResourceExhausted => CloudError::Throttled { action: what },
+            Code::Unavailable | Code::DeadlineExceeded => CloudError::Unreachable {
+                endpoint: endpoint.to_owned(),
+                detail: format!("{what}: {}", status.message),
+            },
             other => CloudError::Cloud {
-                action: permission.to_owned(),
+                action: what,
                 code: format!("{other:?}"),
                 message: status.message.clone(),
             },
@@ -305,13 +328,32 @@ pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str
         };
     }
     if let Some(code) = err.http_status_code() {
-        return CloudError::Cloud {
-            action: permission.to_owned(),
-            code: format!("HTTP {code}"),
-            message: err.to_string(),
+        return CloudError::Cloud { action: what, code: format!("HTTP {code}"), message: err.to_string() };
+    }
+    if err.is_timeout() {
+        return CloudError::Unreachable {
+            endpoint: endpoint.to_owned(),
+            detail: format!("{what}: no answer in time (the request timed out)"),
         };
     }
-    CloudError::Unreachable { endpoint: endpoint.to_owned(), detail: err.to_string() }
+    CloudError::Unreachable {
+        endpoint: endpoint.to_owned(),
+        detail: format!("{what}: {}", source_chain(&err)),
+    }
+}
+
+/// The error and its sources on one line (the transport's reason is often a source).
+fn source_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -289,7 +289,10 @@ impl IamPolicy {
     ///
     /// A binding is role + condition: the same role under another condition, or none, is
     /// another binding. The member joins the first binding with the same role and an equal
-    /// condition; with none, a binding `{"role", "members", "condition"?}` is appended.
+    /// condition that has members; with none, a binding `{"role", "members", "condition"?}`
+    /// is appended. A binding without members is never joined: [`IamPolicy::remove_member`]
+    /// drops the binding it empties, so undoing the add would delete it, and whatever else
+    /// it holds, with it.
     /// When the result has any condition, `version` becomes 3 (never lowered); a missing
     /// `version` is added at the end. No other binding, `auditConfigs`, `etag` or unknown
     /// field changes.
@@ -302,7 +305,7 @@ impl IamPolicy {
             let target = bindings
                 .iter_mut()
                 .filter_map(Value::as_object_mut)
-                .find(|b| is_binding_for(b, role, condition));
+                .find(|b| is_binding_for(b, role, condition) && !members_of(b).is_empty());
             match target {
                 Some(binding) => match binding.entry("members").or_insert_with(|| Value::Array(Vec::new())) {
                     Value::Array(members) => members.push(Value::from(member)),
@@ -748,6 +751,26 @@ mod tests {
         assert_eq!(after.bindings()[0].members, ["user:a@example.com", "user:b@example.com"]);
         let other = Condition { title: "t".into(), description: Some("d".into()), expression: "e".into() };
         assert_eq!(p.add_member("roles/x", "user:b@example.com", Some(&other)).bindings().len(), 2);
+    }
+
+    #[test]
+    fn add_never_joins_a_binding_without_members_so_that_undo_keeps_it() {
+        // Found by fuzzing: the member joined the empty binding, and the undo then removed
+        // that binding, unknown field and all.
+        for binding in
+            [r#"{"role":"roles/x","members":[]}"#, r#"{"role":"roles/x","membres":["user:a@example.com"]}"#]
+        {
+            let p = policy(&format!(r#"{{"bindings":[{binding}],"etag":"E="}}"#));
+            let after = p.add_member("roles/x", ASTRO, None);
+            assert_eq!(
+                after.to_compact_json(),
+                format!(
+                    r#"{{"bindings":[{binding},{{"role":"roles/x","members":["{ASTRO}"]}}],"etag":"E="}}"#
+                )
+            );
+            let undone = after.remove_member("roles/x", ASTRO, None);
+            assert_eq!(undone.to_compact_json(), p.to_compact_json());
+        }
     }
 
     #[test]

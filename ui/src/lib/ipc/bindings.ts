@@ -104,6 +104,15 @@ export const commands = {
 	airflowAddProvider: (dir: string, input: ConnectionInput_Deserialize) => typedError<AddOutcome, IpcError_Serialize>(__TAURI_INVOKE("airflow_add_provider", { dir, input })),
 	/**  Takes the appended line out again, if the file has not changed since. */
 	airflowUndoProvider: (journalId: string) => typedError<RemoveOutcome, IpcError_Serialize>(__TAURI_INVOKE("airflow_undo_provider", { journalId })),
+	/**  Interrupted changes, from the journal alone (no network): each `unchecked`. */
+	journalPending: () => typedError<SettleReport[], IpcError_Serialize>(__TAURI_INVOKE("journal_pending")),
+	/**
+	 *  Re-reads each interrupted AWS change's role and records whether it was applied. Changes
+	 *  in another account stay pending.
+	 */
+	journalSettleAws: (target: AwsTarget_Deserialize) => typedError<SettleReport[], IpcError_Serialize>(__TAURI_INVOKE("journal_settle_aws", { target })),
+	/**  Re-reads each interrupted GCP change's policy and records whether it was applied. */
+	journalSettleGcp: (target: GcpTarget_Deserialize) => typedError<SettleReport[], IpcError_Serialize>(__TAURI_INVOKE("journal_settle_gcp", { target })),
 };
 
 /* Types */
@@ -1100,6 +1109,52 @@ export type IpcError_Serialize = {
 	field: string | null,
 };
 
+export type JournalAction = 
+/**  A role was created with `after` as its trust policy. */
+"createRole" | 
+/**  A role's trust policy went from `before` to `after`. */
+"updateTrustPolicy" | 
+/**  A role created by the app was deleted again (undo of `CreateRole`). */
+"deleteRole" | 
+/**  The managed policy `detail` was attached to the role. */
+"attachPolicy" | 
+/**  The managed policy `detail` was detached (undo of `AttachPolicy`). */
+"detachPolicy" | 
+/**  The inline policy named `detail` went from `before` to `after` (`None`: deleted). */
+"putInlinePolicy" | 
+/**  GCP: the grant in `detail` (role, member, condition) was added to a project's policy. */
+"addBinding" | 
+/**  GCP: that grant was removed again (undo of `AddBinding`). */
+"removeBinding" | 
+/**
+ *  GCP: the policy was replaced by a hand-edited one (`before` → `after`); undone by
+ *  writing `before` back.
+ */
+"setPolicy" | 
+/**
+ *  Airflow / Astro: the connection `resource_name` was created; `after` is its
+ *  `{conn_type, extra}` (compact JSON, values under sensitive keys left out).
+ */
+"createConnection" | 
+/**
+ *  Airflow / Astro: the connection's type and Extra went from `before` to `after`.
+ *  `before` is `None` when the replaced connection held values Airflow hides; then
+ *  `undo_unavailable` says why it cannot be undone.
+ */
+"replaceConnection" | 
+/**
+ *  Airflow / Astro: a connection the app created was deleted again (undo of
+ *  `CreateConnection`).
+ */
+"deleteConnection" | 
+/**
+ *  A project's `requirements.txt` (`resource_name`, absolute) had the bytes in `detail`
+ *  appended; `length_before` / `length_after` are its sizes in bytes.
+ */
+"addRequirement" | 
+/**  Those appended bytes were cut off again (undo of `AddRequirement`). */
+"removeRequirement";
+
 export type KeyringSummary = KeyringSummary_Serialize | KeyringSummary_Deserialize;
 
 export type KeyringSummary_Deserialize = {
@@ -1696,6 +1751,43 @@ export type ServiceSummary = {
 	name: string,
 	actionCount: number,
 };
+
+/**  One interrupted change and what became of it. */
+export type SettleReport = {
+	journalId: string,
+	/**  `aws` or `gcp`. */
+	cloud: string,
+	/**  The AWS account, or the GCP resource name (`projects/…`). */
+	account: string,
+	action: JournalAction,
+	/**  The role, or the GCP resource (`project astro-data`). */
+	resourceName: string,
+	/**  When the change was started (RFC 3339, UTC). */
+	time: string,
+	result: SettleResult,
+	/**
+	 *  For people: "Your last change — adding Deployments to the trust policy of role data
+	 *  in account 123456789012 — was interrupted (at …); it was applied."
+	 */
+	message: string,
+};
+
+/**  What settling found for one interrupted change. */
+export type SettleResult = 
+/**  The resource holds the change: it is in the history and can be undone. */
+"applied" | 
+/**  The resource is as it was before: nothing changed. */
+"notApplied" | 
+/**
+ *  Someone else changed the resource since: whether it was applied cannot be told; it
+ *  is not undoable.
+ */
+"changedBySomeoneElse" | 
+/**
+ *  Not checked yet (offline listing, other credentials needed, or the read failed): it
+ *  stays pending.
+ */
+"unchecked";
 
 export type SizeReport = {
 	/**  Characters IAM counts for `after`. */

@@ -44,6 +44,7 @@ export type {
   ChangeOutcome_Serialize as ChangeOutcome,
   Condition_Deserialize as Condition,
   ConditionPreset,
+  ConditionView,
   AddOutcome,
   ConnectionDestination_Deserialize as ConnectionDestination,
   ConnectionFormat,
@@ -82,6 +83,8 @@ export type {
   RoleSummary_Serialize as RoleSummary,
   SecretKey,
   ServiceSummary,
+  SettleReport,
+  SettleResult,
   TrustPlan_Serialize as TrustPlan,
 } from "./bindings";
 
@@ -170,6 +173,9 @@ export const backend = {
   airflowAddProvider: (dir: string, input: ConnectionInput) =>
     settle(commands.airflowAddProvider(dir, input)),
   airflowUndoProvider: (journalId: string) => settle(commands.airflowUndoProvider(journalId)),
+  journalPending: () => settle(commands.journalPending()),
+  journalSettleAws: (target: AwsTarget) => settle(commands.journalSettleAws(target)),
+  journalSettleGcp: (target: GcpTarget) => settle(commands.journalSettleGcp(target)),
   awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) =>
     settle(commands.awsStoreKeys(profile, accessKeyId, secretAccessKey)),
 };

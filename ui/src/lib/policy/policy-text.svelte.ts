@@ -1,7 +1,5 @@
-import type { IpcError } from "../ipc";
+import type { Outcome } from "../ipc";
 import { debounced } from "../ui/debounce";
-
-type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
 /**
  * A policy edited as text and as a form at once. Rust analyzes the text (view, lints, or

@@ -1,0 +1,353 @@
+//! Crash safety: the real `astro-identity-cli` killed (SIGKILL) between the journal's intent
+//! record and its outcome, then `journal settle`, which must find out from the peer whether
+//! the write landed and record exactly that. A fault proxy between the CLI and the peer
+//! hangs the write after forwarding it (it landed; the CLI never heard) or before (it never
+//! landed). Also: two CLI processes granting on one project at the same moment.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use serde_json::{Value, json};
+
+use astro_identity_cloud::journal::{ChangeStatus, Journal, JournalAction};
+use astro_identity_tests::fault_proxy::{Fault, FaultProxy, Matcher};
+use astro_identity_tests::gcp_fake::GcpFake;
+use astro_identity_tests::{Error, Moto, wait_until};
+
+const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
+const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
+const MEMBER: &str = "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
+
+fn cli(home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_astro-identity-cli"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        // No session bus: `doctor` reports the keyring as unavailable instead of waiting.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/astro-identity-test-bus")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn journal_path(home: &Path) -> PathBuf {
+    home.join("data/dev.astroidentity.app/journal.jsonl")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Kills the child if a test fails before it does.
+struct Killed(Option<Child>);
+
+impl Killed {
+    fn spawn(cmd: &mut Command) -> Result<Self, Error> {
+        Ok(Self(Some(cmd.spawn()?)))
+    }
+
+    fn child(&mut self) -> Result<&mut Child, Error> {
+        self.0.as_mut().ok_or_else(|| "already taken".into())
+    }
+
+    fn into_output(mut self) -> Result<Output, Error> {
+        Ok(self.0.take().ok_or("already taken")?.wait_with_output()?)
+    }
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `args`, waits until its intent is in the journal and the proxy holds its write
+/// (`landed`: after the peer answered it), then SIGKILLs it.
+fn kill_mid_write(
+    home: &Path,
+    args: &[&str],
+    proxy: &FaultProxy,
+    write: &Matcher,
+    landed: bool,
+) -> Result<(), Error> {
+    let mut child = Killed::spawn(&mut cli(home, args))?;
+    let journal = journal_path(home);
+    wait_until("the intent record", Duration::from_secs(60), || {
+        std::fs::read_to_string(&journal).is_ok_and(|t| t.contains(r#""record":"intent""#))
+    })?;
+    proxy.wait_for("the write at the proxy", Duration::from_secs(60), |seen| {
+        seen.iter().any(|s| write.matches(s) && (!landed || s.upstream_status == Some(200)))
+    })?;
+    let child = child.child()?;
+    assert!(child.try_wait()?.is_none(), "the CLI is still waiting for its answer");
+    child.kill()?; // SIGKILL: no destructor runs, no outcome is recorded.
+    child.wait()?;
+    let journal = Journal::at(journal_path(home));
+    assert_eq!(journal.pending()?.len(), 1, "the intent is pending after the kill");
+    Ok(())
+}
+
+fn run(home: &Path, args: &[&str]) -> Result<Output, Error> {
+    Ok(cli(home, args).output()?)
+}
+
+async fn moto_client(url: &str) -> aws_sdk_iam::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    aws_sdk_iam::Client::new(&config)
+}
+
+/// The role's trusted AWS principals, read from moto directly.
+fn principals(moto: &Moto, role: &str) -> Result<Vec<String>, Error> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        let out = moto_client(&moto.url).await.get_role().role_name(role).send().await?;
+        let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
+        let policy: Value =
+            serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?;
+        let mut found = Vec::new();
+        for statement in policy["Statement"].as_array().into_iter().flatten() {
+            match &statement["Principal"]["AWS"] {
+                Value::String(s) => found.push(s.clone()),
+                Value::Array(list) => found.extend(list.iter().filter_map(|v| v.as_str().map(str::to_owned))),
+                _ => {}
+            }
+        }
+        Ok(found)
+    })
+}
+
+fn seed_role(moto: &Moto, role: &str) -> Result<(), Error> {
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": DEPLOYMENT_B}, "Action": "sts:AssumeRole"}]});
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        moto_client(&moto.url)
+            .await
+            .create_role()
+            .role_name(role)
+            .assume_role_policy_document(policy.to_string())
+            .send()
+            .await?;
+        Ok(())
+    })
+}
+
+fn aws_killed_mid_write(landed: bool) -> Result<(), Error> {
+    let moto = Moto::start()?;
+    let proxy = FaultProxy::start(&moto.url)?;
+    let home = tempfile::tempdir()?;
+    seed_role(&moto, "data")?;
+    let write = Matcher::aws_action("UpdateAssumeRolePolicy");
+    let hang = if landed { Fault::HangAfterForward } else { Fault::HangBeforeForward };
+    proxy.always(write.clone(), hang);
+
+    let apply =
+        ["aws", "apply", "--role", "data", "--identity", DEPLOYMENT_A, "--yes", "--endpoint-url", &proxy.url];
+    kill_mid_write(home.path(), &apply, &proxy, &write, landed)?;
+    assert_eq!(principals(&moto, "data")?.contains(&DEPLOYMENT_A.to_owned()), landed, "moto's state");
+
+    // `doctor` points at it; `undo` will not touch it unsettled.
+    let doctor = run(home.path(), &["doctor"])?;
+    let report = text(&doctor.stdout);
+    assert!(report.contains("Interrupted changes (1)"), "{report}");
+    assert!(report.contains("the trust policy of role data in account 123456789012"), "{report}");
+    let undo = run(home.path(), &["aws", "undo", "--endpoint-url", &moto.url])?;
+    assert!(!undo.status.success());
+    assert!(text(&undo.stderr).contains("a change to undo does not exist"), "{}", text(&undo.stderr));
+
+    let settle = run(home.path(), &["journal", "settle", "--endpoint-url", &moto.url])?;
+    assert!(settle.status.success(), "{}", text(&settle.stderr));
+    let said = text(&settle.stdout);
+    let verdict = if landed { "; it was applied." } else { "; it was not applied; nothing changed." };
+    assert!(
+        said.contains("Your last change — the trust policy of role data in account 123456789012"),
+        "{said}"
+    );
+    assert!(said.contains(verdict), "{said}");
+
+    let journal = Journal::at(journal_path(home.path()));
+    assert_eq!(journal.pending()?, []);
+    let history = journal.history()?;
+    assert_eq!(history.len(), 1);
+    let expected = if landed { ChangeStatus::Applied } else { ChangeStatus::NotApplied };
+    assert_eq!(history[0].status, expected, "{history:?}");
+    assert_eq!(
+        principals(&moto, "data")?.contains(&DEPLOYMENT_A.to_owned()),
+        landed,
+        "moto unchanged by settling"
+    );
+
+    // Settled and applied, it is history like any other change: undo takes it back.
+    if landed {
+        let undo = run(home.path(), &["aws", "undo", "--endpoint-url", &moto.url])?;
+        assert!(undo.status.success(), "{}", text(&undo.stderr));
+        assert_eq!(principals(&moto, "data")?, [DEPLOYMENT_B]);
+    }
+    // Settling again has nothing to do.
+    let again = run(home.path(), &["journal", "settle", "--endpoint-url", &moto.url])?;
+    assert!(text(&again.stdout).contains("Nothing to settle"), "{}", text(&again.stdout));
+    Ok(())
+}
+
+#[test]
+fn aws_apply_killed_after_the_write_landed_settles_as_applied() -> Result<(), Error> {
+    aws_killed_mid_write(true)
+}
+
+#[test]
+fn aws_apply_killed_before_the_write_landed_settles_as_not_applied() -> Result<(), Error> {
+    aws_killed_mid_write(false)
+}
+
+fn gcp_killed_mid_write(landed: bool) -> Result<(), Error> {
+    let fake = GcpFake::start()?;
+    fake.seed(
+        "astro-data",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+    );
+    let proxy = FaultProxy::start(&fake.url)?;
+    let home = tempfile::tempdir()?;
+    let write = Matcher::target(":setIamPolicy");
+    let hang = if landed { Fault::HangAfterForward } else { Fault::HangBeforeForward };
+    proxy.always(write.clone(), hang);
+    let has_member = || {
+        fake.policy("astro-data").is_some_and(|p| {
+            p["bindings"].as_array().into_iter().flatten().any(|b| {
+                b["role"] == "roles/bigquery.jobUser"
+                    && b["members"].as_array().is_some_and(|m| m.contains(&json!(MEMBER)))
+            })
+        })
+    };
+
+    let apply = [
+        "gcp",
+        "apply",
+        "--project",
+        "astro-data",
+        "--member",
+        MEMBER,
+        "--role",
+        "roles/bigquery.jobUser",
+        "--endpoint",
+        &proxy.url,
+        "--anonymous",
+        "--yes",
+    ];
+    kill_mid_write(home.path(), &apply, &proxy, &write, landed)?;
+    assert_eq!(has_member(), landed, "the fake's state");
+
+    let settle = run(home.path(), &["journal", "settle", "--gcp-endpoint", &fake.url, "--anonymous"])?;
+    assert!(settle.status.success(), "{}", text(&settle.stderr));
+    let said = text(&settle.stdout);
+    assert!(
+        said.contains(&format!(
+            "Your last change — granting roles/bigquery.jobUser to {MEMBER} on project astro-data"
+        )),
+        "{said}"
+    );
+    let verdict = if landed { "; it was applied." } else { "; it was not applied; nothing changed." };
+    assert!(said.contains(verdict), "{said}");
+
+    let journal = Journal::at(journal_path(home.path()));
+    assert_eq!(journal.pending()?, []);
+    let history = journal.history()?;
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].entry.action, JournalAction::AddBinding);
+    let expected = if landed { ChangeStatus::Applied } else { ChangeStatus::NotApplied };
+    assert_eq!(history[0].status, expected, "{history:?}");
+    assert_eq!(has_member(), landed);
+    if landed {
+        let undo = run(home.path(), &["gcp", "undo", "--endpoint", &fake.url, "--anonymous"])?;
+        assert!(undo.status.success(), "{}", text(&undo.stderr));
+        assert!(!has_member());
+    }
+    Ok(())
+}
+
+#[test]
+fn gcp_apply_killed_after_the_write_landed_settles_as_applied() -> Result<(), Error> {
+    gcp_killed_mid_write(true)
+}
+
+#[test]
+fn gcp_apply_killed_before_the_write_landed_settles_as_not_applied() -> Result<(), Error> {
+    gcp_killed_mid_write(false)
+}
+
+#[test]
+fn two_cli_processes_grant_on_one_project_and_both_land() -> Result<(), Error> {
+    let fake = GcpFake::start()?;
+    let original = json!({"bindings": [
+        {"role": "roles/viewer", "members": ["user:ada@example.com"]},
+        {"role": "roles/storage.objectViewer", "members": ["user:eve@example.com"],
+         "condition": {"title": "until-2027", "expression": "request.time < timestamp('2027-01-01T00:00:00Z')"}}
+    ]});
+    fake.seed("shared", original.clone());
+    let proxy = FaultProxy::start(&fake.url)?;
+    // Both processes read before either writes: one write carries a stale etag.
+    proxy.times(2, Matcher::target(":setIamPolicy"), Fault::Barrier(2));
+    let home = tempfile::tempdir()?;
+    let members = [
+        "serviceAccount:astro-first-1111@astronomer-prod.iam.gserviceaccount.com",
+        "serviceAccount:astro-second-2222@astronomer-prod.iam.gserviceaccount.com",
+    ];
+    let children: Vec<Killed> = members
+        .iter()
+        .map(|member| {
+            let args = [
+                "gcp",
+                "apply",
+                "--project",
+                "shared",
+                "--member",
+                member,
+                "--role",
+                "roles/bigquery.jobUser",
+                "--endpoint",
+                &proxy.url,
+                "--anonymous",
+                "--yes",
+                "--json",
+            ];
+            Killed::spawn(&mut cli(home.path(), &args))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut attempts = Vec::new();
+    for child in children {
+        let out = child.into_output()?;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let outcome: Value = serde_json::from_slice(&out.stdout)?;
+        attempts.push(outcome["attempts"].as_u64().ok_or("attempts")?);
+    }
+    attempts.sort_unstable();
+    assert_eq!(attempts, [1, 2]);
+
+    let stored = fake.policy("shared").ok_or("gone")?;
+    let bindings = stored["bindings"].as_array().ok_or("bindings")?;
+    for binding in original["bindings"].as_array().ok_or("bindings")? {
+        assert!(bindings.contains(binding), "lost {binding}");
+    }
+    let granted = bindings.iter().find(|b| b["role"] == "roles/bigquery.jobUser").ok_or("no grant")?;
+    for member in members {
+        assert!(granted["members"].as_array().is_some_and(|m| m.contains(&json!(member))), "{member} lost");
+    }
+    let journal = Journal::at(journal_path(home.path()));
+    assert_eq!(journal.entries()?.len(), 2);
+    assert_eq!(journal.pending()?, []);
+    Ok(())
+}
