@@ -20,6 +20,18 @@ export class PolicyText<State extends { state: string }, View, Op> {
     },
   ) {}
 
+  /** Where the text stops being a policy (for the JSON pane), or null while it is one. */
+  get invalid(): { message: string; line: number; column: number } | null {
+    const analysis = this.analysis as
+      (State & { message?: string; line?: number; column?: number }) | null;
+    if (analysis?.state !== "invalid") return null;
+    return {
+      message: analysis.message ?? "",
+      line: analysis.line ?? 1,
+      column: analysis.column ?? 1,
+    };
+  }
+
   async analyze(): Promise<void> {
     this.analysis = await this.backend.analyze(this.text.get());
     const view = this.backend.viewOf(this.analysis);
