@@ -17,6 +17,10 @@ impl Backoff {
     pub const DEFAULT: Backoff =
         Backoff { attempts: 5, first_delay: Duration::from_secs(1), max_delay: Duration::from_secs(16) };
 
+    /// One attempt, no retry: for writes whose conflicts need a person (a re-plan).
+    pub const ONCE: Backoff =
+        Backoff { attempts: 1, first_delay: Duration::from_millis(0), max_delay: Duration::from_millis(0) };
+
     pub fn delay(&self, attempt: u32) -> Duration {
         let base = self.first_delay.saturating_mul(1 << attempt.min(16)).min(self.max_delay);
         // Jitter from the clock's nanoseconds: enough to spread concurrent writers apart.

@@ -17,9 +17,14 @@
 //!
 //! An intent without an outcome is *pending*: the process died (or lost the network) between
 //! the two. [`Journal::pending`] lists them and `crate::settle` re-reads the resource and
-//! appends the missing outcome. Lines written before intents existed (no `record` field) and
-//! the Airflow and `requirements.txt` changes, journaled after the fact in one record, count
-//! as applied.
+//! appends the missing outcome.
+//!
+//! # Format
+//! Each entry names its [`Subject`] (which role, grant, connection or file) and carries its
+//! `before` and `after` states in that subject's typed form. Lines of the first format
+//! (`cloud`, `resourceName`, `detail`, file lengths; Airflow and `requirements.txt` changes
+//! journaled after the fact in one record) are upgraded when read (`legacy.rs`) and count
+//! as applied unless they are intents.
 //!
 //! Only applied changes are history: [`Journal::entries`] and undo consider nothing else.
 
@@ -28,11 +33,15 @@ use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
+use astro_identity_domain::gcp::iam_policy::Condition;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::CloudError;
+
+mod legacy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -44,20 +53,20 @@ pub enum JournalAction {
     UpdateTrustPolicy,
     /// A role created by the app was deleted again (undo of `CreateRole`).
     DeleteRole,
-    /// The managed policy `detail` was attached to the role.
+    /// The managed policy of the subject was attached to the role.
     AttachPolicy,
-    /// The managed policy `detail` was detached (undo of `AttachPolicy`).
+    /// It was detached (undo of `AttachPolicy`).
     DetachPolicy,
-    /// The inline policy named `detail` went from `before` to `after` (`None`: deleted).
+    /// The subject's inline policy went from `before` to `after` (`None`: deleted).
     PutInlinePolicy,
-    /// GCP: the grant in `detail` (role, member, condition) was added to a project's policy.
+    /// GCP: the subject's grant (role, member, condition) was added to a policy.
     AddBinding,
     /// GCP: that grant was removed again (undo of `AddBinding`).
     RemoveBinding,
     /// GCP: the policy was replaced by a hand-edited one (`before` → `after`); undone by
     /// writing `before` back.
     SetPolicy,
-    /// Airflow / Astro: the connection `resource_name` was created; `after` is its
+    /// Airflow / Astro: the subject's connection was created; `after` is its
     /// `{conn_type, extra}` (compact JSON, values under sensitive keys left out).
     CreateConnection,
     /// Airflow / Astro: the connection's type and Extra went from `before` to `after`.
@@ -67,12 +76,118 @@ pub enum JournalAction {
     /// Airflow / Astro: a connection the app created was deleted again (undo of
     /// `CreateConnection`).
     DeleteConnection,
-    /// A project's `requirements.txt` (`resource_name`, absolute) had the bytes in `detail`
-    /// appended; `length_before` / `length_after` are its sizes in bytes.
+    /// A project's `requirements.txt` had a line appended: `after`'s tail.
     AddRequirement,
     /// Those appended bytes were cut off again (undo of `AddRequirement`).
     RemoveRequirement,
 }
+
+/// What a journaled change changed: one resource, named the way its cloud names it. Typed,
+/// so nothing downstream re-parses a string to learn which policy, grant or file it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Subject {
+    /// A role's trust policy (the role itself for a create or delete).
+    TrustPolicy { account: String, role: String, role_arn: String },
+    /// Whether a managed policy is attached to a role. States: `true` / `false`.
+    ManagedPolicyAttachment { account: String, role: String, policy_arn: String },
+    /// One inline policy of a role. States: the document; absent when there is none.
+    InlinePolicy { account: String, role: String, name: String },
+    /// One member of one role binding (under a condition) in a GCP IAM policy. States: the
+    /// whole policy as read and written.
+    GcpBinding { resource: String, role: String, member: String, condition: Option<Condition> },
+    /// A GCP IAM policy replaced as a whole (a hand edit). States: the policy.
+    GcpPolicy { resource: String },
+    /// An Airflow connection in an Airflow (`destination` `airflow`) or in Astro's
+    /// Environment Manager (`astro`); `account` is the store's address, `address` the
+    /// connection's. States: `{conn_type, extra}` without values the store hides.
+    AirflowConnection { destination: String, account: String, address: String, conn_id: String },
+    /// A project's `requirements.txt` (`path` absolute). States: [`FileTail`].
+    Requirements { project: String, path: String },
+}
+
+/// What the journal keeps of a file the app appended to: its length and the bytes it ends
+/// with (the appended line; empty for "before") — never its other contents, which can hold
+/// private index URLs with tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileTail {
+    pub length: u64,
+    pub tail: String,
+}
+
+impl Subject {
+    /// `aws`, `gcp`, `airflow`, `astro` or `project`: whose credentials reach it.
+    pub fn cloud(&self) -> &str {
+        match self {
+            Self::TrustPolicy { .. } | Self::ManagedPolicyAttachment { .. } | Self::InlinePolicy { .. } => {
+                "aws"
+            }
+            Self::GcpBinding { .. } | Self::GcpPolicy { .. } => "gcp",
+            Self::AirflowConnection { destination, .. } => destination,
+            Self::Requirements { .. } => PROJECT_CLOUD,
+        }
+    }
+
+    /// The AWS account, the GCP resource name, the connection store or the project folder.
+    pub fn account(&self) -> &str {
+        match self {
+            Self::TrustPolicy { account, .. }
+            | Self::ManagedPolicyAttachment { account, .. }
+            | Self::InlinePolicy { account, .. }
+            | Self::AirflowConnection { account, .. } => account,
+            Self::GcpBinding { resource, .. } | Self::GcpPolicy { resource } => resource,
+            Self::Requirements { project, .. } => project,
+        }
+    }
+
+    /// The role, the GCP resource, the connection id or the file.
+    pub fn resource_name(&self) -> String {
+        match self {
+            Self::TrustPolicy { role, .. }
+            | Self::ManagedPolicyAttachment { role, .. }
+            | Self::InlinePolicy { role, .. } => role.clone(),
+            Self::GcpBinding { resource, .. } | Self::GcpPolicy { resource } => gcp_resource_words(resource),
+            Self::AirflowConnection { conn_id, .. } => conn_id.clone(),
+            Self::Requirements { path, .. } => path.clone(),
+        }
+    }
+
+    /// Where it is, for people: "role data in account 123456789012".
+    pub fn describe(&self) -> String {
+        match self {
+            Self::TrustPolicy { account, role, .. } => format!("role {role} in account {account}"),
+            Self::ManagedPolicyAttachment { account, role, policy_arn } => {
+                format!("{policy_arn} on role {role} in account {account}")
+            }
+            Self::InlinePolicy { account, role, name } => {
+                format!("inline policy {name} of role {role} in account {account}")
+            }
+            Self::GcpBinding { resource, role, member, .. } => {
+                format!("{member} in the {role} binding of {}", gcp_resource_words(resource))
+            }
+            Self::GcpPolicy { resource } => format!("the IAM policy of {}", gcp_resource_words(resource)),
+            Self::AirflowConnection { conn_id, account, destination, .. } => {
+                format!("connection {conn_id} in {}", if destination == "astro" { "Astro" } else { account })
+            }
+            Self::Requirements { path, .. } => path.clone(),
+        }
+    }
+}
+
+/// `project astro-data` / `service account x@…` from a REST resource name.
+fn gcp_resource_words(name: &str) -> String {
+    if let Some(email) = name.strip_prefix("projects/-/serviceAccounts/") {
+        format!("service account {email}")
+    } else if let Some(id) = name.strip_prefix("projects/") {
+        format!("project {id}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The journal's `cloud` for project file changes.
+pub const PROJECT_CLOUD: &str = "project";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -80,36 +195,23 @@ pub struct JournalEntry {
     pub id: String,
     /// RFC 3339, UTC.
     pub time: String,
-    pub cloud: String,
-    pub account: String,
-    /// Who made the change (the caller ARN).
+    /// Who made the change (the caller ARN, the service account), when known.
     pub actor: String,
+    pub subject: Subject,
     pub action: JournalAction,
-    pub resource_name: String,
-    pub resource_arn: String,
-    /// Compact JSON before the write; `None` when the resource did not exist.
-    pub before: Option<String>,
-    /// Compact JSON after the write; `None` when the resource was deleted.
-    pub after: Option<String>,
+    /// The subject's state before the write, in its kind's typed form (see [`Subject`]);
+    /// `None` when it did not exist — or, with `undo_unavailable`, was not recorded.
+    pub before: Option<Value>,
+    /// Its state the write makes; `None` when the write deletes it.
+    pub after: Option<Value>,
     /// The entry this one undid.
-    pub undoes: Option<String>,
-    /// The policy ARN or inline policy name, for permission changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub undoes: Option<String>,
     /// Why this entry cannot be undone (its earlier state was deliberately not recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_unavailable: Option<String>,
-    /// A file's size in bytes before the write (file changes only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub length_before: Option<u64>,
-    /// A file's size in bytes after the write (file changes only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub length_after: Option<u64>,
-    /// The write created the file (file changes only); undoing it removes the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_created: Option<bool>,
     /// `Some(Intent)` when written before the change was sent (an outcome record follows);
-    /// `None` for a change journaled after the fact (older lines, Airflow, files).
+    /// `None` for lines of the first journal format, journaled after the fact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<RecordKind>,
 }
@@ -195,7 +297,7 @@ pub struct Change {
 
 impl JournalEntry {
     /// A new entry stamped with the current time and a unique id.
-    pub fn now(cloud: &str, account: &str, actor: &str, action: JournalAction) -> Self {
+    pub fn now(actor: &str, subject: Subject, action: JournalAction) -> Self {
         let now = OffsetDateTime::now_utc();
         let time = now.format(&Rfc3339).unwrap_or_else(|_| now.unix_timestamp().to_string());
         // Time plus a process-local counter and the pid: unique without a random source.
@@ -205,22 +307,27 @@ impl JournalEntry {
         Self {
             id,
             time,
-            cloud: cloud.to_owned(),
-            account: account.to_owned(),
             actor: actor.to_owned(),
+            subject,
             action,
-            resource_name: String::new(),
-            resource_arn: String::new(),
             before: None,
             after: None,
             undoes: None,
-            detail: None,
             undo_unavailable: None,
-            length_before: None,
-            length_after: None,
-            file_created: None,
             record: None,
         }
+    }
+
+    pub fn cloud(&self) -> &str {
+        self.subject.cloud()
+    }
+
+    pub fn account(&self) -> &str {
+        self.subject.account()
+    }
+
+    pub fn resource_name(&self) -> String {
+        self.subject.resource_name()
     }
 }
 
@@ -239,8 +346,10 @@ fn parse_line(line: &str) -> Option<Line> {
     let value: serde_json::Value = serde_json::from_str(line).ok()?;
     if value.get("record").and_then(serde_json::Value::as_str) == Some("outcome") {
         serde_json::from_value(value).ok().map(Line::Outcome)
-    } else {
+    } else if value.get("subject").is_some() {
         serde_json::from_value(value).ok().map(|entry| Line::Entry(Box::new(entry)))
+    } else {
+        legacy::upgrade(value).map(|entry| Line::Entry(Box::new(entry)))
     }
 }
 
@@ -261,12 +370,6 @@ impl Journal {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Appends a change made before this call, in one record (Airflow connections and
-    /// `requirements.txt`, whose writes are journaled after the fact), and syncs it.
-    pub fn append(&self, entry: &JournalEntry) -> Result<(), CloudError> {
-        self.write_line(entry)
     }
 
     /// Appends the intent to make `entry`'s change and syncs it: call right before the
@@ -401,7 +504,7 @@ impl Journal {
     /// The entry with `id`, or the newest applied entry of `cloud` that is not an undo and
     /// was not undone. Only applied changes count, on both sides.
     pub fn undo_candidate(&self, cloud: &str, id: Option<&str>) -> Result<JournalEntry, CloudError> {
-        let history: Vec<Change> = self.history()?.into_iter().filter(|c| c.entry.cloud == cloud).collect();
+        let history: Vec<Change> = self.history()?.into_iter().filter(|c| c.entry.cloud() == cloud).collect();
         let entries: Vec<&JournalEntry> =
             history.iter().filter(|c| c.status == ChangeStatus::Applied).map(|c| &c.entry).collect();
         let undone: Vec<&str> = entries.iter().filter_map(|e| e.undoes.as_deref()).collect();
@@ -449,10 +552,20 @@ mod tests {
     use super::*;
 
     fn entry(action: JournalAction) -> JournalEntry {
-        let mut e = JournalEntry::now("aws", "123456789012", "arn:aws:iam::123456789012:user/ada", action);
-        e.resource_name = "data".into();
-        e.after = Some(r#"{"Version":"2012-10-17","Statement":[]}"#.into());
+        let subject = Subject::TrustPolicy {
+            account: "123456789012".into(),
+            role: "data".into(),
+            role_arn: "arn:aws:iam::123456789012:role/data".into(),
+        };
+        let mut e = JournalEntry::now("arn:aws:iam::123456789012:user/ada", subject, action);
+        e.after = Some(serde_json::json!({"Version":"2012-10-17","Statement":[]}));
         e
+    }
+
+    /// An intent with its `done` outcome: what a verified write leaves.
+    fn applied(journal: &Journal, entry: &JournalEntry) {
+        journal.intend(entry).expect("intent");
+        journal.done(&entry.id).expect("done");
     }
 
     #[test]
@@ -462,47 +575,54 @@ mod tests {
         assert_eq!(journal.entries().expect("empty"), []);
         assert_eq!(journal.undo_candidate("aws", None).err().map(|e| e.code()), Some("not_found"));
 
-        let first = entry(JournalAction::CreateRole);
-        let second = entry(JournalAction::UpdateTrustPolicy);
+        let mut first = entry(JournalAction::CreateRole);
+        first.record = Some(RecordKind::Intent);
+        let mut second = entry(JournalAction::UpdateTrustPolicy);
+        second.record = Some(RecordKind::Intent);
         assert_ne!(first.id, second.id, "ids are unique");
-        journal.append(&first).expect("append");
-        journal.append(&second).expect("append");
+        applied(&journal, &first);
+        applied(&journal, &second);
         assert_eq!(journal.entries().expect("read"), [first.clone(), second.clone()]);
         assert_eq!(journal.undo_candidate("aws", None).expect("candidate").id, second.id);
 
         let mut undo = entry(JournalAction::UpdateTrustPolicy);
         undo.undoes = Some(second.id.clone());
-        journal.append(&undo).expect("append");
+        applied(&journal, &undo);
         assert_eq!(journal.undo_candidate("aws", None).expect("candidate").id, first.id);
         let again = journal.undo_candidate("aws", Some(&second.id)).expect_err("already undone");
         assert_eq!(again.code(), "refused");
     }
 
     #[test]
-    fn entries_written_before_the_file_fields_still_read() {
-        let line = r#"{"id":"1","time":"t","cloud":"aws","account":"1","actor":"a","action":"createRole","resourceName":"r","resourceArn":"","before":null,"after":"{}","undoes":null}"#;
-        let entry: JournalEntry = serde_json::from_str(line).expect("old entry");
-        assert_eq!(
-            (entry.undo_unavailable.as_deref(), entry.length_before, entry.file_created),
-            (None, None, None)
-        );
-        let mut new = entry.clone();
-        new.action = JournalAction::AddRequirement;
-        new.length_before = Some(3);
-        let text = serde_json::to_string(&new).expect("json");
-        assert!(
-            text.contains(r#""action":"addRequirement""#) && text.contains(r#""lengthBefore":3"#),
-            "{text}"
-        );
-        assert!(!text.contains("lengthAfter") && !text.contains("undoUnavailable"), "{text}");
+    fn entries_are_typed_lines() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::in_dir(dir.path());
+        let subject = Subject::GcpBinding {
+            resource: "projects/astro-data".into(),
+            role: "roles/storage.objectViewer".into(),
+            member: "serviceAccount:a@b.iam.gserviceaccount.com".into(),
+            condition: None,
+        };
+        let grant = JournalEntry::now("", subject, JournalAction::AddBinding);
+        journal.intend(&grant).expect("intent");
+        let text = std::fs::read_to_string(journal.path()).expect("read");
+        let line: Value = serde_json::from_str(text.trim()).expect("json");
+        assert_eq!(line["subject"]["kind"], "gcpBinding");
+        assert_eq!(line["subject"]["role"], "roles/storage.objectViewer");
+        assert_eq!(line["record"], "intent");
+        assert!(line.get("detail").is_none() && line.get("cloud").is_none(), "{line}");
+        let read = journal.pending().expect("read").pop().expect("pending");
+        assert_eq!((read.cloud(), read.account()), ("gcp", "projects/astro-data"));
+        assert_eq!(read.resource_name(), "project astro-data");
     }
 
     #[test]
     fn a_torn_last_line_is_skipped() {
         let dir = tempfile::tempdir().expect("tempdir");
         let journal = Journal::in_dir(dir.path());
-        let first = entry(JournalAction::CreateRole);
-        journal.append(&first).expect("append");
+        let mut first = entry(JournalAction::CreateRole);
+        first.record = Some(RecordKind::Intent);
+        applied(&journal, &first);
         let mut file = OpenOptions::new().append(true).open(journal.path()).expect("open");
         file.write_all(br#"{"id":"torn","ti"#).expect("write");
         assert_eq!(journal.entries().expect("read"), [first]);
@@ -569,13 +689,85 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let journal = Journal::in_dir(dir.path());
         let change = entry(JournalAction::UpdateTrustPolicy);
-        journal.intend(&change).expect("intent");
-        journal.done(&change.id).expect("done");
+        applied(&journal, &change);
         let mut undo = entry(JournalAction::UpdateTrustPolicy);
         undo.undoes = Some(change.id.clone());
         journal.intend(&undo).expect("intent");
         assert_eq!(journal.undo_candidate("aws", None).expect("still undoable").id, change.id);
         journal.failed(&undo.id, "reset").expect("failed");
         assert_eq!(journal.undo_candidate("aws", None).expect("still undoable").id, change.id);
+    }
+
+    /// `testdata/journal/v1.jsonl` was written in the first format by every kind of change;
+    /// it must read as the same changes, typed.
+    #[test]
+    fn a_journal_of_the_first_format_still_reads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/journal/v1.jsonl");
+        let history = Journal::at(path).history().expect("read");
+        let got: Vec<(JournalAction, &str, ChangeStatus)> =
+            history.iter().map(|c| (c.entry.action, c.entry.cloud(), c.status)).collect();
+        assert_eq!(
+            got,
+            [
+                (JournalAction::CreateRole, "aws", ChangeStatus::Applied),
+                (JournalAction::UpdateTrustPolicy, "aws", ChangeStatus::Applied),
+                (JournalAction::AttachPolicy, "aws", ChangeStatus::Applied),
+                (JournalAction::PutInlinePolicy, "aws", ChangeStatus::NotApplied),
+                (JournalAction::AddBinding, "gcp", ChangeStatus::Applied),
+                (JournalAction::SetPolicy, "gcp", ChangeStatus::Pending),
+                (JournalAction::CreateConnection, "airflow", ChangeStatus::Applied),
+                (JournalAction::ReplaceConnection, "astro", ChangeStatus::Applied),
+                (JournalAction::AddRequirement, "project", ChangeStatus::Applied),
+                (JournalAction::RemoveRequirement, "project", ChangeStatus::Applied),
+            ]
+        );
+        let subject = |i: usize| history[i].entry.subject.clone();
+        assert_eq!(
+            subject(2),
+            Subject::ManagedPolicyAttachment {
+                account: "123456789012".into(),
+                role: "data".into(),
+                policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+            }
+        );
+        assert_eq!(
+            (history[2].entry.before.clone(), history[2].entry.after.clone()),
+            (Some(false.into()), Some(true.into()))
+        );
+        assert_eq!(
+            subject(3),
+            Subject::InlinePolicy {
+                account: "123456789012".into(),
+                role: "data".into(),
+                name: "s3-read".into()
+            }
+        );
+        match subject(4) {
+            Subject::GcpBinding { resource, role, member, condition } => {
+                assert_eq!(resource, "projects/astro-data");
+                assert_eq!(role, "roles/storage.objectViewer");
+                assert_eq!(member, "serviceAccount:astro@astro-a.iam.gserviceaccount.com");
+                assert_eq!(condition.map(|c| c.title), Some("until 2027".to_owned()));
+            }
+            other => panic!("expected a binding, got {other:?}"),
+        }
+        assert_eq!(history[4].entry.before.as_ref().and_then(|b| b["etag"].as_str()), Some("BwXhq8AAAAE="));
+        assert_eq!(
+            subject(6),
+            Subject::AirflowConnection {
+                destination: "airflow".into(),
+                account: "http://localhost:8080".into(),
+                address: "http://localhost:8080/api/v2/connections/aws_default".into(),
+                conn_id: "aws_default".into(),
+            }
+        );
+        assert!(history[7].entry.undo_unavailable.is_some());
+        assert_eq!(history[8].entry.before, Some(serde_json::json!({"length": 12, "tail": ""})));
+        assert_eq!(
+            history[8].entry.after,
+            Some(serde_json::json!({"length": 44, "tail": "apache-airflow-providers-amazon\n"}))
+        );
+        assert_eq!(history[9].entry.undoes.as_deref(), Some(history[8].entry.id.as_str()));
+        assert_eq!(history[9].entry.after, history[8].entry.before);
     }
 }

@@ -9,14 +9,19 @@ pub mod airflow;
 pub mod aws;
 pub mod aws_profiles;
 pub mod backoff;
+pub mod change;
 pub mod detect;
 pub mod error;
+#[cfg(test)]
+mod fakes;
 pub mod gcp;
 pub mod gcp_adc;
+pub mod history;
 pub mod host;
 pub mod journal;
 pub mod keyring_store;
 pub mod settle;
+pub mod undo;
 
 pub use detect::detect_credentials;
 pub use error::CloudError;

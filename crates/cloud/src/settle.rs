@@ -14,14 +14,22 @@
 //!
 //! Undo considers only applied changes, so an unsettled change is never undone by guesswork.
 
-use std::future::Future;
-
 use serde::Serialize;
 
+use astro_identity_domain::gcp::iam_policy::{Grant, IamPolicy};
+
 use crate::CloudError;
+use crate::airflow::ConnectionStore;
+use crate::airflow::connection_change::{Connection, ConnectionOp};
+use crate::airflow::requirements_file::{FileOp, RequirementsFile};
 use crate::aws::iam::RoleStore;
-use crate::gcp::projects::PolicyStore;
-use crate::journal::{Journal, JournalAction, JournalEntry, Settlement};
+use crate::aws::permissions::{Attachment, Inline, InlineWrite};
+use crate::aws::trust_change::TrustSubject;
+use crate::change;
+use crate::gcp::binding_change::{PolicyChange, PolicyOp};
+use crate::gcp::projects::{PolicyResource, PolicyStore};
+use crate::history::describe;
+use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject};
 
 /// What settling found for one interrupted change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -73,22 +81,23 @@ pub fn pending_changes(journal: &Journal) -> Result<Vec<SettleReport>, CloudErro
 /// Settles the pending AWS changes with `store`'s credentials. Changes made in another
 /// account stay pending (reported `Unchecked`, naming the account they need).
 pub async fn settle_aws(store: &impl RoleStore, journal: &Journal) -> Result<Vec<SettleReport>, CloudError> {
-    let pending: Vec<JournalEntry> = journal.pending()?.into_iter().filter(|e| e.cloud == "aws").collect();
+    let pending: Vec<JournalEntry> = journal.pending()?.into_iter().filter(|e| e.cloud() == "aws").collect();
     if pending.is_empty() {
         return Ok(Vec::new());
     }
     let caller = store.caller().await?;
     let mut reports = Vec::new();
     for entry in pending {
-        if entry.account != caller.account {
+        if entry.account() != caller.account {
             let why = format!(
                 "it needs credentials for account {}, and these act in account {}",
-                entry.account, caller.account
+                entry.account(),
+                caller.account
             );
             reports.push(report(&entry, SettleResult::Unchecked, &format!("it could not be checked: {why}")));
             continue;
         }
-        let found = crate::aws::settle::classify(store, &entry).await;
+        let found = classify_aws(store, &entry).await;
         reports.push(record(journal, &entry, found)?);
     }
     Ok(reports)
@@ -99,13 +108,109 @@ pub async fn settle_gcp(
     store: &impl PolicyStore,
     journal: &Journal,
 ) -> Result<Vec<SettleReport>, CloudError> {
-    let pending: Vec<JournalEntry> = journal.pending()?.into_iter().filter(|e| e.cloud == "gcp").collect();
+    let pending: Vec<JournalEntry> = journal.pending()?.into_iter().filter(|e| e.cloud() == "gcp").collect();
     let mut reports = Vec::new();
     for entry in pending {
-        let found = crate::gcp::settle::classify(store, &entry).await;
+        let found = classify_gcp(store, &entry).await;
         reports.push(record(journal, &entry, found)?);
     }
     Ok(reports)
+}
+
+/// Settles the pending `requirements.txt` changes: local files, no credentials needed.
+pub async fn settle_project(journal: &Journal) -> Result<Vec<SettleReport>, CloudError> {
+    let mut reports = Vec::new();
+    for entry in journal.pending()?.into_iter().filter(|e| e.cloud() == crate::journal::PROJECT_CLOUD) {
+        let found = match &entry.subject {
+            Subject::Requirements { project, path } => {
+                let file =
+                    RequirementsFile { project: project.clone(), path: path.into(), op: FileOp::Settle };
+                change::settle(&file, &entry).await
+            }
+            _ => Err(not_ours(&entry)),
+        };
+        reports.push(record(journal, &entry, found)?);
+    }
+    Ok(reports)
+}
+
+/// Settles the pending connection changes made in `store` (same Airflow or Astro scope).
+pub async fn settle_connections(
+    store: &impl ConnectionStore,
+    journal: &Journal,
+) -> Result<Vec<SettleReport>, CloudError> {
+    let mut reports = Vec::new();
+    let account = store.account();
+    for entry in
+        journal.pending()?.into_iter().filter(|e| e.cloud() == store.cloud() && e.account() == account)
+    {
+        let conn_id = entry.resource_name();
+        let kind = Connection { store, conn_id: &conn_id, existing: None, op: ConnectionOp::Settle };
+        let found = change::settle(&kind, &entry).await;
+        reports.push(record(journal, &entry, found)?);
+    }
+    Ok(reports)
+}
+
+fn not_ours(entry: &JournalEntry) -> CloudError {
+    CloudError::Refused {
+        reason: format!("journal entry {} ({:?}) is not a change of this kind", entry.id, entry.action),
+        hint: String::from("Settle it from the journey that made it."),
+    }
+}
+
+/// Re-reads what an AWS intent was about to change and says whether it took effect.
+async fn classify_aws(
+    store: &impl RoleStore,
+    entry: &JournalEntry,
+) -> Result<(Settlement, String), CloudError> {
+    match &entry.subject {
+        Subject::TrustPolicy { role, .. } => {
+            change::settle(&TrustSubject { store, role: role.clone() }, entry).await
+        }
+        Subject::ManagedPolicyAttachment { account, role, policy_arn } => {
+            let kind = Attachment {
+                store,
+                account: account.clone(),
+                role: role.clone(),
+                actor: String::new(),
+                policy_arn: policy_arn.clone(),
+                undoes: None,
+            };
+            change::settle(&kind, entry).await
+        }
+        Subject::InlinePolicy { role, name, .. } => {
+            let kind = Inline { store, role, name, actor: String::new(), write: InlineWrite::Settle };
+            change::settle(&kind, entry).await
+        }
+        _ => Err(not_ours(entry)),
+    }
+}
+
+/// Re-reads the policy a GCP intent was about to change and says whether it took effect: a
+/// grant by membership, a hand edit against its before and after.
+async fn classify_gcp(
+    store: &impl PolicyStore,
+    entry: &JournalEntry,
+) -> Result<(Settlement, String), CloudError> {
+    let (resource, op) = match &entry.subject {
+        Subject::GcpBinding { resource, role, member, condition } => {
+            let grant = Grant { role: role.clone(), member: member.clone(), condition: condition.clone() };
+            let op = match entry.action {
+                JournalAction::RemoveBinding => PolicyOp::Revoke { grant, undoes: entry, expected: None },
+                _ => PolicyOp::Grant(grant),
+            };
+            (resource, op)
+        }
+        Subject::GcpPolicy { resource } => {
+            let empty = IamPolicy::parse("{}")?;
+            (resource, PolicyOp::Document { planned_before: empty.clone(), after: empty })
+        }
+        _ => return Err(not_ours(entry)),
+    };
+    let kind =
+        PolicyChange { store, resource: PolicyResource::from_name(resource)?, actor: String::new(), op };
+    change::settle(&kind, entry).await
 }
 
 /// Appends the outcome a re-read found; a failed re-read leaves the intent pending.
@@ -135,103 +240,16 @@ fn record(
 fn report(entry: &JournalEntry, result: SettleResult, verdict: &str) -> SettleReport {
     SettleReport {
         journal_id: entry.id.clone(),
-        cloud: entry.cloud.clone(),
-        account: entry.account.clone(),
+        cloud: entry.cloud().to_owned(),
+        account: entry.account().to_owned(),
         action: entry.action,
-        resource_name: entry.resource_name.clone(),
+        resource_name: entry.resource_name(),
         time: entry.time.clone(),
         result,
         message: format!(
             "Your last change — {} — was interrupted (at {}); {verdict}.",
-            subject(entry),
+            describe(entry),
             entry.time
         ),
     }
-}
-
-/// What the change was, in words.
-fn subject(entry: &JournalEntry) -> String {
-    let role = &entry.resource_name;
-    let account = &entry.account;
-    let detail = entry.detail.as_deref().unwrap_or("");
-    let undo = if entry.undoes.is_some() { "undoing: " } else { "" };
-    let what = match entry.action {
-        JournalAction::CreateRole => format!("creating role {role} in account {account}"),
-        JournalAction::DeleteRole => format!("deleting role {role} in account {account}"),
-        JournalAction::UpdateTrustPolicy => format!("the trust policy of role {role} in account {account}"),
-        JournalAction::AttachPolicy => format!("attaching {detail} to role {role} in account {account}"),
-        JournalAction::DetachPolicy => format!("detaching {detail} from role {role} in account {account}"),
-        JournalAction::PutInlinePolicy => {
-            format!("inline policy {detail} of role {role} in account {account}")
-        }
-        JournalAction::AddBinding | JournalAction::RemoveBinding => {
-            let grant: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
-            let (granted, member) =
-                (grant["role"].as_str().unwrap_or("?"), grant["member"].as_str().unwrap_or("?"));
-            if entry.action == JournalAction::AddBinding {
-                format!("granting {granted} to {member} on {role}")
-            } else {
-                format!("removing {granted} from {member} on {role}")
-            }
-        }
-        JournalAction::SetPolicy => format!("the IAM policy of {role}"),
-        other => format!("{other:?} on {role}"),
-    };
-    format!("{undo}{what}")
-}
-
-/// After a write call failed: did it take effect anyway (its answer lost to a reset or a
-/// timeout)? `definite` errors were refused before anything changed and are recorded as
-/// failed; otherwise `classify` re-reads the resource and the outcome says what it found.
-/// `Ok(())` means the change is in place (recorded as settled, applied); `Err` gives back the
-/// error, the intent recorded as failed, settled, or — when the re-read failed too — left
-/// pending for the next start to settle.
-pub(crate) async fn after_failed_write(
-    journal: &Journal,
-    entry: &JournalEntry,
-    err: CloudError,
-    definite: bool,
-    classify: impl Future<Output = Result<(Settlement, String), CloudError>>,
-) -> Result<(), CloudError> {
-    if definite {
-        journal.failed(&entry.id, &err.to_string())?;
-        return Err(err);
-    }
-    match classify.await {
-        Ok((Settlement::Applied, found)) => {
-            journal.settled(
-                &entry.id,
-                Settlement::Applied,
-                &format!("the answer was lost ({err}); {found}"),
-            )?;
-            Ok(())
-        }
-        Ok((Settlement::NotApplied, _)) => {
-            journal.failed(&entry.id, &err.to_string())?;
-            Err(err)
-        }
-        Ok((Settlement::ChangedBySomeoneElse, found)) => {
-            journal.settled(&entry.id, Settlement::ChangedBySomeoneElse, &format!("{err}; {found}"))?;
-            Err(err)
-        }
-        Err(_) if refused_outright(&err) => {
-            journal.failed(&entry.id, &err.to_string())?;
-            Err(err)
-        }
-        Err(_) => Err(err),
-    }
-}
-
-/// Errors a cloud answers instead of doing anything: the write did not happen.
-pub(crate) fn refused_outright(err: &CloudError) -> bool {
-    matches!(
-        err,
-        CloudError::Credentials { .. }
-            | CloudError::Domain(_)
-            | CloudError::KeyringUnavailable { .. }
-            | CloudError::AccessDenied { .. }
-            | CloudError::MalformedPolicy { .. }
-            | CloudError::LimitExceeded { .. }
-            | CloudError::Refused { .. }
-    )
 }

@@ -47,9 +47,12 @@ function backend(responses: Record<string, (args: unknown) => unknown>): Call[] 
 beforeEach(() => clearMocks());
 
 /** Renders Home the way App does: App owns the credentials and loads them. */
-function renderHome(onstart: (journey: "aws" | "gcp") => void = () => {}) {
+function renderHome(
+  onstart: (journey: "aws" | "gcp") => void = () => {},
+  onhistory: () => void = () => {},
+) {
   const credentials = new CredentialsState();
-  render(Home, { credentials, onstart });
+  render(Home, { credentials, onstart, onhistory });
   void credentials.refresh();
   return credentials;
 }
@@ -68,6 +71,17 @@ describe("Home", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Start: Authorize on AWS" }));
     await fireEvent.click(screen.getByRole("button", { name: "Start: Authorize on GCP" }));
     expect(started).toEqual(["aws", "gcp"]);
+  });
+
+  it("opens the history of changes", async () => {
+    backend({ credential_summary: () => summary() });
+    const opened: string[] = [];
+    renderHome(
+      (journey) => opened.push(journey),
+      () => opened.push("history"),
+    );
+    await fireEvent.click(screen.getByRole("button", { name: "History" }));
+    expect(opened).toEqual(["history"]);
   });
 
   it("shows what the backend detected", async () => {

@@ -1,6 +1,6 @@
-//! Create the journey's Airflow connection in one click: plan (read, diff), apply (re-read,
-//! refuse if it moved, write, journal, verify by reading back) and undo — for any
-//! [`ConnectionStore`].
+//! The journey's Airflow connection as a change kind of the engine (`crate::change`): plan
+//! (read, diff), apply (re-read, refuse if it moved, intent, write, verify, outcome) and
+//! undo — for any [`ConnectionStore`].
 //!
 //! The journal holds `{conn_type, extra}` documents (compact JSON) and never a value a store
 //! hides: a replaced connection whose Extra has a `"***"`, a hidden value or a key Airflow
@@ -19,7 +19,9 @@ use crate::airflow::{
     ConnectionStore, MASK, RemoteConnection, check_conn_id, extra_matches, has_sensitive_key,
     is_sensitive_key, scrub,
 };
-use crate::journal::{Journal, JournalAction, JournalEntry};
+use crate::backoff::Backoff;
+use crate::change::{self, ChangeKind, Target};
+use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -189,8 +191,8 @@ pub async fn plan_connection(
 }
 
 /// Applies `plan` for `spec`. Refuses when the connection changed since the plan
-/// (`RemoteChanged`), and a replace without `confirm_replace` (`Refused`). After the write
-/// the change is journaled, then read back: a different read is `VerifyFailed`.
+/// (`RemoteChanged`), and a replace without `confirm_replace` (`Refused`). Journaled as an
+/// intent before it is sent, then read back: a different read is `VerifyFailed`.
 pub async fn apply_connection(
     store: &impl ConnectionStore,
     plan: &ConnectionPlan,
@@ -207,84 +209,268 @@ pub async fn apply_connection(
     }
     check_conn_id(conn_id)?;
     let target = store.describe();
-    let moved = || CloudError::RemoteChanged {
-        what: format!("connection {conn_id} in {target}"),
-        since: "the plan was shown",
-    };
-    let current = store.get_connection(conn_id).await?;
-    if !same_remote(current.as_ref(), plan.existing.as_ref()) {
-        return Err(moved());
+    if plan.action == ConnectionAction::Replace && !confirm_replace {
+        return Err(CloudError::Refused {
+            reason: format!(
+                "connection {conn_id} already exists in {target} with another type or Extra, and would be \
+                 replaced"
+            ),
+            hint: String::from(
+                "Review the diff, then confirm that it may be replaced. Its type and Extra are replaced; its \
+                 host, login and password are kept.",
+            ),
+        });
     }
-    let extra = spec.extra();
-    let (journal_action, before) = match (plan.action, &current) {
-        (ConnectionAction::Unchanged, _) => {
-            return Ok(ConnectionOutcome {
-                target,
-                conn_id: conn_id.to_owned(),
-                action: ConnectionAction::Unchanged,
-                written: false,
-                journal_id: None,
-                verified: true,
-                undo_available: false,
-            });
+    let kind = Connection {
+        store,
+        conn_id,
+        existing: plan.existing.as_ref(),
+        op: ConnectionOp::Apply { plan, spec },
+    };
+    let applied = change::apply(&kind, journal, Backoff::ONCE).await?;
+    let undo_available = applied.written
+        && journal_form(spec.conn_type(), &scrub(&Value::Object(spec.extra()))).is_some()
+        && (plan.action == ConnectionAction::Create
+            || plan.existing.as_ref().is_some_and(|e| before_form(e).is_some()));
+    Ok(ConnectionOutcome {
+        target,
+        conn_id: conn_id.to_owned(),
+        action: if applied.written { plan.action } else { ConnectionAction::Unchanged },
+        written: applied.written,
+        journal_id: applied.journal_id,
+        verified: true,
+        undo_available,
+    })
+}
+
+/// `{conn_type, extra}` as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ConnectionDoc {
+    pub conn_type: String,
+    #[serde(default)]
+    pub extra: Map<String, Value>,
+}
+
+impl ConnectionDoc {
+    fn text(&self) -> String {
+        document(&self.conn_type, &Value::Object(self.extra.clone())).to_string()
+    }
+}
+
+/// What a connection change does.
+pub(crate) enum ConnectionOp<'a> {
+    /// Create or replace it as planned.
+    Apply { plan: &'a ConnectionPlan, spec: &'a ConnectionSpec },
+    /// Undo: delete a connection the app created, or write back the recorded type and
+    /// Extra — only while it is still what the change wrote.
+    Undo { entry: &'a JournalEntry, written: Option<ConnectionDoc>, before: Option<ConnectionDoc> },
+    /// Settling: read and judge only.
+    Settle,
+}
+
+/// One Airflow connection. Read: the connection as the store shows it; State: what the
+/// journal may hold of it.
+pub(crate) struct Connection<'a, C> {
+    pub store: &'a C,
+    pub conn_id: &'a str,
+    /// The connection as planned or as last known, for its address.
+    pub existing: Option<&'a RemoteConnection>,
+    pub op: ConnectionOp<'a>,
+}
+
+impl<C: ConnectionStore> Connection<'_, C> {
+    fn target_words(&self) -> String {
+        format!("connection {} in {}", self.conn_id, self.store.describe())
+    }
+}
+
+fn holds_document(now: Option<&RemoteConnection>, doc: Option<&ConnectionDoc>) -> bool {
+    match (now, doc) {
+        (None, None) => true,
+        (Some(now), Some(doc)) => matches_document(now, &doc.text()).unwrap_or(false),
+        _ => false,
+    }
+}
+
+impl<C: ConnectionStore> ChangeKind for Connection<'_, C> {
+    type Read = RemoteConnection;
+    type State = ConnectionDoc;
+
+    fn subject(&self) -> Subject {
+        Subject::AirflowConnection {
+            destination: self.store.cloud().to_owned(),
+            account: self.store.account(),
+            address: self.store.address(self.conn_id, self.existing),
+            conn_id: self.conn_id.to_owned(),
         }
-        (ConnectionAction::Replace, Some(_)) if !confirm_replace => {
-            return Err(CloudError::Refused {
-                reason: format!(
-                    "connection {conn_id} already exists in {target} with another type or Extra, and \
-                     would be replaced"
-                ),
-                hint: String::from(
-                    "Review the diff, then confirm that it may be replaced. Its type and Extra are \
-                     replaced; its host, login and password are kept.",
-                ),
-            });
-        }
-        (ConnectionAction::Create, None) => {
-            match store.create_connection(spec).await {
-                Err(CloudError::AlreadyExists { .. }) => return Err(moved()),
-                other => other?,
+    }
+    fn action(&self) -> JournalAction {
+        match &self.op {
+            ConnectionOp::Apply { plan, .. } if plan.action == ConnectionAction::Create => {
+                JournalAction::CreateConnection
             }
-            (JournalAction::CreateConnection, None)
+            ConnectionOp::Undo { before: None, .. } => JournalAction::DeleteConnection,
+            _ => JournalAction::ReplaceConnection,
         }
-        (ConnectionAction::Replace, Some(existing)) => {
-            store.replace_connection(existing, spec.conn_type(), &extra).await?;
-            (JournalAction::ReplaceConnection, Some(before_form(existing)))
-        }
-        _ => return Err(moved()),
-    };
-
-    let mut entry = JournalEntry::now(store.cloud(), &store.account(), "", journal_action);
-    entry.resource_name = conn_id.to_owned();
-    entry.resource_arn = store.address(conn_id, current.as_ref());
-    entry.after = journal_form(spec.conn_type(), &scrub(&Value::Object(extra.clone())));
-    if let Some(before) = before {
-        if before.is_none() {
-            entry.undo_unavailable = Some(UNDO_UNAVAILABLE.to_owned());
-        }
-        entry.before = before;
     }
-    if entry.after.is_none() {
-        entry.undo_unavailable =
-            Some(String::from("the connection written holds values that are never journaled"));
+    fn undoes(&self) -> Option<String> {
+        match &self.op {
+            ConnectionOp::Undo { entry, .. } => Some(entry.id.clone()),
+            _ => None,
+        }
     }
-    journal.append(&entry)?;
+    async fn read(&self) -> Result<Option<RemoteConnection>, CloudError> {
+        self.store.get_connection(self.conn_id).await
+    }
+    fn record(&self, read: &RemoteConnection) -> Option<ConnectionDoc> {
+        let (conn_type, extra) = parse_document(&before_form(read)?).ok()?;
+        Some(ConnectionDoc { conn_type, extra })
+    }
+    fn undo_unavailable(
+        &self,
+        current: Option<&RemoteConnection>,
+        after: Option<&ConnectionDoc>,
+    ) -> Option<String> {
+        match &self.op {
+            ConnectionOp::Undo { .. } => {
+                Some(String::from("this entry undid another; apply the connection again instead"))
+            }
+            _ if current.is_some_and(|c| before_form(c).is_none()) => Some(UNDO_UNAVAILABLE.to_owned()),
+            _ if after.is_none_or(|a| a.text().contains(MASK)) => {
+                Some(String::from("the connection written holds values that are never journaled"))
+            }
+            _ => None,
+        }
+    }
+    fn target(
+        &self,
+        current: Option<&RemoteConnection>,
+        _: u32,
+    ) -> Result<Target<ConnectionDoc>, CloudError> {
+        let moved = |why: &str, since| CloudError::RemoteChanged {
+            what: format!("{}{why}", self.target_words()),
+            since,
+        };
+        match &self.op {
+            ConnectionOp::Apply { plan, spec } => {
+                if !same_remote(current, plan.existing.as_ref()) {
+                    return Err(moved("", "the plan was shown"));
+                }
+                let doc = ConnectionDoc { conn_type: spec.conn_type().to_owned(), extra: scrubbed(spec) };
+                match (plan.action, current) {
+                    (ConnectionAction::Unchanged, _) => Ok(Target::Unchanged),
+                    (ConnectionAction::Create, None) | (ConnectionAction::Replace, Some(_)) => {
+                        Ok(Target::Write(Some(doc)))
+                    }
+                    _ => Err(moved("", "the plan was shown")),
+                }
+            }
+            ConnectionOp::Undo { entry, written, before } => {
+                let Some(now) = current else {
+                    return Err(moved(" (it was deleted meanwhile)", "the change being undone"));
+                };
+                if entry.action == JournalAction::ReplaceConnection && before.is_none() {
+                    return Err(CloudError::Refused {
+                        reason: format!(
+                            "journal entry {} cannot be undone: {}",
+                            entry.id,
+                            entry
+                                .undo_unavailable
+                                .as_deref()
+                                .unwrap_or("its earlier connection was not recorded")
+                        ),
+                        hint: String::from(
+                            "Restore the earlier connection by hand (Airflow: Admin > Connections; Astro: the \
+                             Environment Manager); its hidden values were never recorded.",
+                        ),
+                    });
+                }
+                if !holds_document(Some(now), written.as_ref()) {
+                    return Err(moved("", "the change being undone"));
+                }
+                Ok(Target::Write(before.clone()))
+            }
+            ConnectionOp::Settle => Ok(Target::Unchanged),
+        }
+    }
+    async fn write(
+        &self,
+        current: Option<&RemoteConnection>,
+        after: Option<&ConnectionDoc>,
+    ) -> Result<(), CloudError> {
+        match (&self.op, current, after) {
+            (ConnectionOp::Apply { spec, .. }, None, _) => match self.store.create_connection(spec).await {
+                Err(CloudError::AlreadyExists { .. }) => {
+                    Err(CloudError::RemoteChanged { what: self.target_words(), since: "the plan was shown" })
+                }
+                other => other,
+            },
+            (ConnectionOp::Apply { spec, .. }, Some(existing), _) => {
+                self.store.replace_connection(existing, spec.conn_type(), &spec.extra()).await
+            }
+            (_, Some(existing), None) => self.store.delete_connection(existing).await,
+            (_, Some(existing), Some(doc)) => {
+                self.store.replace_connection(existing, &doc.conn_type, &doc.extra).await
+            }
+            (_, None, _) => Err(CloudError::NotFound { what: self.target_words() }),
+        }
+    }
+    fn judge(
+        &self,
+        now: Option<&RemoteConnection>,
+        before: Option<&ConnectionDoc>,
+        after: Option<&ConnectionDoc>,
+    ) -> Settlement {
+        if holds_document(now, after) {
+            Settlement::Applied
+        } else if holds_document(now, before) {
+            Settlement::NotApplied
+        } else {
+            Settlement::ChangedBySomeoneElse
+        }
+    }
+    fn holds(
+        &self,
+        now: Option<&RemoteConnection>,
+        before: Option<&ConnectionDoc>,
+        after: Option<&ConnectionDoc>,
+    ) -> bool {
+        match (&self.op, now) {
+            // What was written includes values the journal leaves out: compare with the spec.
+            (ConnectionOp::Apply { spec, .. }, Some(now)) => matches_spec(now, spec),
+            (ConnectionOp::Apply { .. }, None) => false,
+            _ => self.judge(now, before, after) == Settlement::Applied,
+        }
+    }
+    fn found(&self, now: Option<&RemoteConnection>, found: Settlement) -> String {
+        let words = match (now, found) {
+            (None, _) => "does not exist",
+            (Some(_), Settlement::Applied) => "holds what the change wrote",
+            (Some(_), Settlement::NotApplied) => "is as it was before",
+            (Some(_), Settlement::ChangedBySomeoneElse) => "is neither the old nor the new connection",
+        };
+        format!("{} {words}", self.target_words())
+    }
+    fn not_held(&self, now: Option<&RemoteConnection>, _: &str) -> String {
+        let target = self.store.describe();
+        match (&self.op, now) {
+            (ConnectionOp::Apply { spec, .. }, Some(remote)) => mismatch(remote, spec, &target),
+            (ConnectionOp::Apply { .. }, None) => {
+                format!("connection {} is not in {target} after it was written", self.conn_id)
+            }
+            (_, Some(_)) if matches!(&self.op, ConnectionOp::Undo { before: None, .. }) => {
+                format!("connection {} is still in {target}", self.conn_id)
+            }
+            _ => format!("connection {} in {target} is not back to its earlier type and Extra", self.conn_id),
+        }
+    }
+}
 
-    let read_back = store.get_connection(conn_id).await?;
-    match &read_back {
-        Some(remote) if matches_spec(remote, spec) => Ok(ConnectionOutcome {
-            target,
-            conn_id: conn_id.to_owned(),
-            action: plan.action,
-            written: true,
-            journal_id: Some(entry.id),
-            verified: true,
-            undo_available: entry.undo_unavailable.is_none(),
-        }),
-        Some(remote) => Err(CloudError::VerifyFailed { what: mismatch(remote, spec, &target) }),
-        None => Err(CloudError::VerifyFailed {
-            what: format!("connection {conn_id} is not in {target} after it was written"),
-        }),
+/// The spec's Extra without the entries under sensitive keys.
+fn scrubbed(spec: &ConnectionSpec) -> Map<String, Value> {
+    match scrub(&Value::Object(spec.extra())) {
+        Value::Object(map) => map,
+        _ => Map::new(),
     }
 }
 
@@ -318,13 +504,13 @@ pub async fn undo_connection(
     journal: &Journal,
     entry: &JournalEntry,
 ) -> Result<ConnectionOutcome, CloudError> {
-    if entry.cloud != store.cloud() || entry.account != store.account() {
+    if entry.cloud() != store.cloud() || entry.account() != store.account() {
         return Err(CloudError::Refused {
             reason: format!(
                 "journal entry {} changed {} {}, not {}",
                 entry.id,
-                entry.cloud,
-                entry.account,
+                entry.cloud(),
+                entry.account(),
                 store.describe()
             ),
             hint: String::from("Undo it with the same Airflow URL or Astro Deployment or Workspace."),
@@ -338,114 +524,39 @@ pub async fn undo_connection(
     }
     // Re-read from the journal: it knows whether the entry was undone already.
     let entry = journal.undo_candidate(store.cloud(), Some(&entry.id))?;
-    let conn_id = entry.resource_name.as_str();
-    check_conn_id(conn_id)?;
-    let target = store.describe();
-    let moved = |why: &str| CloudError::RemoteChanged {
-        what: format!("connection {conn_id} in {target}{why}"),
-        since: "the change being undone",
-    };
-    let broken = || CloudError::Journal {
-        action: "read",
-        detail: format!("journal entry {} lacks the connection it wrote", entry.id),
-    };
-    let written = entry.after.as_deref();
-    match entry.action {
-        JournalAction::CreateConnection => {
-            let written = written.ok_or_else(broken)?;
-            let Some(current) = store.get_connection(conn_id).await? else {
-                return Err(moved(" (it was deleted meanwhile)"));
-            };
-            if !matches_document(&current, written)? {
-                return Err(moved(""));
-            }
-            store.delete_connection(&current).await?;
-            let mut undo =
-                JournalEntry::now(store.cloud(), &entry.account, "", JournalAction::DeleteConnection);
-            undo.resource_name = entry.resource_name.clone();
-            undo.resource_arn = store.address(conn_id, Some(&current));
-            undo.before = entry.after.clone();
-            undo.undoes = Some(entry.id.clone());
-            undo.undo_unavailable =
-                Some(String::from("this entry undid another; create the connection again instead"));
-            journal.append(&undo)?;
-            if store.get_connection(conn_id).await?.is_some() {
-                return Err(CloudError::VerifyFailed {
-                    what: format!("connection {conn_id} is still in {target}"),
-                });
-            }
-            Ok(ConnectionOutcome {
-                target,
-                conn_id: conn_id.to_owned(),
-                action: ConnectionAction::Delete,
-                written: true,
-                journal_id: Some(undo.id),
-                verified: true,
-                undo_available: false,
-            })
-        }
-        JournalAction::ReplaceConnection => {
-            let Some(earlier) = entry.before.as_deref() else {
-                return Err(CloudError::Refused {
-                    reason: format!(
-                        "journal entry {} cannot be undone: {}",
-                        entry.id,
-                        entry
-                            .undo_unavailable
-                            .as_deref()
-                            .unwrap_or("its earlier connection was not recorded")
-                    ),
-                    hint: String::from(
-                        "Restore the earlier connection by hand (Airflow: Admin > Connections; Astro: the \
-                         Environment Manager); its hidden values were never recorded.",
-                    ),
-                });
-            };
-            let written = written.ok_or_else(broken)?;
-            let Some(current) = store.get_connection(conn_id).await? else {
-                return Err(moved(" (it was deleted meanwhile)"));
-            };
-            if !matches_document(&current, written)? {
-                return Err(moved(""));
-            }
-            let (conn_type, extra) = parse_document(earlier)?;
-            store.replace_connection(&current, &conn_type, &extra).await?;
-            let mut undo =
-                JournalEntry::now(store.cloud(), &entry.account, "", JournalAction::ReplaceConnection);
-            undo.resource_name = entry.resource_name.clone();
-            undo.resource_arn = store.address(conn_id, Some(&current));
-            undo.before = entry.after.clone();
-            undo.after = entry.before.clone();
-            undo.undoes = Some(entry.id.clone());
-            undo.undo_unavailable =
-                Some(String::from("this entry undid another; apply the connection again instead"));
-            journal.append(&undo)?;
-            let restored = match store.get_connection(conn_id).await? {
-                Some(read_back) => matches_document(&read_back, earlier)?,
-                None => false,
-            };
-            if !restored {
-                return Err(CloudError::VerifyFailed {
-                    what: format!(
-                        "connection {conn_id} in {target} is not back to its earlier type and Extra"
-                    ),
-                });
-            }
-            Ok(ConnectionOutcome {
-                target,
-                conn_id: conn_id.to_owned(),
-                action: ConnectionAction::Replace,
-                written: true,
-                journal_id: Some(undo.id),
-                verified: true,
-                undo_available: false,
-            })
-        }
-        _ => Err(CloudError::Refused {
+    if !matches!(entry.action, JournalAction::CreateConnection | JournalAction::ReplaceConnection) {
+        return Err(CloudError::Refused {
             reason: format!("journal entry {} is not an Airflow connection change", entry.id),
             hint: String::from("Undo it from the journey that made it."),
-        }),
+        });
     }
+    let conn_id = entry.resource_name();
+    check_conn_id(&conn_id)?;
+    let written: Option<ConnectionDoc> = change::typed(entry.after.as_ref(), &entry.id)?;
+    if written.is_none() {
+        return Err(CloudError::Journal {
+            action: "read",
+            detail: format!("journal entry {} lacks the connection it wrote", entry.id),
+        });
+    }
+    let before: Option<ConnectionDoc> = change::typed(entry.before.as_ref(), &entry.id)?;
+    let kind = Connection {
+        store,
+        conn_id: &conn_id,
+        existing: None,
+        op: ConnectionOp::Undo { entry: &entry, written, before },
+    };
+    let deleting = entry.action == JournalAction::CreateConnection;
+    let applied = change::apply(&kind, journal, Backoff::ONCE).await?;
+    Ok(ConnectionOutcome {
+        target: store.describe(),
+        conn_id: conn_id.clone(),
+        action: if deleting { ConnectionAction::Delete } else { ConnectionAction::Replace },
+        written: applied.written,
+        journal_id: applied.journal_id,
+        verified: true,
+        undo_available: false,
+    })
 }
 
 #[cfg(test)]
@@ -461,6 +572,15 @@ mod tests {
     struct Memory {
         stored: RefCell<Option<(String, Value)>>,
         writes: RefCell<u32>,
+        /// When set, every write checks that its intent is journaled already.
+        journal: Option<Journal>,
+    }
+
+    impl Memory {
+        fn wrote(&self) {
+            crate::fakes::intent_on_disk(&self.journal);
+            *self.writes.borrow_mut() += 1;
+        }
     }
 
     fn redact(value: &Value) -> Value {
@@ -500,7 +620,7 @@ mod tests {
             }))
         }
         async fn create_connection(&self, spec: &ConnectionSpec) -> Result<(), CloudError> {
-            *self.writes.borrow_mut() += 1;
+            self.wrote();
             *self.stored.borrow_mut() = Some((spec.conn_type().to_owned(), Value::Object(spec.extra())));
             Ok(())
         }
@@ -510,12 +630,12 @@ mod tests {
             conn_type: &str,
             extra: &Map<String, Value>,
         ) -> Result<(), CloudError> {
-            *self.writes.borrow_mut() += 1;
+            self.wrote();
             *self.stored.borrow_mut() = Some((conn_type.to_owned(), Value::Object(extra.clone())));
             Ok(())
         }
         async fn delete_connection(&self, _: &RemoteConnection) -> Result<(), CloudError> {
-            *self.writes.borrow_mut() += 1;
+            self.wrote();
             *self.stored.borrow_mut() = None;
             Ok(())
         }
@@ -543,16 +663,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_masked_token_file_still_verifies_and_plans_unchanged_without_journaling_it() {
-        let store = Memory::default();
         let dir = tempfile::tempdir().expect("tempdir");
         let journal = Journal::in_dir(dir.path());
+        let store = Memory { journal: Some(journal.clone()), ..Memory::default() };
         let spec = web_identity();
         let plan = plan_connection(&store, &spec).await.expect("plan");
         assert_eq!(plan.action, ConnectionAction::Create);
         let outcome = apply_connection(&store, &plan, &spec, false, &journal).await.expect("apply");
         assert!(outcome.written && outcome.verified && outcome.undo_available);
         let entries = journal.entries().expect("entries");
-        let after = entries[0].after.clone().expect("after");
+        let after = entries[0].after.clone().expect("after").to_string();
         assert!(!after.contains("token") && !after.contains(MASK), "{after}");
 
         let again = plan_connection(&store, &spec).await.expect("plan");

@@ -2,7 +2,7 @@
 //!
 //! Two stores hold connections: an Airflow's own REST API ([`rest_api::AirflowApi`], a
 //! local Airflow or an Astro Deployment's Airflow) and Astro's Environment Manager
-//! ([`astro_api::AstroApi`]). Both implement [`ConnectionStore`], so one flow —
+//! ([`astro_api::AstroApi`]). Both implement [`ConnectionStore`], so one change kind —
 //! [`connection_change`]: plan, apply, verify, journal, undo — serves both.
 //! [`requirements_file`] checks and edits the project's `requirements.txt`.
 //!

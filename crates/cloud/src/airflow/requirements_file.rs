@@ -1,7 +1,9 @@
 //! The Astro project's `requirements.txt`: does it install the provider the connection
-//! needs, and add it if not — appended atomically, every existing byte kept, journaled
-//! (the appended line and the file's lengths only: requirements files can hold private
-//! index URLs with tokens) and undoable while the file still ends with that line.
+//! needs, and add it if not — appended atomically, every existing byte kept, a change kind
+//! of the engine (`crate::change`): journaled as an intent before the file is replaced (the
+//! appended line and the file's lengths only: requirements files can hold private index
+//! URLs with tokens), settled after a crash, undoable while the file still ends with that
+//! line.
 //!
 //! Reading follows pip: `-r` / `--requirement` includes are read relative to the file that
 //! names them (cycles and depth checked); the parsing itself is the domain's.
@@ -17,10 +19,12 @@ use astro_identity_domain::airflow::ConnectionSpec;
 use astro_identity_domain::airflow::requirements::{find, parse, provider_for, with_package_added};
 
 use crate::CloudError;
-use crate::journal::{Journal, JournalAction, JournalEntry};
+use crate::backoff::Backoff;
+use crate::change::{self, ChangeKind, Target};
+use crate::journal::{FileTail, Journal, JournalAction, JournalEntry, PROJECT_CLOUD, Settlement, Subject};
 
 /// The journal's `cloud` for project file changes.
-pub const JOURNAL_CLOUD: &str = "project";
+pub const JOURNAL_CLOUD: &str = PROJECT_CLOUD;
 
 /// Includes nested deeper than this are not followed.
 const MAX_INCLUDE_DEPTH: usize = 10;
@@ -302,9 +306,13 @@ fn write_atomically(
 }
 
 /// Appends `requirement_line` to `<dir>/requirements.txt` (creating it in a folder with a
-/// `Dockerfile`), keeping every existing byte, and journals the change. Refuses when the
-/// package is already required there or in an included file.
-pub fn add_provider(dir: &Path, requirement_line: &str, journal: &Journal) -> Result<AddOutcome, CloudError> {
+/// `Dockerfile`), keeping every existing byte; journaled as an intent before the file is
+/// replaced. Refuses when the package is already required there or in an included file.
+pub async fn add_provider(
+    dir: &Path,
+    requirement_line: &str,
+    journal: &Journal,
+) -> Result<AddOutcome, CloudError> {
     let dir = absolute(dir);
     if !looks_like_project(&dir) {
         return Err(CloudError::Refused {
@@ -364,73 +372,205 @@ pub fn add_provider(dir: &Path, requirement_line: &str, journal: &Journal) -> Re
             hint: format!("Add the line {line} by hand."),
         });
     };
-    let permissions = if exists {
-        Some(fs::metadata(&path).map_err(|e| io_error("read", &path, &e))?.permissions())
-    } else {
-        None
+    let file = RequirementsFile {
+        project: dir.display().to_string(),
+        path: path.clone(),
+        op: FileOp::Append { original: exists.then(|| text.into_bytes()), appended: appended.clone() },
     };
-    write_atomically(&path, updated.as_bytes(), permissions, exists.then_some(text.as_bytes()))?;
-
-    let mut entry =
-        JournalEntry::now(JOURNAL_CLOUD, &dir.display().to_string(), "", JournalAction::AddRequirement);
-    entry.resource_name = path.display().to_string();
-    entry.detail = Some(appended.clone());
-    entry.length_before = Some(text.len() as u64);
-    entry.length_after = Some(updated.len() as u64);
-    entry.file_created = Some(!exists);
-    journal.append(&entry)?;
-    Ok(AddOutcome { requirements_path: path, appended, created: !exists, journal_id: entry.id })
+    let applied = change::apply(&file, journal, Backoff::ONCE).await?;
+    let journal_id = applied.journal_id.ok_or_else(|| CloudError::RemoteChanged {
+        what: format!("{}: the line is there already, so it", path.display()),
+        since: "it was read; nothing was written",
+    })?;
+    Ok(AddOutcome { requirements_path: path, appended, created: !exists, journal_id })
 }
 
 /// Cuts off the bytes an `AddRequirement` entry appended — only while the file still has
 /// the length the add left and ends with exactly those bytes; else `RemoteChanged`.
-pub fn undo_add_provider(journal: &Journal, entry: &JournalEntry) -> Result<RemoveOutcome, CloudError> {
+pub async fn undo_add_provider(journal: &Journal, entry: &JournalEntry) -> Result<RemoveOutcome, CloudError> {
     if entry.action != JournalAction::AddRequirement || entry.undoes.is_some() {
         return Err(CloudError::Refused {
             reason: format!("journal entry {} is not an added requirement", entry.id),
             hint: String::from("Undo it from the journey that made it."),
         });
     }
-    let entry = journal.undo_candidate(JOURNAL_CLOUD, Some(&entry.id))?;
-    let path = PathBuf::from(&entry.resource_name);
+    let entry = journal.undo_candidate(PROJECT_CLOUD, Some(&entry.id))?;
+    let Subject::Requirements { project, path } = &entry.subject else {
+        return Err(CloudError::Journal {
+            action: "read",
+            detail: format!("journal entry {} names no file", entry.id),
+        });
+    };
     let broken = || CloudError::Journal {
         action: "read",
         detail: format!("journal entry {} lacks the appended text or the file's lengths", entry.id),
     };
-    let appended = entry.detail.clone().ok_or_else(broken)?;
-    let before = entry.length_before.and_then(|n| usize::try_from(n).ok()).ok_or_else(broken)?;
-    let after = entry.length_after.and_then(|n| usize::try_from(n).ok()).ok_or_else(broken)?;
-    let changed = || CloudError::RemoteChanged {
-        what: format!("requirements.txt at {}", path.display()),
-        since: "the provider line was added; edit it by hand",
+    let added: FileTail = change::typed(entry.after.as_ref(), &entry.id)?.ok_or_else(broken)?;
+    let before: Option<FileTail> = change::typed(entry.before.as_ref(), &entry.id)?;
+    let file = RequirementsFile {
+        project: project.clone(),
+        path: PathBuf::from(path),
+        op: FileOp::Cut { undoes: &entry, added: added.clone(), before: before.clone() },
     };
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(changed()),
-        Err(e) => return Err(io_error("read", &path, &e)),
-    };
-    if bytes.len() != after
-        || after.checked_sub(before) != Some(appended.len())
-        || !bytes.ends_with(appended.as_bytes())
-    {
-        return Err(changed());
+    let applied = change::apply(&file, journal, Backoff::ONCE).await?;
+    Ok(RemoveOutcome {
+        requirements_path: PathBuf::from(path),
+        removed: added.tail,
+        file_removed: applied.now.is_none(),
+        journal_id: applied.journal_id.unwrap_or_default(),
+    })
+}
+
+/// What a `requirements.txt` change does.
+pub(crate) enum FileOp<'a> {
+    /// Append `appended` to the file as it was read (`None`: it did not exist).
+    Append { original: Option<Vec<u8>>, appended: String },
+    /// Undo: cut off what an add appended (remove the file it created).
+    Cut { undoes: &'a JournalEntry, added: FileTail, before: Option<FileTail> },
+    /// Settling: read and judge only.
+    Settle,
+}
+
+/// A project's `requirements.txt`. Read: its bytes; State: its length and tail.
+pub(crate) struct RequirementsFile<'a> {
+    pub project: String,
+    pub path: PathBuf,
+    pub op: FileOp<'a>,
+}
+
+fn tail_of(bytes: &[u8]) -> FileTail {
+    FileTail { length: bytes.len() as u64, tail: String::new() }
+}
+
+fn holds_tail(now: Option<&Vec<u8>>, state: Option<&FileTail>) -> bool {
+    match (now, state) {
+        (None, None) => true,
+        (Some(bytes), Some(state)) => {
+            bytes.len() as u64 == state.length && bytes.ends_with(state.tail.as_bytes())
+        }
+        _ => false,
     }
-    let kept = &bytes[..before];
-    let file_removed = entry.file_created == Some(true) && kept.is_empty();
-    if file_removed {
-        fs::remove_file(&path).map_err(|e| io_error("remove", &path, &e))?;
-    } else {
-        let permissions = fs::metadata(&path).map_err(|e| io_error("read", &path, &e))?.permissions();
-        write_atomically(&path, kept, Some(permissions), Some(&bytes))?;
+}
+
+impl ChangeKind for RequirementsFile<'_> {
+    type Read = Vec<u8>;
+    type State = FileTail;
+
+    fn subject(&self) -> Subject {
+        Subject::Requirements { project: self.project.clone(), path: self.path.display().to_string() }
     }
-    let mut undo = JournalEntry::now(JOURNAL_CLOUD, &entry.account, "", JournalAction::RemoveRequirement);
-    undo.resource_name = entry.resource_name.clone();
-    undo.detail = Some(appended.clone());
-    undo.length_before = Some(after as u64);
-    undo.length_after = Some(before as u64);
-    undo.undoes = Some(entry.id.clone());
-    journal.append(&undo)?;
-    Ok(RemoveOutcome { requirements_path: path, removed: appended, file_removed, journal_id: undo.id })
+    fn action(&self) -> JournalAction {
+        match self.op {
+            FileOp::Cut { .. } => JournalAction::RemoveRequirement,
+            _ => JournalAction::AddRequirement,
+        }
+    }
+    fn undoes(&self) -> Option<String> {
+        match &self.op {
+            FileOp::Cut { undoes, .. } => Some(undoes.id.clone()),
+            _ => None,
+        }
+    }
+    async fn read(&self) -> Result<Option<Vec<u8>>, CloudError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("read", &self.path, &e)),
+        }
+    }
+    fn record(&self, read: &Vec<u8>) -> Option<FileTail> {
+        // A file being cut is recorded with the tail the cut removes.
+        match &self.op {
+            FileOp::Cut { added, .. } => {
+                Some(FileTail { length: read.len() as u64, tail: added.tail.clone() })
+            }
+            _ => Some(tail_of(read)),
+        }
+    }
+    fn undo_unavailable(&self, _: Option<&Vec<u8>>, _: Option<&FileTail>) -> Option<String> {
+        matches!(self.op, FileOp::Cut { .. })
+            .then(|| String::from("this entry undid another; add the provider again instead"))
+    }
+    fn target(&self, current: Option<&Vec<u8>>, _: u32) -> Result<Target<FileTail>, CloudError> {
+        let changed = |since| CloudError::RemoteChanged {
+            what: format!("requirements.txt at {}", self.path.display()),
+            since,
+        };
+        match &self.op {
+            FileOp::Append { original, appended } => {
+                if current != original.as_ref() {
+                    return Err(changed("it was read; nothing was written"));
+                }
+                let length = current.map_or(0, Vec::len) + appended.len();
+                Ok(Target::Write(Some(FileTail { length: length as u64, tail: appended.clone() })))
+            }
+            FileOp::Cut { added, before, .. } => {
+                let kept = added.length.checked_sub(added.tail.len() as u64);
+                if !holds_tail(current, Some(added)) || kept.is_none() {
+                    return Err(changed("the provider line was added; edit it by hand"));
+                }
+                let kept = kept.unwrap_or(0);
+                match before {
+                    None if kept == 0 => Ok(Target::Write(None)),
+                    _ => Ok(Target::Write(Some(FileTail { length: kept, tail: String::new() }))),
+                }
+            }
+            FileOp::Settle => Ok(Target::Unchanged),
+        }
+    }
+    async fn write(&self, current: Option<&Vec<u8>>, after: Option<&FileTail>) -> Result<(), CloudError> {
+        let permissions = match current {
+            Some(_) => {
+                Some(fs::metadata(&self.path).map_err(|e| io_error("read", &self.path, &e))?.permissions())
+            }
+            None => None,
+        };
+        match (&self.op, after) {
+            (FileOp::Append { appended, .. }, _) => {
+                let mut bytes = current.cloned().unwrap_or_default();
+                bytes.extend_from_slice(appended.as_bytes());
+                write_atomically(&self.path, &bytes, permissions, current.map(Vec::as_slice))
+            }
+            (_, None) => fs::remove_file(&self.path).map_err(|e| io_error("remove", &self.path, &e)),
+            (_, Some(state)) => {
+                let bytes = current.map(Vec::as_slice).unwrap_or_default();
+                let kept =
+                    usize::try_from(state.length).ok().and_then(|n| bytes.get(..n)).unwrap_or_default();
+                write_atomically(&self.path, kept, permissions, current.map(Vec::as_slice))
+            }
+        }
+    }
+    fn judge(
+        &self,
+        now: Option<&Vec<u8>>,
+        before: Option<&FileTail>,
+        after: Option<&FileTail>,
+    ) -> Settlement {
+        if holds_tail(now, after) {
+            Settlement::Applied
+        } else if holds_tail(now, before) {
+            Settlement::NotApplied
+        } else {
+            Settlement::ChangedBySomeoneElse
+        }
+    }
+    fn found(&self, now: Option<&Vec<u8>>, found: Settlement) -> String {
+        let path = self.path.display();
+        match (now, found) {
+            (None, _) => format!("{path} does not exist"),
+            (Some(_), Settlement::Applied) => format!("{path} ends as the change left it"),
+            (Some(_), Settlement::NotApplied) => format!("{path} is as it was before"),
+            (Some(_), Settlement::ChangedBySomeoneElse) => format!("{path} was edited since"),
+        }
+    }
+    fn not_held(&self, _: Option<&Vec<u8>>, _: &str) -> String {
+        format!("{} does not read back as written", self.path.display())
+    }
+    fn definite(&self, err: &CloudError) -> bool {
+        // A local file: every failure is known before or at the rename, which is atomic.
+        let _ = err;
+        true
+    }
 }
 
 #[cfg(test)]
@@ -524,8 +664,8 @@ mod tests {
         assert!(check.problems.iter().any(|p| p.contains("nested deeper than 10")), "{:?}", check.problems);
     }
 
-    #[test]
-    fn a_missing_file_or_a_folder_that_is_no_project() {
+    #[tokio::test]
+    async fn a_missing_file_or_a_folder_that_is_no_project() {
         let p = project(None);
         let check = check_project(p.dir.path(), "aws");
         assert!(!check.exists && check.found.is_none() && check.problems.is_empty());
@@ -537,7 +677,7 @@ mod tests {
                 "does not look like an Astro project: it has no requirements.txt and no Dockerfile"
             )
         );
-        let err = add_provider(empty.path(), AMAZON, &p.journal).expect_err("not a project");
+        let err = add_provider(empty.path(), AMAZON, &p.journal).await.expect_err("not a project");
         assert_eq!(err.code(), "refused");
         assert!(!empty.path().join("requirements.txt").exists());
         let check = check_project(p.dir.path(), "postgres");
@@ -545,11 +685,11 @@ mod tests {
         assert_eq!(check.problems, ["connection type \"postgres\" needs no provider this app knows of"]);
     }
 
-    #[test]
-    fn adds_to_a_crlf_file_without_a_final_newline_and_undoes_it() {
+    #[tokio::test]
+    async fn adds_to_a_crlf_file_without_a_final_newline_and_undoes_it() {
         let original = "pandas==2.2\r\n# keep me\r\nnumpy";
         let p = project(Some(original));
-        let outcome = add_provider(p.dir.path(), AMAZON, &p.journal).expect("add");
+        let outcome = add_provider(p.dir.path(), AMAZON, &p.journal).await.expect("add");
         assert_eq!(outcome.appended, "\r\napache-airflow-providers-amazon\r\n");
         assert!(!outcome.created);
         assert_eq!(p.read(), format!("{original}\r\n{AMAZON}\r\n"));
@@ -558,13 +698,19 @@ mod tests {
         let entry = p.journal.entries().expect("entries").pop().expect("entry");
         assert_eq!(entry.action, JournalAction::AddRequirement);
         assert_eq!(
-            entry.resource_name,
+            entry.resource_name(),
             fs::canonicalize(p.path("requirements.txt")).expect("path").display().to_string()
         );
-        assert_eq!(entry.detail.as_deref(), Some("\r\napache-airflow-providers-amazon\r\n"));
         assert_eq!(
-            (entry.length_before, entry.length_after),
-            (Some(original.len() as u64), Some(original.len() as u64 + 35))
+            entry.before,
+            Some(serde_json::json!({"length": original.len(), "tail": ""})),
+            "only the length of what was there"
+        );
+        assert_eq!(
+            entry.after,
+            Some(
+                serde_json::json!({"length": original.len() + 35, "tail": "\r\napache-airflow-providers-amazon\r\n"})
+            )
         );
         let line = fs::read_to_string(p.journal.path()).expect("journal");
         assert!(
@@ -573,13 +719,14 @@ mod tests {
         );
 
         let err = add_provider(p.dir.path(), "apache_airflow_providers_amazon>=9", &p.journal)
+            .await
             .expect_err("already there");
         assert!(err.to_string().contains("already required in requirements.txt line 4"), "{err}");
 
-        let undone = undo_add_provider(&p.journal, &entry).expect("undo");
+        let undone = undo_add_provider(&p.journal, &entry).await.expect("undo");
         assert!(!undone.file_removed);
         assert_eq!(p.read(), original);
-        let again = undo_add_provider(&p.journal, &entry).expect_err("undone already");
+        let again = undo_add_provider(&p.journal, &entry).await.expect_err("undone already");
         assert_eq!(again.code(), "refused");
         let last = p.journal.entries().expect("entries").pop().expect("entry");
         assert_eq!(
@@ -588,33 +735,37 @@ mod tests {
         );
     }
 
-    #[test]
-    fn undo_is_refused_after_a_later_edit() {
+    #[tokio::test]
+    async fn undo_is_refused_after_a_later_edit() {
         let p = project(Some("pandas\n"));
-        add_provider(p.dir.path(), AMAZON, &p.journal).expect("add");
+        add_provider(p.dir.path(), AMAZON, &p.journal).await.expect("add");
         let entry = p.journal.entries().expect("entries").pop().expect("entry");
         fs::write(p.path("requirements.txt"), format!("pandas\n{AMAZON}\nnumpy\n")).expect("edit");
-        let err = undo_add_provider(&p.journal, &entry).expect_err("changed");
+        let err = undo_add_provider(&p.journal, &entry).await.expect_err("changed");
         assert_eq!(err.code(), "remote_changed");
         assert!(err.to_string().starts_with("requirements.txt at "), "{err}");
         // Same length, different bytes.
         fs::write(p.path("requirements.txt"), format!("pandas\n{}\n", AMAZON.replace('a', "b")))
             .expect("edit");
-        assert_eq!(undo_add_provider(&p.journal, &entry).expect_err("changed").code(), "remote_changed");
+        assert_eq!(
+            undo_add_provider(&p.journal, &entry).await.expect_err("changed").code(),
+            "remote_changed"
+        );
         assert_eq!(p.read(), format!("pandas\n{}\n", AMAZON.replace('a', "b")));
     }
 
     #[cfg(unix)]
-    #[test]
-    fn permissions_and_symlinks_are_kept() {
+    #[tokio::test]
+    async fn permissions_and_symlinks_are_kept() {
         use std::os::unix::fs::PermissionsExt;
         let p = project(None);
         fs::create_dir(p.path("shared")).expect("mkdir");
         fs::write(p.path("shared/reqs.txt"), "pandas\n").expect("write");
         fs::set_permissions(p.path("shared/reqs.txt"), Permissions::from_mode(0o640)).expect("chmod");
         std::os::unix::fs::symlink("shared/reqs.txt", p.path("requirements.txt")).expect("symlink");
-        let outcome =
-            add_provider(p.dir.path(), "apache-airflow-providers-google>=10.8.0", &p.journal).expect("add");
+        let outcome = add_provider(p.dir.path(), "apache-airflow-providers-google>=10.8.0", &p.journal)
+            .await
+            .expect("add");
         assert_eq!(outcome.requirements_path, fs::canonicalize(p.path("shared/reqs.txt")).expect("path"));
         assert!(fs::symlink_metadata(p.path("requirements.txt")).expect("meta").file_type().is_symlink());
         let mode = fs::metadata(p.path("shared/reqs.txt")).expect("meta").permissions().mode() & 0o777;
@@ -624,7 +775,7 @@ mod tests {
             fs::read_dir(p.path("shared")).expect("dir").flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left: {leftovers:?}");
         let entry = p.journal.entries().expect("entries").pop().expect("entry");
-        undo_add_provider(&p.journal, &entry).expect("undo");
+        undo_add_provider(&p.journal, &entry).await.expect("undo");
         assert_eq!(
             fs::metadata(p.path("shared/reqs.txt")).expect("meta").permissions().mode() & 0o777,
             0o640
@@ -632,10 +783,10 @@ mod tests {
         assert_eq!(p.read(), "pandas\n");
     }
 
-    #[test]
-    fn creates_the_file_in_a_project_and_undo_removes_it() {
+    #[tokio::test]
+    async fn creates_the_file_in_a_project_and_undo_removes_it() {
         let p = project(None);
-        let outcome = add_provider(p.dir.path(), &format!("  {AMAZON}\n"), &p.journal).expect("add");
+        let outcome = add_provider(p.dir.path(), &format!("  {AMAZON}\n"), &p.journal).await.expect("add");
         assert!(outcome.created);
         assert_eq!(p.read(), format!("{AMAZON}\n"));
         #[cfg(unix)]
@@ -645,17 +796,17 @@ mod tests {
             assert_eq!(mode, 0o644);
         }
         let entry = p.journal.entries().expect("entries").pop().expect("entry");
-        assert_eq!(entry.file_created, Some(true));
-        let undone = undo_add_provider(&p.journal, &entry).expect("undo");
+        assert_eq!(entry.before, None, "the file did not exist");
+        let undone = undo_add_provider(&p.journal, &entry).await.expect("undo");
         assert!(undone.file_removed);
         assert!(!p.path("requirements.txt").exists());
     }
 
-    #[test]
-    fn a_bad_requirement_line_is_refused() {
+    #[tokio::test]
+    async fn a_bad_requirement_line_is_refused() {
         let p = project(Some("pandas\n"));
         for bad in ["", "-r other.txt", "a\nb", "bad==", "# comment"] {
-            let err = add_provider(p.dir.path(), bad, &p.journal).expect_err(bad);
+            let err = add_provider(p.dir.path(), bad, &p.journal).await.expect_err(bad);
             assert_eq!(err.code(), "refused", "{bad:?}");
         }
         assert_eq!(p.read(), "pandas\n");

@@ -4,12 +4,11 @@ pub mod config;
 pub mod errors;
 pub mod iam;
 pub mod permissions;
-pub mod settle;
 pub mod trust_change;
 
 pub use config::{AwsCredentialSource, AwsTarget, AwsTuning, sdk_config, sdk_config_tuned};
 pub use iam::{AwsIam, Caller, NewRole, RoleStore};
 pub use trust_change::{
     ApplyOptions, ChangeOutcome, TrustChange, apply_trust_change, apply_trust_change_with, plan_trust_change,
-    plan_trust_document, undo_change,
+    plan_trust_document,
 };

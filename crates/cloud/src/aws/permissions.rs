@@ -1,17 +1,50 @@
-//! What the role may do: attach managed policies and write inline ones. Each write is
-//! journaled (intent, then outcome), checked by reading back, and undoable, like
-//! trust-policy changes.
+//! What the role may do — a managed policy attached, an inline policy written — as change
+//! kinds of the engine (`crate::change`): planned with a diff, applied once confirmed,
+//! journaled, verified, settled and undone like trust-policy changes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use astro_identity_domain::aws::permission_policy::{PermissionPolicy, validate_policy_name};
+use astro_identity_domain::diff::{DiffLine, line_diff};
 
 use crate::CloudError;
-use crate::aws::iam::RoleStore;
-use crate::aws::settle;
-use crate::journal::{Journal, JournalAction, JournalEntry, Settlement};
-use crate::settle::after_failed_write;
+use crate::aws::iam::{Caller, RoleStore};
+use crate::aws::trust_change::refused_before_sending;
+use crate::backoff::Backoff;
+use crate::change::{self, ChangeKind, Target};
+use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject};
+
+/// Which permission a plan changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum PermissionTarget {
+    /// Attach the managed policy with this ARN.
+    Managed { policy_arn: String },
+    /// Write the inline policy with this name.
+    Inline { name: String },
+}
+
+/// A planned permission change: what the role has now and what it will have. Writes nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionPlan {
+    pub caller: Caller,
+    pub role_name: String,
+    pub target: PermissionTarget,
+    /// Managed: the attached policy ARNs, one a line. Inline: the document (pretty).
+    /// `None`: no inline policy of that name.
+    pub before: Option<String>,
+    pub after: String,
+    pub diff: Vec<DiffLine>,
+    /// False when the role already has it exactly.
+    pub changed: bool,
+    /// An inline policy of that name exists with another document: it is replaced, which
+    /// needs confirming.
+    pub replaces: bool,
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -25,182 +58,320 @@ pub struct PermissionOutcome {
     pub policy: String,
 }
 
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn document_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// Reads the role's attached policies and plans attaching `policy_arn`.
+pub async fn plan_attach(
+    store: &impl RoleStore,
+    role: &str,
+    policy_arn: &str,
+) -> Result<PermissionPlan, CloudError> {
+    let caller = store.caller().await?;
+    let attached = store.attached_policies(role).await?;
+    let changed = !attached.iter().any(|a| a == policy_arn);
+    let mut after = attached.clone();
+    if changed {
+        after.push(policy_arn.to_owned());
+    }
+    let (before, after) = (attached.join("\n"), after.join("\n"));
+    Ok(PermissionPlan {
+        caller,
+        role_name: role.to_owned(),
+        target: PermissionTarget::Managed { policy_arn: policy_arn.to_owned() },
+        diff: line_diff(Some(&before), &after),
+        before: Some(before),
+        after,
+        changed,
+        replaces: false,
+    })
+}
+
+/// Reads the role's inline policy `name` and plans writing `document` under that name.
+pub async fn plan_inline(
+    store: &impl RoleStore,
+    role: &str,
+    name: &str,
+    document: &PermissionPolicy,
+) -> Result<PermissionPlan, CloudError> {
+    validate_policy_name(name)?;
+    let caller = store.caller().await?;
+    let current = store.inline_policy(role, name).await?.map(|text| document_value(&text));
+    let wanted = document_value(&document.to_compact_json());
+    let before = current.as_ref().map(pretty);
+    let after = pretty(&wanted);
+    Ok(PermissionPlan {
+        caller,
+        role_name: role.to_owned(),
+        target: PermissionTarget::Inline { name: name.to_owned() },
+        diff: line_diff(before.as_deref(), &after),
+        changed: current.as_ref() != Some(&wanted),
+        replaces: current.as_ref().is_some_and(|c| c != &wanted),
+        before,
+        after,
+    })
+}
+
+/// Applies exactly `plan`: refuses when the role's permission moved since it was shown, and
+/// replacing an inline policy without `confirm_replace`.
+pub async fn apply_permission(
+    store: &impl RoleStore,
+    plan: &PermissionPlan,
+    confirm_replace: bool,
+    journal: &Journal,
+) -> Result<PermissionOutcome, CloudError> {
+    if plan.replaces && !confirm_replace {
+        return Err(CloudError::Refused {
+            reason: format!(
+                "role {} already has an inline policy of that name, which would be replaced",
+                plan.role_name
+            ),
+            hint: String::from("Review the diff, then confirm the replacement (the CLI's --yes)."),
+        });
+    }
+    let applied = match &plan.target {
+        PermissionTarget::Managed { policy_arn } => {
+            if !plan.changed {
+                return Ok(PermissionOutcome {
+                    written: false,
+                    journal_id: None,
+                    role_name: plan.role_name.clone(),
+                    policy: policy_arn.clone(),
+                });
+            }
+            let kind = Attachment {
+                store,
+                account: plan.caller.account.clone(),
+                role: plan.role_name.clone(),
+                actor: plan.caller.arn.clone(),
+                policy_arn: policy_arn.clone(),
+                undoes: None,
+            };
+            change::apply(&kind, journal, Backoff::ONCE).await.map(|a| (a.written, a.journal_id))?
+        }
+        PermissionTarget::Inline { name } => {
+            validate_policy_name(name)?;
+            let wanted = document_value(&plan.after);
+            // Parse as IAM would before anything is sent.
+            PermissionPolicy::parse(&wanted.to_string())?;
+            let kind = Inline {
+                store,
+                role: &plan.role_name,
+                name,
+                actor: plan.caller.arn.clone(),
+                write: InlineWrite::Plan { plan, wanted },
+            };
+            change::apply(&kind, journal, Backoff::ONCE).await.map(|a| (a.written, a.journal_id))?
+        }
+    };
+    Ok(PermissionOutcome {
+        written: applied.0,
+        journal_id: applied.1,
+        role_name: plan.role_name.clone(),
+        policy: match &plan.target {
+            PermissionTarget::Managed { policy_arn } => policy_arn.clone(),
+            PermissionTarget::Inline { name } => name.clone(),
+        },
+    })
+}
+
+/// Plans and applies attaching `policy_arn` in one go (the journeys' Permissions step, which
+/// shows the managed policy's document before this).
 pub async fn attach_policy(
     store: &impl RoleStore,
     role: &str,
     policy_arn: &str,
     journal: &Journal,
 ) -> Result<PermissionOutcome, CloudError> {
-    let caller = store.caller().await?;
-    let outcome = |written, journal_id| PermissionOutcome {
-        written,
-        journal_id,
-        role_name: role.to_owned(),
-        policy: policy_arn.to_owned(),
-    };
-    if store.attached_policies(role).await?.iter().any(|a| a == policy_arn) {
-        return Ok(outcome(false, None));
-    }
-    let mut entry = JournalEntry::now("aws", &caller.account, &caller.arn, JournalAction::AttachPolicy);
-    entry.resource_name = role.to_owned();
-    entry.detail = Some(policy_arn.to_owned());
-    journal.intend(&entry)?;
-    let settled =
-        written_or_settled(store, journal, &entry, store.attach_policy(role, policy_arn).await).await?;
-    let attached = store.attached_policies(role).await.map(|list| list.iter().any(|a| a == policy_arn));
-    finish(journal, &entry, settled, attached, || format!("{policy_arn} is not attached to role {role}"))?;
-    Ok(outcome(true, Some(entry.id)))
+    let plan = plan_attach(store, role, policy_arn).await?;
+    apply_permission(store, &plan, false, journal).await
 }
 
-pub async fn put_inline_policy(
-    store: &impl RoleStore,
-    role: &str,
-    name: &str,
-    document: &PermissionPolicy,
-    journal: &Journal,
-) -> Result<PermissionOutcome, CloudError> {
-    validate_policy_name(name)?;
-    let caller = store.caller().await?;
-    let before = store.inline_policy(role, name).await?;
-    let outcome = |written, journal_id| PermissionOutcome {
-        written,
-        journal_id,
-        role_name: role.to_owned(),
-        policy: name.to_owned(),
-    };
-    let wanted = document.to_compact_json();
-    if before.as_deref().is_some_and(|b| same_json(b, &wanted)) {
-        return Ok(outcome(false, None));
-    }
-    let mut entry = JournalEntry::now("aws", &caller.account, &caller.arn, JournalAction::PutInlinePolicy);
-    entry.resource_name = role.to_owned();
-    entry.detail = Some(name.to_owned());
-    entry.before = before;
-    entry.after = Some(wanted.clone());
-    journal.intend(&entry)?;
-    let write = store.put_inline_policy(role, name, &wanted).await;
-    let settled = written_or_settled(store, journal, &entry, write).await?;
-    let verified = store.inline_policy(role, name).await.map(|r| r.is_some_and(|r| same_json(&r, &wanted)));
-    finish(journal, &entry, settled, verified, || {
-        format!("inline policy {name} of role {role} reads back differently")
-    })?;
-    Ok(outcome(true, Some(entry.id)))
+fn moved(what: String, since: &'static str) -> CloudError {
+    CloudError::RemoteChanged { what, since }
 }
 
-/// `Ok(false)`: the write call succeeded. `Ok(true)`: it failed but the change landed
-/// anyway (settled by re-reading). `Err`: it did not take effect, outcome journaled.
-async fn written_or_settled(
-    store: &impl RoleStore,
-    journal: &Journal,
-    entry: &JournalEntry,
-    write: Result<(), CloudError>,
-) -> Result<bool, CloudError> {
-    match write {
-        Ok(()) => Ok(false),
-        Err(err) => {
-            // The SDK retries, so a final refusal may follow an attempt that landed.
-            let before_sending = matches!(err, CloudError::Credentials { .. } | CloudError::Domain(_));
-            after_failed_write(journal, entry, err, before_sending, settle::classify(store, entry)).await?;
-            Ok(true)
+/// A managed policy attached (or, undoing, detached). States: attached or not.
+pub(crate) struct Attachment<'a, S> {
+    pub store: &'a S,
+    pub account: String,
+    pub role: String,
+    pub actor: String,
+    pub policy_arn: String,
+    /// The attach being undone.
+    pub undoes: Option<&'a JournalEntry>,
+}
+
+impl<S: RoleStore> ChangeKind for Attachment<'_, S> {
+    type Read = bool;
+    type State = bool;
+
+    fn subject(&self) -> Subject {
+        Subject::ManagedPolicyAttachment {
+            account: self.account.clone(),
+            role: self.role.clone(),
+            policy_arn: self.policy_arn.clone(),
         }
     }
+    fn action(&self) -> JournalAction {
+        if self.undoes.is_some() { JournalAction::DetachPolicy } else { JournalAction::AttachPolicy }
+    }
+    fn actor(&self) -> String {
+        self.actor.clone()
+    }
+    fn undoes(&self) -> Option<String> {
+        self.undoes.map(|e| e.id.clone())
+    }
+    async fn read(&self) -> Result<Option<bool>, CloudError> {
+        let attached = self.store.attached_policies(&self.role).await?;
+        Ok(Some(attached.iter().any(|a| a == &self.policy_arn)))
+    }
+    fn record(&self, read: &bool) -> Option<bool> {
+        Some(*read)
+    }
+    fn target(&self, current: Option<&bool>, _: u32) -> Result<Target<bool>, CloudError> {
+        let attached = current.copied().unwrap_or(false);
+        match (self.undoes, attached) {
+            (None, true) => Ok(Target::Unchanged),
+            (None, false) => Ok(Target::Write(Some(true))),
+            (Some(_), true) => Ok(Target::Write(Some(false))),
+            (Some(_), false) => Err(moved(
+                format!("{} on role {} (it is no longer attached)", self.policy_arn, self.role),
+                "the change being undone",
+            )),
+        }
+    }
+    async fn write(&self, _: Option<&bool>, after: Option<&bool>) -> Result<(), CloudError> {
+        match after {
+            Some(true) => self.store.attach_policy(&self.role, &self.policy_arn).await,
+            _ => self.store.detach_policy(&self.role, &self.policy_arn).await,
+        }
+    }
+    fn judge(&self, now: Option<&bool>, before: Option<&bool>, after: Option<&bool>) -> Settlement {
+        if now == after {
+            Settlement::Applied
+        } else if now == before {
+            Settlement::NotApplied
+        } else {
+            Settlement::ChangedBySomeoneElse
+        }
+    }
+    fn found(&self, now: Option<&bool>, _: Settlement) -> String {
+        let state = if now == Some(&true) { "is attached to" } else { "is not attached to" };
+        format!("{} {state} role {}", self.policy_arn, self.role)
+    }
+    fn not_held(&self, now: Option<&bool>, _: &str) -> String {
+        self.found(now, Settlement::ChangedBySomeoneElse)
+    }
+    fn definite(&self, err: &CloudError) -> bool {
+        refused_before_sending(err)
+    }
 }
 
-/// Journals how a write ended once read back (`verified`): `done`; or, read back wrong, that
-/// someone else changed it (`VerifyFailed`); or, when the read itself failed, that the
-/// service accepted it. Nothing when `settled` already journaled the outcome.
-fn finish(
-    journal: &Journal,
-    entry: &JournalEntry,
-    settled: bool,
-    verified: Result<bool, CloudError>,
-    what: impl FnOnce() -> String,
-) -> Result<(), CloudError> {
-    match verified {
-        Ok(true) if settled => Ok(()),
-        Ok(true) => journal.done(&entry.id),
-        Ok(false) => {
-            if !settled {
-                journal.settled(&entry.id, Settlement::ChangedBySomeoneElse, "reads back differently")?;
+/// What an inline-policy change writes.
+pub(crate) enum InlineWrite<'a> {
+    /// The planned document, onto the document the plan read.
+    Plan { plan: &'a PermissionPlan, wanted: Value },
+    /// Undo: back to `before` (`None`: delete), only while the policy holds what the
+    /// change wrote (`written`).
+    Undo { entry: &'a JournalEntry, written: Option<Value>, before: Option<Value> },
+    /// Settling: read and judge only.
+    Settle,
+}
+
+/// One inline policy of a role. States: its document; absent when there is none.
+pub(crate) struct Inline<'a, S> {
+    pub store: &'a S,
+    pub role: &'a str,
+    pub name: &'a str,
+    pub actor: String,
+    pub write: InlineWrite<'a>,
+}
+
+impl<S: RoleStore> ChangeKind for Inline<'_, S> {
+    type Read = Value;
+    type State = Value;
+
+    fn subject(&self) -> Subject {
+        let account = match &self.write {
+            InlineWrite::Plan { plan, .. } => plan.caller.account.clone(),
+            InlineWrite::Undo { entry, .. } => entry.account().to_owned(),
+            InlineWrite::Settle => String::new(),
+        };
+        Subject::InlinePolicy { account, role: self.role.to_owned(), name: self.name.to_owned() }
+    }
+    fn action(&self) -> JournalAction {
+        JournalAction::PutInlinePolicy
+    }
+    fn actor(&self) -> String {
+        self.actor.clone()
+    }
+    fn undoes(&self) -> Option<String> {
+        match &self.write {
+            InlineWrite::Undo { entry, .. } => Some(entry.id.clone()),
+            _ => None,
+        }
+    }
+    async fn read(&self) -> Result<Option<Value>, CloudError> {
+        Ok(self.store.inline_policy(self.role, self.name).await?.map(|text| document_value(&text)))
+    }
+    fn record(&self, read: &Value) -> Option<Value> {
+        Some(read.clone())
+    }
+    fn target(&self, current: Option<&Value>, _: u32) -> Result<Target<Value>, CloudError> {
+        let what = || format!("inline policy {} of role {}", self.name, self.role);
+        match &self.write {
+            InlineWrite::Plan { plan, wanted } => {
+                let planned = plan.before.as_deref().map(document_value);
+                if current != planned.as_ref() {
+                    return Err(moved(what(), "the plan was shown"));
+                }
+                if current == Some(wanted) {
+                    return Ok(Target::Unchanged);
+                }
+                Ok(Target::Write(Some(wanted.clone())))
             }
-            Err(CloudError::VerifyFailed { what: what() })
-        }
-        Err(err) => {
-            if !settled {
-                let reason = format!("IAM accepted the write; reading it back failed: {err}");
-                journal.settled(&entry.id, Settlement::Applied, &reason)?;
+            InlineWrite::Undo { written, before, .. } => {
+                if current != written.as_ref() {
+                    return Err(moved(what(), "the change being undone"));
+                }
+                Ok(Target::Write(before.clone()))
             }
-            Err(err)
+            InlineWrite::Settle => Ok(Target::Unchanged),
         }
     }
-}
-
-/// Undoes an `AttachPolicy` or `PutInlinePolicy` entry, refusing when the role moved on.
-/// Journals `undo` as an intent before writing and its outcome after verifying.
-pub(crate) async fn undo_permission(
-    store: &impl RoleStore,
-    journal: &Journal,
-    entry: &JournalEntry,
-    undo: &mut JournalEntry,
-) -> Result<(), CloudError> {
-    let role = &entry.resource_name;
-    let detail = entry.detail.clone().unwrap_or_default();
-    undo.detail = entry.detail.clone();
-    match entry.action {
-        JournalAction::AttachPolicy => {
-            if !store.attached_policies(role).await?.contains(&detail) {
-                return Err(CloudError::RemoteChanged {
-                    what: format!("{detail} on role {role}"),
-                    since: "the change being undone",
-                });
-            }
-            undo.action = JournalAction::DetachPolicy;
-            journal.intend(undo)?;
-            let settled =
-                written_or_settled(store, journal, undo, store.detach_policy(role, &detail).await).await?;
-            let detached = store.attached_policies(role).await.map(|list| !list.contains(&detail));
-            finish(journal, undo, settled, detached, || format!("{detail} is still attached to role {role}"))
+    async fn write(&self, _: Option<&Value>, after: Option<&Value>) -> Result<(), CloudError> {
+        match after {
+            Some(document) => self.store.put_inline_policy(self.role, self.name, &document.to_string()).await,
+            None => self.store.delete_inline_policy(self.role, self.name).await,
         }
-        JournalAction::PutInlinePolicy => {
-            let current = store.inline_policy(role, &detail).await?;
-            let unchanged = match (&current, &entry.after) {
-                (Some(now), Some(after)) => same_json(now, after),
-                (None, None) => true,
-                _ => false,
-            };
-            if !unchanged {
-                return Err(CloudError::RemoteChanged {
-                    what: format!("inline policy {detail} of role {role}"),
-                    since: "the change being undone",
-                });
-            }
-            undo.action = JournalAction::PutInlinePolicy;
-            journal.intend(undo)?;
-            let write = match &entry.before {
-                Some(before) => store.put_inline_policy(role, &detail, before).await,
-                None => store.delete_inline_policy(role, &detail).await,
-            };
-            let settled = written_or_settled(store, journal, undo, write).await?;
-            let restored = store.inline_policy(role, &detail).await.map(|now| match (&now, &entry.before) {
-                (Some(now), Some(before)) => same_json(now, before),
-                (None, None) => true,
-                _ => false,
-            });
-            finish(journal, undo, settled, restored, || {
-                format!("inline policy {detail} of role {role} was not restored")
-            })
-        }
-        _ => Err(CloudError::Refused {
-            reason: format!("journal entry {} is not a permission change", entry.id),
-            hint: String::from("Nothing to do."),
-        }),
     }
-}
-
-/// Equal as JSON values: IAM may re-serialise documents.
-pub(crate) fn same_json(a: &str, b: &str) -> bool {
-    match (serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
+    fn judge(&self, now: Option<&Value>, before: Option<&Value>, after: Option<&Value>) -> Settlement {
+        if now == after {
+            Settlement::Applied
+        } else if now == before {
+            Settlement::NotApplied
+        } else {
+            Settlement::ChangedBySomeoneElse
+        }
+    }
+    fn found(&self, _: Option<&Value>, found: Settlement) -> String {
+        let words = match found {
+            Settlement::Applied => "holds what the change wrote",
+            Settlement::NotApplied => "is as it was before",
+            Settlement::ChangedBySomeoneElse => "is neither the old nor the new document",
+        };
+        format!("inline policy {} of role {} {words}", self.name, self.role)
+    }
+    fn not_held(&self, _: Option<&Value>, _: &str) -> String {
+        format!("inline policy {} of role {} reads back differently", self.name, self.role)
+    }
+    fn definite(&self, err: &CloudError) -> bool {
+        refused_before_sending(err)
     }
 }

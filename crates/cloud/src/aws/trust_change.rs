@@ -1,7 +1,6 @@
-//! Plan, apply, verify and undo a change to a role's trust policy — the one-way flow of
-//! ARCHITECTURE.md for AWS. Every write is journaled as an intent before it is sent and an
-//! outcome once it was verified (see `crate::journal`); a write whose answer was lost is
-//! settled by reading the role again.
+//! A role's trust policy as a change kind of the engine (`crate::change`): plan, apply
+//! (create the role or update its trust policy; lost updates re-merged), settle, and the
+//! surgical undo that removes exactly the principals a change added.
 
 use std::time::Duration;
 
@@ -14,10 +13,9 @@ use astro_identity_domain::aws::trust_policy::TrustPolicy;
 
 use crate::CloudError;
 use crate::aws::iam::{Caller, NewRole, RoleState, RoleStore};
-use crate::aws::{permissions, settle};
 use crate::backoff::Backoff;
-use crate::journal::{Journal, JournalAction, JournalEntry, Settlement};
-use crate::settle::after_failed_write;
+use crate::change::{self, ChangeKind, Target};
+use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject};
 
 /// A planned change: what was read, what will be written, and who will write it.
 #[derive(Debug, Clone, Serialize)]
@@ -161,36 +159,26 @@ pub async fn apply_trust_change_with(
 ) -> Result<ChangeOutcome, CloudError> {
     let after = TrustPolicy::parse(&change.plan.compact_after)?;
     // Lint again here: the plan may have travelled through the UI and back.
+    refuse_blocking(&after, change.quota)?;
     let lints = lint_trust_policy(&after, change.quota);
-    if let Some(blocking) = lints.iter().find(|l| l.level == LintLevel::Error) {
-        return Err(CloudError::Refused { reason: blocking.message.clone(), hint: blocking.hint.clone() });
-    }
     if lints.iter().any(|l| l.level == LintLevel::Warning) && !confirm_warnings {
         return Err(CloudError::Refused {
             reason: String::from("the plan has warnings that were not confirmed"),
             hint: String::from("Review the warnings and confirm them (the CLI's --yes), or change the plan."),
         });
     }
+    let merge = change.create.is_none().then(|| merged_identities(change, &after)).flatten();
+    let kind = TrustWrite { store, change, after, merge, settle: options.settle };
+    let applied = change::apply(&kind, journal, options.backoff).await?;
+    let role =
+        applied.now.ok_or_else(|| CloudError::NotFound { what: format!("role {}", change.role_name) })?;
+    Ok(outcome(change, applied.written, true, applied.journal_id, &role.arn, Some(&role.trust_policy)))
+}
 
-    let current = store.get_role(&change.role_name).await?;
-    let remote_now = current.as_ref().map(|r| r.trust_policy.to_compact_json());
-    if remote_now != change.remote_before {
-        return Err(CloudError::RemoteChanged {
-            what: format!("the trust policy of role {}", change.role_name),
-            since: "the plan was shown",
-        });
-    }
-
-    if !change.plan.changed {
-        let role =
-            current.ok_or_else(|| CloudError::NotFound { what: format!("role {}", change.role_name) })?;
-        return Ok(outcome(change, false, true, None, &role.arn, Some(&role.trust_policy)));
-    }
-
-    match (&change.create, current) {
-        (Some(spec), None) => create_role(store, change, spec, &after, journal, options).await,
-        (_, Some(role)) => update_trust(store, change, role, after, journal, options).await,
-        (None, None) => Err(CloudError::NotFound { what: format!("role {}", change.role_name) }),
+fn refuse_blocking(policy: &TrustPolicy, quota: u32) -> Result<(), CloudError> {
+    match lint_trust_policy(policy, quota).into_iter().find(|l| l.level == LintLevel::Error) {
+        Some(blocking) => Err(CloudError::Refused { reason: blocking.message, hint: blocking.hint }),
+        None => Ok(()),
     }
 }
 
@@ -201,330 +189,404 @@ fn future_role_arn(caller: &Caller, spec: &NewRole) -> String {
     format!("arn:{partition}:iam::{}:role{path}{}", caller.account, spec.name)
 }
 
-async fn create_role(
-    store: &impl RoleStore,
-    change: &TrustChange,
-    spec: &NewRole,
-    after: &TrustPolicy,
-    journal: &Journal,
-    options: ApplyOptions,
-) -> Result<ChangeOutcome, CloudError> {
-    let mut entry =
-        JournalEntry::now("aws", &change.caller.account, &change.caller.arn, JournalAction::CreateRole);
-    entry.resource_name = change.role_name.clone();
-    entry.resource_arn = future_role_arn(&change.caller, spec);
-    entry.after = Some(after.to_compact_json());
-    journal.intend(&entry)?;
-    let settled = match store.create_role(spec, after).await {
-        Ok(created) => {
-            entry.resource_arn = created.arn;
-            false
-        }
-        Err(err) => {
-            settle_failed_write(store, journal, &entry, err).await?;
-            true
-        }
-    };
-    let read_back = verify_written(store, journal, &entry, settled, after, None, options.settle).await?;
-    Ok(outcome(change, true, true, Some(entry.id), &entry.resource_arn, Some(&read_back)))
-}
-
-async fn update_trust(
-    store: &impl RoleStore,
-    change: &TrustChange,
-    role: RoleState,
-    after: TrustPolicy,
-    journal: &Journal,
-    options: ApplyOptions,
-) -> Result<ChangeOutcome, CloudError> {
-    let merge = merged_identities(change, &role.trust_policy, &after);
-    let (mut before, mut target) = (role.trust_policy, after);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let mut entry = JournalEntry::now(
-            "aws",
-            &change.caller.account,
-            &change.caller.arn,
-            JournalAction::UpdateTrustPolicy,
-        );
-        entry.resource_name = change.role_name.clone();
-        entry.resource_arn = role.arn.clone();
-        entry.before = Some(before.to_compact_json());
-        entry.after = Some(target.to_compact_json());
-        journal.intend(&entry)?;
-        let settled = match store.update_trust_policy(&change.role_name, &target).await {
-            Ok(()) => false,
-            Err(err) => {
-                settle_failed_write(store, journal, &entry, err).await?;
-                true
-            }
-        };
-        let lost =
-            match verify_written(store, journal, &entry, settled, &target, merge.as_deref(), options.settle)
-                .await
-            {
-                Ok(read_back) => {
-                    return Ok(outcome(change, true, true, Some(entry.id), &role.arn, Some(&read_back)));
-                }
-                Err(err @ CloudError::VerifyFailed { .. }) if merge.is_some() => err,
-                Err(err) => return Err(err),
-            };
-        let Some(identities) = merge.as_deref() else { return Err(lost) };
-        if attempt >= options.backoff.attempts {
-            return Err(CloudError::VerifyFailed {
-                what: format!(
-                    "other writers kept overwriting the trust policy of role {} ({attempt} attempts); the \
-                     Deployments are not in it",
-                    change.role_name
-                ),
-            });
-        }
-        tokio::time::sleep(options.backoff.delay(attempt - 1)).await;
-        // Merge again onto what is there now: the other writer's principals and ours.
-        let fresh = store
-            .get_role(&change.role_name)
-            .await?
-            .ok_or_else(|| CloudError::NotFound { what: format!("role {}", change.role_name) })?;
-        before = fresh.trust_policy;
-        target = before.add_principals(identities);
-        if target.semantically_equal(&before) {
-            // Someone else's write already carries them.
-            return Ok(outcome(change, false, true, None, &role.arn, Some(&before)));
-        }
-        let lints = lint_trust_policy(&target, change.quota);
-        if let Some(blocking) = lints.iter().find(|l| l.level == LintLevel::Error) {
-            return Err(CloudError::Refused {
-                reason: blocking.message.clone(),
-                hint: blocking.hint.clone(),
-            });
-        }
-    }
-}
-
 /// The Deployments a plan adds, when the plan is exactly "add them to the policy read" — a
 /// merge that can be re-done on a fresher policy. `None` for hand-edited documents.
-fn merged_identities(
-    change: &TrustChange,
-    before: &TrustPolicy,
-    after: &TrustPolicy,
-) -> Option<Vec<WorkloadIdentityArn>> {
+fn merged_identities(change: &TrustChange, after: &TrustPolicy) -> Option<Vec<WorkloadIdentityArn>> {
+    let before = TrustPolicy::parse(change.remote_before.as_deref()?).ok()?;
     let identities: Vec<WorkloadIdentityArn> =
         change.plan.added.iter().map(|a| WorkloadIdentityArn::parse(a)).collect::<Result<_, _>>().ok()?;
     let is_merge = !identities.is_empty() && before.add_principals(&identities).semantically_equal(after);
     is_merge.then_some(identities)
 }
 
-/// After a write call failed: re-reads the role to learn whether it landed anyway, and
-/// journals the outcome. `Ok(())`: the change is in place (its answer was lost).
-async fn settle_failed_write(
-    store: &impl RoleStore,
-    journal: &Journal,
-    entry: &JournalEntry,
-    err: CloudError,
-) -> Result<(), CloudError> {
-    // The SDK retries throttling, 5xx, resets and timeouts, so even a final refusal may
-    // follow an attempt that landed: only errors raised before sending are taken as is.
-    let before_sending = matches!(
-        err,
-        CloudError::Credentials { .. } | CloudError::Domain(_) | CloudError::KeyringUnavailable { .. }
-    );
-    after_failed_write(journal, entry, err, before_sending, settle::classify(store, entry)).await
-}
-
-/// Reads the role back after a write and journals the outcome: `done` when it holds the
-/// change (a merge: our principals are there, also after `settle`), `failed` when another
-/// writer overwrote it (`VerifyFailed`). `settled`: the outcome was already journaled.
-async fn verify_written(
-    store: &impl RoleStore,
-    journal: &Journal,
-    entry: &JournalEntry,
-    settled: bool,
-    target: &TrustPolicy,
-    merge: Option<&[WorkloadIdentityArn]>,
-    settle_for: Duration,
-) -> Result<TrustPolicy, CloudError> {
-    let holds = |read: &Option<RoleState>| {
-        read.as_ref().is_some_and(|r| {
-            r.trust_policy.semantically_equal(target)
-                || merge.is_some_and(|ids| r.trust_policy.untrusted(ids).is_empty())
-        })
-    };
-    let role = &entry.resource_name;
-    let mut result = store.get_role(role).await;
-    let need_second = match &result {
-        Ok(first) => !holds(first) || merge.is_some(),
-        Err(_) => false,
-    };
-    if need_second {
-        // A merge must survive the time other writers take; a read-back that disagrees may
-        // be stale (IAM is eventually consistent): both get a second look.
-        tokio::time::sleep(settle_for).await;
-        result = store.get_role(role).await;
-    }
-    let read_back = match result {
-        Ok(read_back) => read_back,
-        Err(err) => {
-            if !settled {
-                journal.settled(
-                    &entry.id,
-                    Settlement::Applied,
-                    &format!("IAM accepted the write; reading it back failed: {err}"),
-                )?;
-            }
-            return Err(err);
-        }
-    };
-    if holds(&read_back) {
-        if !settled {
-            journal.done(&entry.id)?;
-        }
-        return Ok(read_back.map(|r| r.trust_policy).unwrap_or_else(|| target.clone()));
-    }
-    let now = read_back.map(|r| r.trust_policy);
-    if !settled {
-        if merge.is_some() {
-            journal
-                .failed(&entry.id, "another writer overwrote it before it was verified (a lost update)")?;
-        } else {
-            let before = entry.before.as_deref().map(TrustPolicy::parse).transpose()?;
-            let found = settle::judge_trust(now.as_ref(), before.as_ref(), Some(target));
-            journal.settled(&entry.id, found, "the trust policy reads back differently")?;
-        }
-    }
-    Err(CloudError::VerifyFailed {
-        what: format!(
-            "role {role} does not have the trust policy just written (another writer may have changed it; \
-             journal entry {})",
-            entry.id
-        ),
-    })
-}
-
-/// Undoes a journal entry (`None`: the newest applied one not yet undone). Refuses when the
-/// role's trust policy is no longer what the entry wrote. Journaled like an apply.
-pub async fn undo_change(
-    store: &impl RoleStore,
-    journal: &Journal,
-    id: Option<&str>,
-) -> Result<ChangeOutcome, CloudError> {
-    let entry = journal.undo_candidate("aws", id)?;
-    let caller = store.caller().await?;
-    if entry.account != caller.account {
-        return Err(CloudError::Refused {
-            reason: format!(
-                "journal entry {} changed account {}, but these credentials act in account {}",
-                entry.id, entry.account, caller.account
-            ),
-            hint: String::from("Choose credentials for that account, then undo again."),
-        });
-    }
-    if matches!(entry.action, JournalAction::AttachPolicy | JournalAction::PutInlinePolicy) {
-        let mut undo = JournalEntry::now("aws", &caller.account, &caller.arn, entry.action);
-        undo.resource_name = entry.resource_name.clone();
-        undo.resource_arn = entry.resource_arn.clone();
-        undo.before = entry.after.clone();
-        undo.after = entry.before.clone();
-        undo.undoes = Some(entry.id.clone());
-        permissions::undo_permission(store, journal, &entry, &mut undo).await?;
-        let role = store.get_role(&entry.resource_name).await?;
-        let role_arn = role.as_ref().map(|r| r.arn.clone()).unwrap_or_default();
-        return Ok(ChangeOutcome {
-            written: true,
-            verified: true,
-            journal_id: Some(undo.id),
-            role_name: entry.resource_name.clone(),
-            console_url: console_url(&role_arn, &entry.resource_name),
-            role_arn,
-            account: caller.account,
-            trust_policy: role.map(|r| r.trust_policy.to_pretty_json()),
-        });
-    }
-    let current = store.get_role(&entry.resource_name).await?;
-    let written = entry.after.as_deref().map(TrustPolicy::parse).transpose()?;
-    let unchanged = match (&current, &written) {
-        (Some(role), Some(after)) => role.trust_policy.semantically_equal(after),
+/// Whether `now` (`None`: no role) holds what an intent had after or before.
+pub fn judge_trust(
+    now: Option<&TrustPolicy>,
+    before: Option<&TrustPolicy>,
+    after: Option<&TrustPolicy>,
+) -> Settlement {
+    let same = |a: Option<&TrustPolicy>, b: Option<&TrustPolicy>| match (a, b) {
+        (Some(a), Some(b)) => a.semantically_equal(b),
         (None, None) => true,
         _ => false,
     };
-    if !unchanged {
-        return Err(CloudError::RemoteChanged {
-            what: format!("the trust policy of role {}", entry.resource_name),
-            since: "the change being undone",
-        });
+    if same(now, after) {
+        Settlement::Applied
+    } else if same(now, before) {
+        Settlement::NotApplied
+    } else {
+        Settlement::ChangedBySomeoneElse
+    }
+}
+
+fn trust_words(role: &str, now: Option<&RoleState>, found: Settlement) -> String {
+    match (now, found) {
+        (None, _) => format!("role {role} does not exist"),
+        (Some(_), Settlement::Applied) => format!("role {role} has the trust policy the change wrote"),
+        (Some(_), Settlement::NotApplied) => format!("role {role} has the trust policy from before"),
+        (Some(_), Settlement::ChangedBySomeoneElse) => {
+            format!("role {role} has a trust policy that is neither the old nor the new one")
+        }
+    }
+}
+
+/// The IAM SDK retries throttling, 5xx, resets and timeouts, so even a final refusal may
+/// follow an attempt that landed: only errors raised before sending are taken as is.
+pub(crate) fn refused_before_sending(err: &CloudError) -> bool {
+    matches!(
+        err,
+        CloudError::Credentials { .. }
+            | CloudError::Domain(_)
+            | CloudError::KeyringUnavailable { .. }
+            | CloudError::Refused { .. }
+            | CloudError::RemoteChanged { .. }
+    )
+}
+
+/// Apply: create the role, or replace its trust policy with the plan's (a merge is re-done
+/// on the fresh policy after a lost update).
+struct TrustWrite<'a, S> {
+    store: &'a S,
+    change: &'a TrustChange,
+    after: TrustPolicy,
+    merge: Option<Vec<WorkloadIdentityArn>>,
+    settle: Duration,
+}
+
+impl<S: RoleStore> ChangeKind for TrustWrite<'_, S> {
+    type Read = RoleState;
+    type State = TrustPolicy;
+
+    fn subject(&self) -> Subject {
+        let role_arn = match (&self.change.role_arn, &self.change.create) {
+            (Some(arn), _) => arn.clone(),
+            (None, Some(spec)) => future_role_arn(&self.change.caller, spec),
+            (None, None) => String::new(),
+        };
+        Subject::TrustPolicy {
+            account: self.change.caller.account.clone(),
+            role: self.change.role_name.clone(),
+            role_arn,
+        }
+    }
+    fn action(&self) -> JournalAction {
+        if self.change.create.is_some() {
+            JournalAction::CreateRole
+        } else {
+            JournalAction::UpdateTrustPolicy
+        }
+    }
+    fn actor(&self) -> String {
+        self.change.caller.arn.clone()
+    }
+    async fn read(&self) -> Result<Option<RoleState>, CloudError> {
+        self.store.get_role(&self.change.role_name).await
+    }
+    fn record(&self, read: &RoleState) -> Option<TrustPolicy> {
+        Some(read.trust_policy.clone())
+    }
+    fn target(&self, current: Option<&RoleState>, attempt: u32) -> Result<Target<TrustPolicy>, CloudError> {
+        let role = &self.change.role_name;
+        if attempt == 1 {
+            let remote_now = current.map(|r| r.trust_policy.to_compact_json());
+            if remote_now != self.change.remote_before {
+                return Err(CloudError::RemoteChanged {
+                    what: format!("the trust policy of role {role}"),
+                    since: "the plan was shown",
+                });
+            }
+            if current.is_none() && self.change.create.is_none() {
+                return Err(CloudError::NotFound { what: format!("role {role}") });
+            }
+            if !self.change.plan.changed {
+                return Ok(Target::Unchanged);
+            }
+            return Ok(Target::Write(Some(self.after.clone())));
+        }
+        // After a lost update: merge again onto what is there now, others' principals kept.
+        let (Some(identities), Some(fresh)) = (&self.merge, current) else {
+            return Err(CloudError::NotFound { what: format!("role {role}") });
+        };
+        let target = fresh.trust_policy.add_principals(identities);
+        if target.semantically_equal(&fresh.trust_policy) {
+            // Someone else's write already carries them.
+            return Ok(Target::Unchanged);
+        }
+        refuse_blocking(&target, self.change.quota)?;
+        Ok(Target::Write(Some(target)))
+    }
+    async fn write(
+        &self,
+        current: Option<&RoleState>,
+        after: Option<&TrustPolicy>,
+    ) -> Result<(), CloudError> {
+        let after = after.unwrap_or(&self.after);
+        match (current, &self.change.create) {
+            (None, Some(spec)) => self.store.create_role(spec, after).await.map(|_| ()),
+            _ => self.store.update_trust_policy(&self.change.role_name, after).await,
+        }
+    }
+    fn judge(
+        &self,
+        now: Option<&RoleState>,
+        before: Option<&TrustPolicy>,
+        after: Option<&TrustPolicy>,
+    ) -> Settlement {
+        judge_trust(now.map(|r| &r.trust_policy), before, after)
+    }
+    fn holds(
+        &self,
+        now: Option<&RoleState>,
+        before: Option<&TrustPolicy>,
+        after: Option<&TrustPolicy>,
+    ) -> bool {
+        match (&self.merge, now) {
+            (Some(identities), Some(role)) => role.trust_policy.untrusted(identities).is_empty(),
+            _ => self.judge(now, before, after) == Settlement::Applied,
+        }
+    }
+    fn found(&self, now: Option<&RoleState>, found: Settlement) -> String {
+        trust_words(&self.change.role_name, now, found)
+    }
+    fn not_held(&self, _now: Option<&RoleState>, entry_id: &str) -> String {
+        match self.merge {
+            Some(_) => {
+                format!("the Deployments are not in the trust policy of role {}", self.change.role_name)
+            }
+            None => format!(
+                "role {} does not have the trust policy just written (another writer may have changed it; \
+                 journal entry {entry_id})",
+                self.change.role_name
+            ),
+        }
+    }
+    fn definite(&self, err: &CloudError) -> bool {
+        refused_before_sending(err)
+    }
+    fn retargets_after_lost_update(&self) -> bool {
+        self.merge.is_some()
+    }
+    fn second_look(&self, held: bool) -> Option<Duration> {
+        // A merge must survive the time other writers take; a read-back that disagrees may
+        // be stale (IAM is eventually consistent): both get a second look.
+        (self.merge.is_some() || !held).then_some(self.settle)
+    }
+}
+
+/// Reading and judging a journaled trust-policy change (settling, and the base of undo).
+pub(crate) struct TrustSubject<'a, S> {
+    pub store: &'a S,
+    pub role: String,
+}
+
+impl<S: RoleStore> ChangeKind for TrustSubject<'_, S> {
+    type Read = RoleState;
+    type State = TrustPolicy;
+
+    fn subject(&self) -> Subject {
+        Subject::TrustPolicy { account: String::new(), role: self.role.clone(), role_arn: String::new() }
+    }
+    fn action(&self) -> JournalAction {
+        JournalAction::UpdateTrustPolicy
+    }
+    async fn read(&self) -> Result<Option<RoleState>, CloudError> {
+        self.store.get_role(&self.role).await
+    }
+    fn record(&self, read: &RoleState) -> Option<TrustPolicy> {
+        Some(read.trust_policy.clone())
+    }
+    fn target(&self, _: Option<&RoleState>, _: u32) -> Result<Target<TrustPolicy>, CloudError> {
+        Ok(Target::Unchanged)
+    }
+    async fn write(&self, _: Option<&RoleState>, _: Option<&TrustPolicy>) -> Result<(), CloudError> {
+        Ok(())
+    }
+    fn judge(
+        &self,
+        now: Option<&RoleState>,
+        before: Option<&TrustPolicy>,
+        after: Option<&TrustPolicy>,
+    ) -> Settlement {
+        judge_trust(now.map(|r| &r.trust_policy), before, after)
+    }
+    fn found(&self, now: Option<&RoleState>, found: Settlement) -> String {
+        trust_words(&self.role, now, found)
+    }
+    fn not_held(&self, _: Option<&RoleState>, _: &str) -> String {
+        format!("role {} does not read back as written", self.role)
+    }
+}
+
+/// Undo of a journaled create or trust-policy update, surgically: the principals the change
+/// added are removed and those it removed are put back, on the policy as it is *now*, so
+/// whatever anyone else changed since is kept. A policy still exactly as the change left it
+/// is simply restored; a role the app created is deleted only while it is as created.
+pub(crate) struct TrustUndo<'a, S> {
+    pub store: &'a S,
+    pub entry: JournalEntry,
+    pub actor: String,
+    /// The target shown in the undo's preview: the apply refuses another.
+    pub expected: Option<Option<TrustPolicy>>,
+}
+
+impl<S: RoleStore> TrustUndo<'_, S> {
+    fn role(&self) -> String {
+        self.entry.resource_name()
     }
 
-    let mut undo = JournalEntry::now("aws", &caller.account, &caller.arn, JournalAction::UpdateTrustPolicy);
-    undo.resource_name = entry.resource_name.clone();
-    undo.resource_arn = entry.resource_arn.clone();
-    undo.before = entry.after.clone();
-    undo.after = entry.before.clone();
-    undo.undoes = Some(entry.id.clone());
-    let restored = entry.before.as_deref().map(TrustPolicy::parse).transpose()?;
-    let write = match (&entry.action, &restored) {
-        (JournalAction::CreateRole, _) => {
-            undo.action = JournalAction::DeleteRole;
-            journal.intend(&undo)?;
-            store.delete_role(&entry.resource_name).await
-        }
-        (_, Some(before)) => {
-            journal.intend(&undo)?;
-            store.update_trust_policy(&entry.resource_name, before).await
-        }
-        (_, None) => {
+    fn states(&self) -> Result<(Option<TrustPolicy>, Option<TrustPolicy>), CloudError> {
+        Ok((
+            change::typed(self.entry.before.as_ref(), &self.entry.id)?,
+            change::typed(self.entry.after.as_ref(), &self.entry.id)?,
+        ))
+    }
+
+    fn inverse(&self, current: Option<&RoleState>) -> Result<Option<TrustPolicy>, CloudError> {
+        let role = self.role();
+        let (before, after) = self.states()?;
+        let moved = |what: String| CloudError::RemoteChanged { what, since: "the change being undone" };
+        let Some(now) = current.map(|r| &r.trust_policy) else {
+            return Err(moved(format!("role {role} (it was deleted meanwhile)")));
+        };
+        let Some(after) = after else {
             return Err(CloudError::Refused {
-                reason: format!("journal entry {} has nothing to restore", entry.id),
-                hint: String::from("Nothing to do."),
+                reason: format!(
+                    "journal entry {} deleted role {role}; a deleted role cannot be restored",
+                    self.entry.id
+                ),
+                hint: String::from("Create the role again from the AWS journey."),
+            });
+        };
+        if self.entry.action == JournalAction::CreateRole {
+            if now.semantically_equal(&after) {
+                return Ok(None);
+            }
+            return Err(CloudError::Refused {
+                reason: format!(
+                    "role {role} was changed since the app created it, so deleting it would drop those edits"
+                ),
+                hint: String::from(
+                    "Remove the Deployments from its trust policy instead, or delete the role by hand.",
+                ),
             });
         }
-    };
-    let settled = match write {
-        Ok(()) => false,
-        Err(err) => {
-            settle_failed_write(store, journal, &undo, err).await?;
-            true
+        let before = before.ok_or_else(|| CloudError::Journal {
+            action: "read",
+            detail: format!("journal entry {} lacks the trust policy it replaced", self.entry.id),
+        })?;
+        if now.semantically_equal(&after) {
+            return Ok(Some(before));
         }
-    };
+        let (added, removed) = principal_changes(&before, &after).ok_or_else(|| CloudError::Refused {
+            reason: format!(
+                "the trust policy of role {role} changed since, and the change being undone edited more than \
+                 the Deployments it trusts, so it cannot be undone on top of the later edits"
+            ),
+            hint: String::from("Edit the trust policy in the policy editor instead."),
+        })?;
+        let gone: Vec<String> = now.untrusted(&added).iter().map(|arn| arn.as_str().to_owned()).collect();
+        if !gone.is_empty() {
+            return Err(moved(format!(
+                "role {role}: {} that the change added {} no longer trusted",
+                gone.join(", "),
+                if gone.len() == 1 { "is" } else { "are" }
+            )));
+        }
+        Ok(Some(now.remove_principals(&added).add_principals(&removed)))
+    }
+}
 
-    let read_back = match store.get_role(&entry.resource_name).await {
-        Ok(read_back) => read_back,
-        Err(err) => {
-            if !settled {
-                let reason = format!("IAM accepted the write; reading it back failed: {err}");
-                journal.settled(&undo.id, Settlement::Applied, &reason)?;
+/// The Deployments a change added and removed, when that is all it changed.
+fn principal_changes(
+    before: &TrustPolicy,
+    after: &TrustPolicy,
+) -> Option<(Vec<WorkloadIdentityArn>, Vec<WorkloadIdentityArn>)> {
+    let (was, is) = (before.trusted_aws_principals(), after.trusted_aws_principals());
+    let parse = |list: Vec<&String>| -> Option<Vec<WorkloadIdentityArn>> {
+        list.into_iter().map(|p| WorkloadIdentityArn::parse(p).ok()).collect()
+    };
+    let added = parse(is.iter().filter(|p| !was.contains(p)).collect())?;
+    let removed = parse(was.iter().filter(|p| !is.contains(p)).collect())?;
+    let inverse = after.remove_principals(&added).add_principals(&removed);
+    (inverse.semantically_equal(before) && !(added.is_empty() && removed.is_empty()))
+        .then_some((added, removed))
+}
+
+impl<S: RoleStore> ChangeKind for TrustUndo<'_, S> {
+    type Read = RoleState;
+    type State = TrustPolicy;
+
+    fn subject(&self) -> Subject {
+        self.entry.subject.clone()
+    }
+    fn action(&self) -> JournalAction {
+        match self.entry.action {
+            JournalAction::CreateRole => JournalAction::DeleteRole,
+            _ => JournalAction::UpdateTrustPolicy,
+        }
+    }
+    fn actor(&self) -> String {
+        self.actor.clone()
+    }
+    fn undoes(&self) -> Option<String> {
+        Some(self.entry.id.clone())
+    }
+    async fn read(&self) -> Result<Option<RoleState>, CloudError> {
+        self.store.get_role(&self.role()).await
+    }
+    fn record(&self, read: &RoleState) -> Option<TrustPolicy> {
+        Some(read.trust_policy.clone())
+    }
+    fn target(&self, current: Option<&RoleState>, attempt: u32) -> Result<Target<TrustPolicy>, CloudError> {
+        let target = self.inverse(current)?;
+        if attempt == 1
+            && let Some(expected) = &self.expected
+        {
+            let same = match (expected, &target) {
+                (Some(a), Some(b)) => a.semantically_equal(b),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                return Err(CloudError::RemoteChanged {
+                    what: format!("the trust policy of role {}", self.role()),
+                    since: "the undo was shown",
+                });
             }
-            return Err(err);
         }
-    };
-    let verified = match (&read_back, &restored, undo.action) {
-        (None, _, JournalAction::DeleteRole) => true,
-        (Some(role), Some(before), _) => role.trust_policy.semantically_equal(before),
-        _ => false,
-    };
-    if !settled {
-        if verified {
-            journal.done(&undo.id)?;
-        } else {
-            let now = read_back.as_ref().map(|r| r.trust_policy.clone());
-            let found = settle::judge_trust(now.as_ref(), written.as_ref(), restored.as_ref());
-            journal.settled(&undo.id, found, "the role reads back differently after the undo")?;
+        if let (Some(now), Some(target)) = (current, &target)
+            && now.trust_policy.semantically_equal(target)
+        {
+            return Ok(Target::Unchanged);
+        }
+        Ok(Target::Write(target))
+    }
+    async fn write(&self, _: Option<&RoleState>, after: Option<&TrustPolicy>) -> Result<(), CloudError> {
+        match after {
+            None => self.store.delete_role(&self.role()).await,
+            Some(policy) => self.store.update_trust_policy(&self.role(), policy).await,
         }
     }
-    if !verified {
-        return Err(CloudError::VerifyFailed {
-            what: format!("role {} is not back to its earlier trust policy", entry.resource_name),
-        });
+    fn judge(
+        &self,
+        now: Option<&RoleState>,
+        before: Option<&TrustPolicy>,
+        after: Option<&TrustPolicy>,
+    ) -> Settlement {
+        judge_trust(now.map(|r| &r.trust_policy), before, after)
     }
-    Ok(ChangeOutcome {
-        written: true,
-        verified,
-        journal_id: Some(undo.id),
-        role_name: entry.resource_name.clone(),
-        role_arn: entry.resource_arn.clone(),
-        account: caller.account,
-        trust_policy: read_back.map(|r| r.trust_policy.to_pretty_json()),
-        console_url: console_url(&entry.resource_arn, &entry.resource_name),
-    })
+    fn found(&self, now: Option<&RoleState>, found: Settlement) -> String {
+        trust_words(&self.role(), now, found)
+    }
+    fn not_held(&self, _: Option<&RoleState>, _: &str) -> String {
+        match self.entry.action {
+            JournalAction::CreateRole => format!("role {} still exists after it was deleted", self.role()),
+            _ => format!("role {} does not have the trust policy the undo wrote", self.role()),
+        }
+    }
+    fn definite(&self, err: &CloudError) -> bool {
+        refused_before_sending(err)
+    }
 }
 
 fn outcome(

@@ -1,6 +1,7 @@
-//! Grant a member a role on a project, etag-safely: plan, apply with read-modify-write and
-//! bounded retries on conflicts, verify, journal (an intent before each write, its outcome
-//! after), undo. A write whose answer was lost (a reset, a timeout) is settled by re-reading.
+//! A GCP IAM policy as change kinds of the engine (`crate::change`): a grant (one member
+//! added to one binding, re-merged on the fresh policy at every etag conflict), a
+//! hand-edited policy (applied only onto the policy it was made from), and their surgical
+//! undos, which remove exactly the grants a change added and put back those it removed.
 
 use serde::Serialize;
 
@@ -8,12 +9,13 @@ use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
 use astro_identity_domain::gcp::lint::IamLintLevel;
 use astro_identity_domain::gcp::plan::IamPlan;
 
+use astro_identity_domain::gcp::iam_policy::Grant;
+
 use crate::CloudError;
 pub use crate::backoff::Backoff;
+use crate::change::{self, ChangeKind, Target, refused_outright};
 use crate::gcp::projects::{PolicyResource, PolicyStore};
-use crate::gcp::settle;
-use crate::journal::{Journal, JournalAction, JournalEntry, Settlement};
-use crate::settle::{after_failed_write, refused_outright};
+use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject};
 
 /// A planned grant: what was read and what will be written.
 #[derive(Debug, Clone, Serialize)]
@@ -91,183 +93,10 @@ fn with_etag(policy: &IamPolicy, etag: Option<&str>) -> Result<IamPolicy, CloudE
     Ok(IamPolicy::from_value(value)?)
 }
 
-/// Applies a hand-edited policy: unlike a grant, an arbitrary edit cannot be re-merged onto
-/// someone else's change, so any change since the plan (or a conflict) refuses and re-plans.
-async fn apply_document(
-    store: &impl PolicyStore,
-    change: &BindingChange,
-    journal: &Journal,
-    backoff: Backoff,
-) -> Result<BindingOutcome, CloudError> {
-    let resource = change.resource.clone().validated()?;
-    let planned_before = IamPolicy::parse(&change.plan.before_json)?;
-    let after = IamPolicy::parse(&change.plan.compact_after)?;
-    let current = store.get_policy(&resource).await?;
-    let moved = || CloudError::RemoteChanged {
-        what: format!("the IAM policy of {resource}"),
-        since: "the plan was shown",
-    };
-    if !current.semantically_equal(&planned_before) {
-        return Err(moved());
-    }
-    if after.semantically_equal(&current) {
-        return Ok(outcome(change, false, 1, None, &current));
-    }
-    let after = with_etag(&after, current.etag())?;
-    let entry = || {
-        let mut entry = JournalEntry::now(
-            "gcp",
-            &resource.name(),
-            change.principal.as_deref().unwrap_or(""),
-            JournalAction::SetPolicy,
-        );
-        entry.resource_name = resource.to_string();
-        entry.resource_arn = resource.name();
-        entry.before = Some(current.to_compact_json());
-        entry.after = Some(after.to_compact_json());
-        entry
-    };
-    let (entry, settled) = match write_journaled(store, journal, &resource, &after, entry, backoff).await {
-        Ok(written) => written,
-        Err(CloudError::Conflict { .. }) => return Err(moved()),
-        Err(err) => return Err(err),
-    };
-    let read_back =
-        verify(store, journal, &entry, settled, &resource, |p| p.semantically_equal(&after)).await?;
-    Ok(outcome(change, true, 1, Some(entry.id), &read_back))
-}
-
-/// Writes back the policy a `SetPolicy` entry replaced, if nobody changed it since.
-async fn undo_document(
-    store: &impl PolicyStore,
-    journal: &Journal,
-    entry: &crate::journal::JournalEntry,
-    backoff: Backoff,
-) -> Result<BindingOutcome, CloudError> {
-    let resource = PolicyResource::from_name(&entry.resource_arn)?;
-    let broken =
-        || CloudError::Journal { action: "read", detail: String::from("a policy entry lacks its documents") };
-    let written = IamPolicy::parse(entry.after.as_deref().ok_or_else(broken)?)?;
-    let earlier = IamPolicy::parse(entry.before.as_deref().ok_or_else(broken)?)?;
-    let current = store.get_policy(&resource).await?;
-    if !current.semantically_equal(&written) {
-        return Err(CloudError::RemoteChanged {
-            what: format!("the IAM policy of {resource}"),
-            since: "the change being undone",
-        });
-    }
-    let restore = with_etag(&earlier, current.etag())?;
-    let undo = || {
-        let mut undo = JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::SetPolicy);
-        undo.resource_name = entry.resource_name.clone();
-        undo.resource_arn = entry.resource_arn.clone();
-        undo.before = Some(current.to_compact_json());
-        undo.after = Some(restore.to_compact_json());
-        undo.undoes = Some(entry.id.clone());
-        undo
-    };
-    let (undo, settled) = write_journaled(store, journal, &resource, &restore, undo, backoff).await?;
-    let read_back =
-        verify(store, journal, &undo, settled, &resource, |p| p.semantically_equal(&earlier)).await?;
-    Ok(BindingOutcome {
-        written: true,
-        verified: true,
-        journal_id: Some(undo.id),
-        console_url: resource.console_url(),
-        resource,
-        attempts: 1,
-        policy: read_back.to_pretty_json(),
-    })
-}
-
-/// Writes `policy` as one journaled change (an intent from `entry`, then the outcome),
-/// retrying throttling with `backoff`, a new intent each time. Returns the entry written and
-/// whether its outcome is already journaled (see [`written_or_settled`]).
-async fn write_journaled(
-    store: &impl PolicyStore,
-    journal: &Journal,
-    resource: &PolicyResource,
-    policy: &IamPolicy,
-    entry: impl Fn() -> JournalEntry,
-    backoff: Backoff,
-) -> Result<(JournalEntry, bool), CloudError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let entry = entry();
-        journal.intend(&entry)?;
-        match written_or_settled(store, journal, &entry, store.set_policy(resource, policy).await).await {
-            Ok(settled) => return Ok((entry, settled)),
-            Err(CloudError::Throttled { .. }) if attempt < backoff.attempts => {
-                tokio::time::sleep(backoff.delay(attempt - 1)).await;
-            }
-            Err(err) => return Err(err),
-        }
-    }
-}
-
-/// `Ok(false)`: the write call succeeded. `Ok(true)`: it failed, but re-reading showed it
-/// landed (its answer was lost); the outcome is journaled. `Err`: it did not take effect,
-/// outcome journaled — or, when not even a re-read worked, left pending for settling.
-async fn written_or_settled(
-    store: &impl PolicyStore,
-    journal: &Journal,
-    entry: &JournalEntry,
-    write: Result<IamPolicy, CloudError>,
-) -> Result<bool, CloudError> {
-    match write {
-        Ok(_) => Ok(false),
-        Err(err) => {
-            // The Google clients send a write once: a refusal from the server is definite.
-            let definite = matches!(
-                err,
-                CloudError::Conflict { .. } | CloudError::Throttled { .. } | CloudError::NotFound { .. }
-            ) || refused_outright(&err);
-            after_failed_write(journal, entry, err, definite, settle::classify(store, entry)).await?;
-            Ok(true)
-        }
-    }
-}
-
-/// Reads the policy back after a write and journals the outcome (unless `settled` did):
-/// `done` when `holds`, else what the policy shows, and `VerifyFailed`.
-async fn verify(
-    store: &impl PolicyStore,
-    journal: &Journal,
-    entry: &JournalEntry,
-    settled: bool,
-    resource: &PolicyResource,
-    holds: impl Fn(&IamPolicy) -> bool,
-) -> Result<IamPolicy, CloudError> {
-    let read_back = match store.get_policy(resource).await {
-        Ok(policy) => policy,
-        Err(err) => {
-            if !settled {
-                journal.settled(
-                    &entry.id,
-                    Settlement::Applied,
-                    &format!("IAM accepted the write; reading it back failed: {err}"),
-                )?;
-            }
-            return Err(err);
-        }
-    };
-    if holds(&read_back) {
-        if !settled {
-            journal.done(&entry.id)?;
-        }
-        return Ok(read_back);
-    }
-    if !settled {
-        let (found, words) = settle::judge(&read_back, entry, resource)?;
-        journal.settled(&entry.id, found, &format!("reads back differently: {words}"))?;
-    }
-    Err(CloudError::VerifyFailed { what: format!("the IAM policy of {resource} reads back differently") })
-}
-
-/// Applies the planned grant. The merge is re-done on the freshly read policy at every
-/// attempt, so concurrent writers' bindings are kept; the etag of that read makes IAM refuse
-/// a write that would lose theirs. Each attempt is journaled (intent, then outcome).
+/// Applies the planned grant, or a planned hand-edited policy. A grant is re-merged on the
+/// freshly read policy at every attempt, so concurrent writers' bindings are kept; the etag
+/// of that read makes IAM refuse a write that would lose theirs. A hand edit cannot be
+/// re-merged: any change since the plan (or a conflict) refuses, and the UI re-plans.
 pub async fn apply_binding(
     store: &impl PolicyStore,
     change: &BindingChange,
@@ -285,159 +114,287 @@ pub async fn apply_binding(
             hint: String::from("Review the warnings and confirm them (the CLI's --yes), or change the plan."),
         });
     }
-    if plan.role.is_empty() {
-        return apply_document(store, change, journal, backoff).await;
-    }
     let resource = change.resource.clone().validated()?;
-    let condition = plan.condition.as_ref();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let before = store.get_policy(&resource).await?;
-        let after = before.add_member(&plan.role, &plan.member, condition);
-        if after.semantically_equal(&before) {
-            return Ok(outcome(change, false, attempt, None, &before));
+    let op = if plan.role.is_empty() {
+        PolicyOp::Document {
+            planned_before: IamPolicy::parse(&plan.before_json)?,
+            after: IamPolicy::parse(&plan.compact_after)?,
         }
-        // `account` holds the resource, as the AWS entries hold the account.
-        let mut entry = JournalEntry::now(
-            "gcp",
-            &resource.name(),
-            change.principal.as_deref().unwrap_or(""),
-            JournalAction::AddBinding,
-        );
-        entry.resource_name = resource.to_string();
-        entry.resource_arn = resource.name();
-        entry.detail = Some(grant_detail(&plan.role, &plan.member, condition));
-        entry.before = Some(before.to_compact_json());
-        entry.after = Some(after.to_compact_json());
-        journal.intend(&entry)?;
-        let write = store.set_policy(&resource, &after).await;
-        match written_or_settled(store, journal, &entry, write).await {
-            Ok(settled) => {
-                let read_back = verify(store, journal, &entry, settled, &resource, |p| {
-                    p.has_member(&plan.role, &plan.member, condition)
-                })
-                .await
-                .map_err(|err| match err {
-                    CloudError::VerifyFailed { .. } => CloudError::VerifyFailed {
-                        what: format!(
-                            "{} is not in the {} binding of {resource} after the write",
-                            plan.member, plan.role
-                        ),
-                    },
-                    other => other,
-                })?;
-                return Ok(outcome(change, true, attempt, Some(entry.id), &read_back));
-            }
-            Err(CloudError::Conflict { .. } | CloudError::Throttled { .. }) if attempt < backoff.attempts => {
-                tokio::time::sleep(backoff.delay(attempt - 1)).await;
-            }
-            Err(err) => return Err(err),
+    } else {
+        PolicyOp::Grant(Grant {
+            role: plan.role.clone(),
+            member: plan.member.clone(),
+            condition: plan.condition.clone(),
+        })
+    };
+    let kind = PolicyChange {
+        store,
+        resource: resource.clone(),
+        actor: change.principal.clone().unwrap_or_default(),
+        op,
+    };
+    let applied = match change::apply(&kind, journal, backoff).await {
+        Err(CloudError::Conflict { .. }) if plan.role.is_empty() => {
+            return Err(CloudError::RemoteChanged {
+                what: format!("the IAM policy of {resource}"),
+                since: "the plan was shown",
+            });
         }
+        other => other?,
+    };
+    Ok(BindingOutcome {
+        written: applied.written,
+        verified: true,
+        journal_id: applied.journal_id,
+        resource: change.resource.clone(),
+        attempts: applied.attempts,
+        policy: applied.now.map(|p| p.to_pretty_json()).unwrap_or_default(),
+        console_url: change.console_url.clone(),
+    })
+}
+
+/// What a policy change does.
+pub(crate) enum PolicyOp<'a> {
+    /// Add the member to the binding (re-merged at every attempt).
+    Grant(Grant),
+    /// Undo of a grant: remove exactly that member from exactly that binding.
+    Revoke { grant: Grant, undoes: &'a JournalEntry, expected: Option<IamPolicy> },
+    /// Replace the policy with a hand edit, only while it is the one the edit started from.
+    Document { planned_before: IamPolicy, after: IamPolicy },
+    /// Undo of a hand edit: the grants it added are removed and those it removed put back.
+    Restore { undoes: &'a JournalEntry, before: IamPolicy, after: IamPolicy, expected: Option<IamPolicy> },
+}
+
+/// A change to one GCP IAM policy. Read and State: the policy.
+pub(crate) struct PolicyChange<'a, P> {
+    pub store: &'a P,
+    pub resource: PolicyResource,
+    pub actor: String,
+    pub op: PolicyOp<'a>,
+}
+
+/// Grants in `a` that `b` does not have.
+fn grants_missing(a: &IamPolicy, b: &IamPolicy) -> Vec<Grant> {
+    let theirs = b.grants();
+    a.grants().into_iter().filter(|g| !theirs.contains(g)).collect()
+}
+
+fn with_grants(policy: &IamPolicy, remove: &[Grant], add: &[Grant]) -> IamPolicy {
+    let removed =
+        remove.iter().fold(policy.clone(), |p, g| p.remove_member(&g.role, &g.member, g.condition.as_ref()));
+    add.iter().fold(removed, |p, g| p.add_member(&g.role, &g.member, g.condition.as_ref()))
+}
+
+fn grant_words(grant: &Grant) -> String {
+    match &grant.condition {
+        Some(condition) => format!("{} as {} (condition {:?})", grant.member, grant.role, condition.title),
+        None => format!("{} as {}", grant.member, grant.role),
     }
 }
 
-/// Removes the member a journaled grant added. Refuses when the member is no longer in that
-/// binding (someone changed it since); other bindings are never touched.
-pub async fn undo_binding(
-    store: &impl PolicyStore,
-    journal: &Journal,
-    id: Option<&str>,
-    backoff: Backoff,
-) -> Result<BindingOutcome, CloudError> {
-    let entry = journal.undo_candidate("gcp", id)?;
-    if entry.action == JournalAction::SetPolicy {
-        return undo_document(store, journal, &entry, backoff).await;
+impl<P: PolicyStore> PolicyChange<'_, P> {
+    fn grant(&self) -> Option<(&Grant, bool)> {
+        match &self.op {
+            PolicyOp::Grant(grant) => Some((grant, true)),
+            PolicyOp::Revoke { grant, .. } => Some((grant, false)),
+            _ => None,
+        }
     }
-    if entry.action != JournalAction::AddBinding {
-        return Err(CloudError::Refused {
-            reason: format!("journal entry {} is not a GCP grant", entry.id),
-            hint: String::from("Undo it from the journey that made it."),
-        });
+
+    fn expect(&self, target: &IamPolicy, attempt: u32) -> Result<(), CloudError> {
+        let expected = match &self.op {
+            PolicyOp::Revoke { expected, .. } | PolicyOp::Restore { expected, .. } => expected.as_ref(),
+            _ => None,
+        };
+        match expected {
+            Some(expected) if attempt == 1 && !expected.semantically_equal(target) => {
+                Err(CloudError::RemoteChanged {
+                    what: format!("the IAM policy of {}", self.resource),
+                    since: "the undo was shown",
+                })
+            }
+            _ => Ok(()),
+        }
     }
-    let (role, member, condition) = parse_detail(entry.detail.as_deref().unwrap_or(""))?;
-    let resource = PolicyResource::from_name(&entry.resource_arn)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let before = store.get_policy(&resource).await?;
-        if !before.has_member(&role, &member, condition.as_ref()) {
+
+    /// The surgical inverse of a hand edit on the policy as it is now.
+    fn restore(
+        &self,
+        now: &IamPolicy,
+        before: &IamPolicy,
+        after: &IamPolicy,
+    ) -> Result<IamPolicy, CloudError> {
+        if now.semantically_equal(after) {
+            return with_etag(before, now.etag());
+        }
+        let (added, removed) = (grants_missing(after, before), grants_missing(before, after));
+        if !with_grants(after, &added, &removed).semantically_equal(before) {
+            return Err(CloudError::Refused {
+                reason: format!(
+                    "the IAM policy of {} changed since, and the edit being undone changed more than its \
+                     grants (e.g. audit settings), so it cannot be undone on top of the later changes",
+                    self.resource
+                ),
+                hint: String::from("Edit the policy in the bindings editor instead."),
+            });
+        }
+        let gone: Vec<String> = added
+            .iter()
+            .filter(|g| !now.has_member(&g.role, &g.member, g.condition.as_ref()))
+            .map(grant_words)
+            .collect();
+        if !gone.is_empty() {
             return Err(CloudError::RemoteChanged {
-                what: format!("the {role} binding of {member} on {resource}"),
+                what: format!(
+                    "the IAM policy of {}: {} that the edit added is gone",
+                    self.resource,
+                    gone.join(", ")
+                ),
                 since: "the change being undone",
             });
         }
-        let after = before.remove_member(&role, &member, condition.as_ref());
-        let mut undo = JournalEntry::now("gcp", &entry.account, &entry.actor, JournalAction::RemoveBinding);
-        undo.resource_name = entry.resource_name.clone();
-        undo.resource_arn = entry.resource_arn.clone();
-        undo.detail = entry.detail.clone();
-        undo.before = Some(before.to_compact_json());
-        undo.after = Some(after.to_compact_json());
-        undo.undoes = Some(entry.id.clone());
-        journal.intend(&undo)?;
-        let write = store.set_policy(&resource, &after).await;
-        match written_or_settled(store, journal, &undo, write).await {
-            Ok(settled) => {
-                let read_back = verify(store, journal, &undo, settled, &resource, |p| {
-                    !p.has_member(&role, &member, condition.as_ref())
-                })
-                .await
-                .map_err(|err| match err {
-                    CloudError::VerifyFailed { .. } => {
-                        CloudError::VerifyFailed { what: format!("{member} still has {role} on {resource}") }
-                    }
-                    other => other,
-                })?;
-                return Ok(BindingOutcome {
-                    written: true,
-                    verified: true,
-                    journal_id: Some(undo.id),
-                    console_url: resource.console_url(),
-                    resource,
-                    attempts: attempt,
-                    policy: read_back.to_pretty_json(),
-                });
-            }
-            Err(CloudError::Conflict { .. } | CloudError::Throttled { .. }) if attempt < backoff.attempts => {
-                tokio::time::sleep(backoff.delay(attempt - 1)).await;
-            }
-            Err(err) => return Err(err),
+        Ok(with_grants(now, &added, &removed))
+    }
+}
+
+impl<P: PolicyStore> ChangeKind for PolicyChange<'_, P> {
+    type Read = IamPolicy;
+    type State = IamPolicy;
+
+    fn subject(&self) -> Subject {
+        let resource = self.resource.name();
+        match self.grant() {
+            Some((grant, _)) => Subject::GcpBinding {
+                resource,
+                role: grant.role.clone(),
+                member: grant.member.clone(),
+                condition: grant.condition.clone(),
+            },
+            None => Subject::GcpPolicy { resource },
         }
     }
-}
-
-fn outcome(
-    change: &BindingChange,
-    written: bool,
-    attempts: u32,
-    journal_id: Option<String>,
-    policy: &IamPolicy,
-) -> BindingOutcome {
-    BindingOutcome {
-        written,
-        verified: true,
-        journal_id,
-        resource: change.resource.clone(),
-        attempts,
-        policy: policy.to_pretty_json(),
-        console_url: change.console_url.clone(),
+    fn action(&self) -> JournalAction {
+        match self.op {
+            PolicyOp::Grant(_) => JournalAction::AddBinding,
+            PolicyOp::Revoke { .. } => JournalAction::RemoveBinding,
+            PolicyOp::Document { .. } | PolicyOp::Restore { .. } => JournalAction::SetPolicy,
+        }
     }
-}
-
-fn grant_detail(role: &str, member: &str, condition: Option<&Condition>) -> String {
-    serde_json::json!({"role": role, "member": member, "condition": condition}).to_string()
-}
-
-pub(crate) fn parse_detail(detail: &str) -> Result<(String, String, Option<Condition>), CloudError> {
-    let broken = || CloudError::Journal {
-        action: "read",
-        detail: String::from("a grant entry lacks its role or member"),
-    };
-    let value: serde_json::Value = serde_json::from_str(detail).map_err(|_| broken())?;
-    let role = value["role"].as_str().ok_or_else(broken)?.to_owned();
-    let member = value["member"].as_str().ok_or_else(broken)?.to_owned();
-    let condition =
-        serde_json::from_value::<Option<Condition>>(value["condition"].clone()).map_err(|_| broken())?;
-    Ok((role, member, condition))
+    fn actor(&self) -> String {
+        self.actor.clone()
+    }
+    fn undoes(&self) -> Option<String> {
+        match &self.op {
+            PolicyOp::Revoke { undoes, .. } | PolicyOp::Restore { undoes, .. } => Some(undoes.id.clone()),
+            _ => None,
+        }
+    }
+    async fn read(&self) -> Result<Option<IamPolicy>, CloudError> {
+        self.store.get_policy(&self.resource).await.map(Some)
+    }
+    fn record(&self, read: &IamPolicy) -> Option<IamPolicy> {
+        Some(read.clone())
+    }
+    fn target(&self, current: Option<&IamPolicy>, attempt: u32) -> Result<Target<IamPolicy>, CloudError> {
+        let resource = &self.resource;
+        let now =
+            current.ok_or_else(|| CloudError::NotFound { what: format!("the IAM policy of {resource}") })?;
+        let target = match &self.op {
+            PolicyOp::Grant(g) => now.add_member(&g.role, &g.member, g.condition.as_ref()),
+            PolicyOp::Revoke { grant: g, .. } => {
+                if !now.has_member(&g.role, &g.member, g.condition.as_ref()) {
+                    return Err(CloudError::RemoteChanged {
+                        what: format!("the {} binding of {} on {resource}", g.role, g.member),
+                        since: "the change being undone",
+                    });
+                }
+                now.remove_member(&g.role, &g.member, g.condition.as_ref())
+            }
+            PolicyOp::Document { planned_before, after } => {
+                if !now.semantically_equal(planned_before) {
+                    return Err(CloudError::RemoteChanged {
+                        what: format!("the IAM policy of {resource}"),
+                        since: "the plan was shown",
+                    });
+                }
+                with_etag(after, now.etag())?
+            }
+            PolicyOp::Restore { before, after, .. } => self.restore(now, before, after)?,
+        };
+        self.expect(&target, attempt)?;
+        if target.semantically_equal(now) {
+            return Ok(Target::Unchanged);
+        }
+        Ok(Target::Write(Some(target)))
+    }
+    async fn write(&self, _: Option<&IamPolicy>, after: Option<&IamPolicy>) -> Result<(), CloudError> {
+        let after = after.ok_or_else(|| CloudError::Refused {
+            reason: format!("an IAM policy of {} cannot be deleted", self.resource),
+            hint: String::from("Nothing to do."),
+        })?;
+        self.store.set_policy(&self.resource, after).await.map(|_| ())
+    }
+    fn judge(
+        &self,
+        now: Option<&IamPolicy>,
+        before: Option<&IamPolicy>,
+        after: Option<&IamPolicy>,
+    ) -> Settlement {
+        let Some(now) = now else { return Settlement::ChangedBySomeoneElse };
+        if let Some((g, wanted)) = self.grant() {
+            // With etags, other writers' bindings arriving meanwhile are normal: what counts
+            // is whether the member holds the role.
+            let has = now.has_member(&g.role, &g.member, g.condition.as_ref());
+            return if has == wanted { Settlement::Applied } else { Settlement::NotApplied };
+        }
+        if after.is_some_and(|a| a.semantically_equal(now)) {
+            Settlement::Applied
+        } else if before.is_some_and(|b| b.semantically_equal(now)) {
+            Settlement::NotApplied
+        } else {
+            Settlement::ChangedBySomeoneElse
+        }
+    }
+    fn found(&self, now: Option<&IamPolicy>, found: Settlement) -> String {
+        let resource = &self.resource;
+        if let Some((g, _)) = self.grant() {
+            let has = now.is_some_and(|p| p.has_member(&g.role, &g.member, g.condition.as_ref()));
+            let state = if has { "has" } else { "does not have" };
+            return format!("{} {state} {} on {resource}", g.member, g.role);
+        }
+        match found {
+            Settlement::Applied => format!("the IAM policy of {resource} is the edited one"),
+            Settlement::NotApplied => format!("the IAM policy of {resource} is as it was before"),
+            Settlement::ChangedBySomeoneElse => {
+                format!("the IAM policy of {resource} is neither the old nor the edited one")
+            }
+        }
+    }
+    fn not_held(&self, _: Option<&IamPolicy>, _: &str) -> String {
+        let resource = &self.resource;
+        match self.grant() {
+            Some((g, true)) => {
+                format!("{} is not in the {} binding of {resource} after the write", g.member, g.role)
+            }
+            Some((g, false)) => format!("{} still has {} on {resource}", g.member, g.role),
+            None => format!("the IAM policy of {resource} reads back differently"),
+        }
+    }
+    fn definite(&self, err: &CloudError) -> bool {
+        // The Google clients send a write once: a refusal from the server is definite.
+        matches!(
+            err,
+            CloudError::Conflict { .. } | CloudError::Throttled { .. } | CloudError::NotFound { .. }
+        ) || refused_outright(err)
+    }
+    fn retry(&self, err: &CloudError) -> bool {
+        match self.op {
+            PolicyOp::Grant(_) | PolicyOp::Revoke { .. } => {
+                matches!(err, CloudError::Conflict { .. } | CloudError::Throttled { .. })
+            }
+            PolicyOp::Document { .. } | PolicyOp::Restore { .. } => {
+                matches!(err, CloudError::Throttled { .. })
+            }
+        }
+    }
 }

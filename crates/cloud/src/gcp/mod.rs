@@ -3,10 +3,9 @@
 pub mod binding_change;
 pub mod config;
 pub mod projects;
-pub mod settle;
 
 pub use binding_change::{
-    Backoff, BindingChange, BindingOutcome, apply_binding, plan_binding, plan_policy_document, undo_binding,
+    Backoff, BindingChange, BindingOutcome, apply_binding, plan_binding, plan_policy_document,
 };
 pub use config::{GcpCredentialSource, GcpTarget};
 pub use projects::{GcpProjects, PolicyResource, PolicyStore};

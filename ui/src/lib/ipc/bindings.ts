@@ -113,6 +113,15 @@ export const commands = {
 	journalSettleAws: (target: AwsTarget_Deserialize) => typedError<SettleReport[], IpcError_Serialize>(__TAURI_INVOKE("journal_settle_aws", { target })),
 	/**  Re-reads each interrupted GCP change's policy and records whether it was applied. */
 	journalSettleGcp: (target: GcpTarget_Deserialize) => typedError<SettleReport[], IpcError_Serialize>(__TAURI_INVOKE("journal_settle_gcp", { target })),
+	/**  Every journaled change, newest first: what, where, when, its status, and whether it can be undone. */
+	journalHistory: () => typedError<HistoryItem_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("journal_history")),
+	/**
+	 *  Reads the resource of a journaled change and computes what undoing it would write. Writes
+	 *  nothing; the plan is kept under its id for `journal_apply_undo`.
+	 */
+	journalPlanUndo: (request: UndoRequest_Deserialize) => typedError<UndoPlan, IpcError_Serialize>(__TAURI_INVOKE("journal_plan_undo", { request })),
+	/**  Applies exactly the undo shown under `plan_id`, then verifies and journals it. */
+	journalApplyUndo: (planId: string) => typedError<UndoOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("journal_apply_undo", { planId })),
 };
 
 /* Types */
@@ -980,6 +989,70 @@ export type GrantableRole = {
 	title: string,
 	description: string,
 };
+
+/**  One journaled change as the History screen lists it. */
+export type HistoryItem = HistoryItem_Serialize | HistoryItem_Deserialize;
+
+/**  One journaled change as the History screen lists it. */
+export type HistoryItem_Deserialize = {
+	journalId: string,
+	/**  When the change was started (RFC 3339, UTC). */
+	time: string,
+	/**  `aws`, `gcp`, `airflow`, `astro` or `project`. */
+	cloud: string,
+	/**  Where: "account 123456789012", "project astro-data", an Airflow URL, a project directory. */
+	place: string,
+	/**  What: "Trust policy of role data: added arn:aws:iam::…:role/x". */
+	summary: string,
+	status: HistoryStatus,
+	/**  Why it failed, or what settling found. */
+	reason?: string | null,
+	/**  The entry this one undid (an undo entry). */
+	undoes?: string | null,
+	/**  The entry that undid this one. */
+	undoneBy?: string | null,
+	/**  Applied, not undone yet, not an undo itself, and of `aws`, `gcp` or `project`. */
+	undoable: boolean,
+	/**  Why it cannot be undone; `None` when it can. */
+	whyNotUndoable?: string | null,
+};
+
+/**  One journaled change as the History screen lists it. */
+export type HistoryItem_Serialize = {
+	journalId: string,
+	/**  When the change was started (RFC 3339, UTC). */
+	time: string,
+	/**  `aws`, `gcp`, `airflow`, `astro` or `project`. */
+	cloud: string,
+	/**  Where: "account 123456789012", "project astro-data", an Airflow URL, a project directory. */
+	place: string,
+	/**  What: "Trust policy of role data: added arn:aws:iam::…:role/x". */
+	summary: string,
+	status: HistoryStatus,
+	/**  Why it failed, or what settling found. */
+	reason: string | null,
+	/**  The entry this one undid (an undo entry). */
+	undoes: string | null,
+	/**  The entry that undid this one. */
+	undoneBy: string | null,
+	/**  Applied, not undone yet, not an undo itself, and of `aws`, `gcp` or `project`. */
+	undoable: boolean,
+	/**  Why it cannot be undone; `None` when it can. */
+	whyNotUndoable: string | null,
+};
+
+/**  What became of a journaled change. */
+export type HistoryStatus = 
+/**  Written and verified (or settled as applied). */
+"applied" | 
+/**  Refused, or overwritten before it was verified. */
+"failed" | 
+/**  Started but never finished, and not settled yet. */
+"interrupted" | 
+/**  Applied, then undone by a later entry. */
+"undone" | 
+/**  Settled, but whether it landed cannot be told. */
+"unknown";
 
 export type IamLint = IamLint_Serialize | IamLint_Deserialize;
 
@@ -1920,6 +1993,66 @@ export type TrustPlan_Serialize = {
 	alreadyTrusted: string[],
 	/**  ARNs this change stops trusting (undo, revoke). */
 	removed: string[],
+};
+
+/**  What an undo did, as verified by reading back. */
+export type UndoOutcome = UndoOutcome_Serialize | UndoOutcome_Deserialize;
+
+/**  What an undo did, as verified by reading back. */
+export type UndoOutcome_Deserialize = {
+	/**  The undo's own journal entry; `None` when nothing needed writing. */
+	journalId?: string | null,
+	verified: boolean,
+	/**  For people: what was restored, and where. */
+	summary: string,
+	consoleUrl?: string | null,
+};
+
+/**  What an undo did, as verified by reading back. */
+export type UndoOutcome_Serialize = {
+	/**  The undo's own journal entry; `None` when nothing needed writing. */
+	journalId: string | null,
+	verified: boolean,
+	/**  For people: what was restored, and where. */
+	summary: string,
+	consoleUrl: string | null,
+};
+
+/**  What undoing a journaled change would write, as read from the resource. Writes nothing. */
+export type UndoPlan = {
+	planId: string,
+	journalId: string,
+	/**  What the undo will do, a sentence. */
+	summary: string,
+	/**  "role data in account 123456789012". */
+	resource: string,
+	/**  What will be written against what is there now. */
+	diff: DiffLine[],
+	/**  Later changes by others that the undo keeps, one sentence each. */
+	kept: string[],
+	/**  False when the resource is already as it was before: nothing to write. */
+	changed: boolean,
+};
+
+/**  Which journaled change to undo, with the credentials its cloud needs. */
+export type UndoRequest = UndoRequest_Serialize | UndoRequest_Deserialize;
+
+/**  Which journaled change to undo, with the credentials its cloud needs. */
+export type UndoRequest_Deserialize = {
+	journalId: string,
+	/**  For an AWS change. */
+	aws?: AwsTarget_Deserialize | null,
+	/**  For a GCP change. */
+	gcp?: GcpTarget_Deserialize | null,
+};
+
+/**  Which journaled change to undo, with the credentials its cloud needs. */
+export type UndoRequest_Serialize = {
+	journalId: string,
+	/**  For an AWS change. */
+	aws: AwsTarget_Serialize | null,
+	/**  For a GCP change. */
+	gcp: GcpTarget_Serialize | null,
 };
 
 /* Tauri Specta runtime */

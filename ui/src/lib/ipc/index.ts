@@ -18,6 +18,7 @@ import type {
   PermissionEditOp,
   PlanRequest_Deserialize as PlanRequest,
   Provider,
+  UndoRequest_Deserialize as UndoRequest,
 } from "./bindings";
 
 // Commands return the `_Serialize` shape of each type (what Rust sends); views use plain names.
@@ -61,6 +62,8 @@ export type {
   GcpTarget_Deserialize as GcpTarget,
   GrantableRole,
   GrantRequest_Deserialize as GrantRequest,
+  HistoryItem_Serialize as HistoryItem,
+  HistoryStatus,
   IamLint_Serialize as IamLint,
   IpcError_Serialize as IpcError,
   Lint_Serialize as Lint,
@@ -86,6 +89,9 @@ export type {
   SettleReport,
   SettleResult,
   TrustPlan_Serialize as TrustPlan,
+  UndoOutcome_Serialize as UndoOutcome,
+  UndoPlan,
+  UndoRequest_Deserialize as UndoRequest,
 } from "./bindings";
 
 export type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
@@ -176,6 +182,9 @@ export const backend = {
   journalPending: () => settle(commands.journalPending()),
   journalSettleAws: (target: AwsTarget) => settle(commands.journalSettleAws(target)),
   journalSettleGcp: (target: GcpTarget) => settle(commands.journalSettleGcp(target)),
+  journalHistory: () => settle(commands.journalHistory()),
+  journalPlanUndo: (request: UndoRequest) => settle(commands.journalPlanUndo(request)),
+  journalApplyUndo: (planId: string) => settle(commands.journalApplyUndo(planId)),
   awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) =>
     settle(commands.awsStoreKeys(profile, accessKeyId, secretAccessKey)),
 };
