@@ -17,8 +17,9 @@ fn astro_commands() -> &'static [&'static str] {
         "aws_caller",
         "aws_list_roles",
         "aws_list_policies",
-        "aws_attach_policy",
-        "aws_put_inline_policy",
+        "aws_plan_attach",
+        "aws_plan_inline",
+        "aws_apply_permission",
         "aws_plan",
         "aws_trust_policy_analyze",
         "aws_trust_policy_edit",
@@ -55,5 +56,8 @@ fn astro_commands() -> &'static [&'static str] {
         "journal_pending",
         "journal_settle_aws",
         "journal_settle_gcp",
+        "journal_history",
+        "journal_plan_undo",
+        "journal_apply_undo",
     ]
 }

@@ -10,7 +10,7 @@ use astro_identity_cloud::airflow::{
     AirflowApi, AstroApi, ConnectionAction, ConnectionStore, apply_connection, plan_connection,
     undo_connection,
 };
-use astro_identity_cloud::journal::{Journal, JournalAction, JournalEntry};
+use astro_identity_cloud::journal::{Journal, JournalAction, JournalEntry, Subject};
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::airflow::{
     AstroScope, AstroScopeKind, AwsConnectionInput, ConnectionFormat, ConnectionSpec, GcpConnectionInput,
@@ -166,12 +166,16 @@ async fn creates_then_undoes(af: &Airflow) -> Result<(), Error> {
 
     let entry = last_entry(&af.journal)?;
     assert_eq!(Some(entry.id.clone()), outcome.journal_id);
-    assert_eq!((entry.cloud.as_str(), entry.account.as_str()), ("airflow", af.server.url.as_str()));
+    assert_eq!((entry.cloud(), entry.account()), ("airflow", af.server.url.as_str()));
     assert_eq!(entry.action, JournalAction::CreateConnection);
-    assert_eq!(entry.resource_name, "a_create");
-    assert_eq!(entry.resource_arn, format!("{}/api/v2/connections/a_create", af.server.url));
+    assert_eq!(entry.resource_name(), "a_create");
+    assert!(
+        matches!(&entry.subject, Subject::AirflowConnection { address, .. } if *address == format!("{}/api/v2/connections/a_create", af.server.url)),
+        "{:?}",
+        entry.subject
+    );
     assert_eq!(entry.before, None);
-    let after: Value = serde_json::from_str(entry.after.as_deref().ok_or("no after")?)?;
+    let after: Value = entry.after.clone().ok_or("no after")?;
     assert_eq!(after, json!({"conn_type": "aws", "extra": extra_of(&spec)}));
 
     // Applying the same connection again writes nothing.
@@ -225,7 +229,7 @@ async fn replaces_when_confirmed(af: &Airflow) -> Result<(), Error> {
 
     let entry = last_entry(&af.journal)?;
     assert_eq!(entry.action, JournalAction::ReplaceConnection);
-    assert_eq!(entry.before.as_deref(), Some(r#"{"conn_type":"aws","extra":{"region_name":"eu-west-1"}}"#));
+    assert_eq!(entry.before, Some(json!({"conn_type":"aws","extra":{"region_name":"eu-west-1"}})));
     assert_eq!(entry.undo_unavailable, None);
 
     undo_connection(&af.api, &af.journal, &entry).await?;
@@ -286,7 +290,7 @@ async fn never_journals_secrets(af: &Airflow) -> Result<(), Error> {
     let outcome = apply_connection(&af.api, &plan, &spec, true, &af.journal).await?;
     assert!(outcome.written && outcome.verified && !outcome.undo_available);
     let entry = last_entry(&af.journal)?;
-    assert_eq!((entry.action, entry.before.as_deref()), (JournalAction::ReplaceConnection, None));
+    assert_eq!((entry.action, entry.before.as_ref()), (JournalAction::ReplaceConnection, None));
     assert!(
         entry.undo_unavailable.as_deref().is_some_and(|why| why.contains("never written to the journal"))
     );
@@ -306,7 +310,7 @@ async fn never_journals_secrets(af: &Airflow) -> Result<(), Error> {
     assert!(outcome.verified && outcome.undo_available);
     assert_eq!(af.stored("e_web")?.1["assume_role_with_web_identity_token_file"], "***");
     let entry = last_entry(&af.journal)?;
-    let after = entry.after.clone().ok_or("no after")?;
+    let after = entry.after.clone().ok_or("no after")?.to_string();
     assert!(!after.contains("token") && !after.contains("***"), "{after}");
     let again = plan_connection(&af.api, &web).await?;
     assert_eq!(again.action, ConnectionAction::Unchanged);
@@ -418,8 +422,8 @@ async fn astro_creates_in_a_deployment_then_unchanged_then_undo_deletes() -> Res
     assert_eq!(created["connection"], json!({"type": "aws", "extra": extra_of(&spec)}));
 
     let entry = last_entry(&ctx.journal)?;
-    assert_eq!((entry.cloud.as_str(), entry.action), ("astro", JournalAction::CreateConnection));
-    assert_eq!(entry.account, format!("organizations/{ORG}/deployments/{DEPLOYMENT}"));
+    assert_eq!((entry.cloud(), entry.action), ("astro", JournalAction::CreateConnection));
+    assert_eq!(entry.account(), format!("organizations/{ORG}/deployments/{DEPLOYMENT}"));
 
     let again = plan_connection(&api, &spec).await?;
     assert_eq!(again.action, ConnectionAction::Unchanged);
@@ -479,8 +483,8 @@ async fn astro_replaces_a_workspace_connection_keeping_host_password_and_links()
 
     let entry = last_entry(&ctx.journal)?;
     assert_eq!(
-        entry.before.as_deref(),
-        Some(r#"{"conn_type":"google_cloud_platform","extra":{"project":"old-project"}}"#)
+        entry.before,
+        Some(json!({"conn_type":"google_cloud_platform","extra":{"project":"old-project"}}))
     );
     undo_connection(&api, &ctx.journal, &entry).await?;
     let stored = ctx.fake.object(&id).ok_or("gone")?;
@@ -511,7 +515,7 @@ async fn astro_hidden_secrets_are_never_journaled_and_a_kept_one_fails_verificat
     let err = expect_err(apply_connection(&api, &plan, &spec, true, &ctx.journal).await, "verify_failed")?;
     assert!(err.to_string().contains("hidden values under aws_secret_access_key"), "{err}");
     let entry = last_entry(&ctx.journal)?;
-    assert_eq!((entry.action, entry.before.as_deref()), (JournalAction::ReplaceConnection, None));
+    assert_eq!((entry.action, entry.before.as_ref()), (JournalAction::ReplaceConnection, None));
     let text = std::fs::read_to_string(ctx.journal.path())?;
     for needle in [secret, "aws_secret_access_key", "***", ASTRO_TOKEN] {
         assert!(!text.contains(needle), "{needle} in the journal: {text}");

@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use astro_identity_cloud::CloudError;
 use astro_identity_cloud::aws::{
     AwsCredentialSource, AwsIam, AwsTarget, NewRole, RoleStore, apply_trust_change, plan_trust_change,
-    sdk_config, undo_change,
+    sdk_config,
 };
 use astro_identity_cloud::journal::{Journal, JournalAction};
+use astro_identity_cloud::undo::undo_change;
 use astro_identity_domain::aws::arn::WorkloadIdentityArn;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
@@ -171,7 +172,7 @@ fn creates_a_role_trusting_two_deployments_then_reapplies_as_a_no_op() -> Result
         let entries = ctx.journal.entries()?;
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].action, JournalAction::CreateRole);
-        assert_eq!(entries[0].account, "123456789012");
+        assert_eq!(entries[0].account(), "123456789012");
         assert_eq!(entries[0].before, None);
 
         // Same identities again: nothing to change, nothing written, nothing journaled.
@@ -435,7 +436,7 @@ fn access_denied_names_the_missing_permission_and_the_role() -> Result<(), Error
 #[test]
 fn permissions_are_attached_written_verified_and_undone() -> Result<(), Error> {
     with_moto(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")], &[], |ctx| async move {
-        use astro_identity_cloud::aws::permissions::{attach_policy, put_inline_policy};
+        use astro_identity_cloud::aws::permissions::{apply_permission, attach_policy, plan_inline};
         use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 
         ctx.create_role("data", &TrustPolicy::new_for(&ids(&[DEPLOYMENT_A])).to_compact_json()).await?;
@@ -458,7 +459,9 @@ fn permissions_are_attached_written_verified_and_undone() -> Result<(), Error> {
         let doc = PermissionPolicy::parse(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"}]}"#,
         )?;
-        let put = put_inline_policy(&iam, "data", "astro-s3", &doc, &ctx.journal).await?;
+        let put =
+            apply_permission(&iam, &plan_inline(&iam, "data", "astro-s3", &doc).await?, false, &ctx.journal)
+                .await?;
         assert!(put.written);
         let inline = checker.get_role_policy().role_name("data").policy_name("astro-s3").send().await?;
         let text = percent_encoding::percent_decode_str(inline.policy_document()).decode_utf8()?;

@@ -150,8 +150,8 @@ fn concurrent_applies_to_one_role_all_land_and_keep_every_statement() -> Result<
             .collect();
         let mut added = Vec::new();
         for change in &applied {
-            let before = TrustPolicy::parse(change.entry.before.as_deref().ok_or("no before")?)?;
-            let after = TrustPolicy::parse(change.entry.after.as_deref().ok_or("no after")?)?;
+            let before = TrustPolicy::from_value(change.entry.before.clone().ok_or("no before")?)?;
+            let after = TrustPolicy::from_value(change.entry.after.clone().ok_or("no after")?)?;
             let new: Vec<String> = after
                 .trusted_aws_principals()
                 .into_iter()
@@ -243,7 +243,7 @@ fn two_concurrent_grants_on_one_project_both_land_with_every_binding_intact() ->
             .filter_map(|s| s.upstream_body.as_deref().and_then(|b| IamPolicy::parse(b).ok()))
             .collect();
         for change in history.iter().filter(|c| c.status == ChangeStatus::Applied) {
-            let after = IamPolicy::parse(change.entry.after.as_deref().ok_or("no after")?)?;
+            let after = IamPolicy::from_value(change.entry.after.clone().ok_or("no after")?)?;
             assert!(answers.iter().any(|a| a.semantically_equal(&after)), "{}", change.entry.id);
         }
         Ok(())

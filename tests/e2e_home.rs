@@ -123,7 +123,7 @@ fn home_screen_shows_the_machines_credentials() -> Result<(), Error> {
 /// the home screen says so at startup, from the journal alone.
 #[test]
 fn home_screen_lists_a_change_interrupted_by_a_crash() -> Result<(), Error> {
-    use astro_identity_cloud::journal::{Journal, JournalAction, JournalEntry};
+    use astro_identity_cloud::journal::{Journal, JournalAction, JournalEntry, Subject};
 
     let app = app_binary()?;
     let desktop = Desktop::start()?;
@@ -134,13 +134,13 @@ fn home_screen_lists_a_change_interrupted_by_a_crash() -> Result<(), Error> {
     let key = SecretKey::new(Provider::Aws, ProfileName::parse("prod")?);
     SecretStore::open_os()?.put(&key, &Sensitive::new("e2e-interrupted-secret".into()))?;
     let journal = Journal::in_dir(&desktop.root.path().join("data/dev.astroidentity.app"));
-    let mut entry = JournalEntry::now(
-        "aws",
-        "123456789012",
-        "arn:aws:iam::123456789012:user/ada",
-        JournalAction::UpdateTrustPolicy,
-    );
-    entry.resource_name = "astro-data-access".into();
+    let subject = Subject::TrustPolicy {
+        account: "123456789012".into(),
+        role: "astro-data-access".into(),
+        role_arn: "arn:aws:iam::123456789012:role/astro-data-access".into(),
+    };
+    let entry =
+        JournalEntry::now("arn:aws:iam::123456789012:user/ada", subject, JournalAction::UpdateTrustPolicy);
     journal.intend(&entry)?;
 
     let driver = Driver::start(&desktop)?;

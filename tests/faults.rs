@@ -15,16 +15,17 @@ use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
 use astro_identity_cloud::CloudError;
-use astro_identity_cloud::aws::permissions::{attach_policy, put_inline_policy};
+use astro_identity_cloud::aws::permissions::{apply_permission, attach_policy, plan_inline};
 use astro_identity_cloud::aws::{
     AwsCredentialSource, AwsIam, AwsTarget, AwsTuning, NewRole, apply_trust_change, plan_trust_change,
-    sdk_config_tuned, undo_change,
+    sdk_config_tuned,
 };
 use astro_identity_cloud::gcp::{
     Backoff, GcpCredentialSource, GcpProjects, GcpTarget, PolicyResource, apply_binding, plan_binding,
-    plan_policy_document, undo_binding,
+    plan_policy_document,
 };
 use astro_identity_cloud::journal::{ChangeStatus, Journal, JournalAction};
+use astro_identity_cloud::undo::{undo_binding, undo_change};
 use astro_identity_domain::aws::arn::WorkloadIdentityArn;
 use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
@@ -299,7 +300,12 @@ async fn run(aws: &Aws, op: AwsOp, role: &str, policy_arn: &str) -> Result<(), C
         AwsOp::AttachPolicy => attach_policy(&aws.iam, role, policy_arn, &aws.journal).await.map(drop),
         AwsOp::PutInlinePolicy => {
             let doc = PermissionPolicy::parse(S3_READ)?;
-            put_inline_policy(&aws.iam, role, "astro-s3", &doc, &aws.journal).await.map(drop)
+            async {
+                let plan = plan_inline(&aws.iam, role, "astro-s3", &doc).await?;
+                apply_permission(&aws.iam, &plan, false, &aws.journal).await
+            }
+            .await
+            .map(drop)
         }
         _ => {
             // The newest applied change of this role that is not an undo.
@@ -308,7 +314,7 @@ async fn run(aws: &Aws, op: AwsOp, role: &str, policy_arn: &str) -> Result<(), C
                 .entries()?
                 .into_iter()
                 .rev()
-                .find(|e| e.resource_name == role && e.undoes.is_none())
+                .find(|e| e.resource_name() == role && e.undoes.is_none())
                 .ok_or(CloudError::NotFound { what: format!("a change to role {role}") })?;
             undo_change(&aws.iam, &aws.journal, Some(&entry.id)).await.map(drop)
         }
@@ -377,10 +383,10 @@ fn aws_under_faults(op: AwsOp) -> Result<(), Error> {
             assert_eq!(aws.journal.pending()?, [], "{label}: pending intents");
             if changed
                 && let Some(entry) =
-                    aws.journal.entries()?.into_iter().rev().find(|e| e.resource_name == role)
+                    aws.journal.entries()?.into_iter().rev().find(|e| e.resource_name() == role)
                 && matches!(op, AwsOp::CreateRole | AwsOp::UpdateTrustPolicy | AwsOp::UndoUpdate)
             {
-                let after: Option<Value> = entry.after.as_deref().map(serde_json::from_str).transpose()?;
+                let after: Option<Value> = entry.after.clone();
                 assert_eq!(after, now, "{label}: the entry's after is what moto holds");
             }
         }
@@ -393,7 +399,7 @@ fn applied_entries(journal: &Journal, role: &str, op: AwsOp) -> Result<usize, Er
         .entries()?
         .iter()
         .filter(|e| {
-            e.resource_name == role && e.action == op.journal_action() && e.undoes.is_some() == op.is_undo()
+            e.resource_name() == role && e.action == op.journal_action() && e.undoes.is_some() == op.is_undo()
         })
         .count())
 }
@@ -454,10 +460,7 @@ fn aws_throttling_that_stops_is_retried_and_journaled_once() -> Result<(), Error
         assert_eq!(history.len(), 1);
         assert_eq!(history[0].status, ChangeStatus::Applied);
         let remote = aws.trust_policy("data").await?.ok_or("role gone")?;
-        assert_eq!(
-            Some(&remote),
-            history[0].entry.after.as_deref().map(serde_json::from_str::<Value>).transpose()?.as_ref()
-        );
+        assert_eq!(Some(&remote), history[0].entry.after.as_ref());
         assert!(TrustPolicy::from_value(remote)?.trusted_aws_principals().contains(&DEPLOYMENT_A.to_owned()));
         Ok(())
     })
@@ -529,7 +532,7 @@ async fn gcp_run(gcp: &Gcp, op: GcpOp, id: &str) -> Result<(), CloudError> {
                 .entries()?
                 .into_iter()
                 .rev()
-                .find(|e| e.resource_arn == p.name() && e.undoes.is_none())
+                .find(|e| e.account() == p.name() && e.undoes.is_none())
                 .ok_or(CloudError::NotFound { what: format!("a change to {p}") })?;
             undo_binding(&gcp.projects, &gcp.journal, Some(&entry.id), FAST).await.map(drop)
         }
@@ -578,8 +581,7 @@ fn gcp_under_faults(op: GcpOp) -> Result<(), Error> {
                 Ok(IamPolicy::from_value(gcp.fake.policy(&id).ok_or("project gone")?)?)
             };
             assert!(read()?.semantically_equal(&old), "{op:?}/{fault:?}: setup");
-            let applied_before =
-                gcp.journal.entries()?.iter().filter(|e| e.resource_arn.ends_with(&id)).count();
+            let applied_before = gcp.journal.entries()?.iter().filter(|e| e.account().ends_with(&id)).count();
 
             let sent_before = gcp.proxy.count(&writes);
             gcp.proxy.always(writes.clone(), fault.clone());
@@ -608,13 +610,13 @@ fn gcp_under_faults(op: GcpOp) -> Result<(), Error> {
                     }
                 }
             }
-            let applied = gcp.journal.entries()?.iter().filter(|e| e.resource_arn.ends_with(&id)).count()
-                - applied_before;
+            let applied =
+                gcp.journal.entries()?.iter().filter(|e| e.account().ends_with(&id)).count() - applied_before;
             assert_eq!(applied, usize::from(changed), "{label}: applied entries");
             assert_eq!(gcp.journal.pending()?, [], "{label}: pending intents");
             if changed {
-                let entry = gcp.journal.entries()?.into_iter().rev().find(|e| e.resource_arn.ends_with(&id));
-                let after = IamPolicy::parse(entry.and_then(|e| e.after).as_deref().ok_or("no after")?)?;
+                let entry = gcp.journal.entries()?.into_iter().rev().find(|e| e.account().ends_with(&id));
+                let after = IamPolicy::from_value(entry.and_then(|e| e.after).ok_or("no after")?)?;
                 assert!(after.semantically_equal(&now), "{label}: the entry's after is what the fake holds");
             }
         }

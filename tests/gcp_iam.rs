@@ -9,9 +9,9 @@ use astro_identity_cloud::CloudError;
 use astro_identity_cloud::gcp::PolicyResource;
 use astro_identity_cloud::gcp::{
     Backoff, GcpCredentialSource, GcpProjects, GcpTarget, PolicyStore, apply_binding, plan_binding,
-    undo_binding,
 };
 use astro_identity_cloud::journal::Journal;
+use astro_identity_cloud::undo::undo_binding;
 use astro_identity_domain::gcp::catalog::TOKEN_CREATOR_ROLE;
 use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
 use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};

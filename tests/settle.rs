@@ -8,7 +8,7 @@ use serde_json::json;
 
 use astro_identity_cloud::aws::{AwsCredentialSource, AwsIam, AwsTarget, sdk_config};
 use astro_identity_cloud::gcp::{GcpCredentialSource, GcpProjects, GcpTarget};
-use astro_identity_cloud::journal::{ChangeStatus, Journal, JournalAction, JournalEntry};
+use astro_identity_cloud::journal::{ChangeStatus, Journal, JournalAction, JournalEntry, Subject};
 use astro_identity_cloud::settle::{SettleResult, pending_changes, settle_aws, settle_gcp};
 use astro_identity_domain::aws::arn::WorkloadIdentityArn;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
@@ -27,16 +27,15 @@ const B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
 const C: &str = "arn:aws:iam::123456789876:role/astro-other-writer-0001";
 
 fn intent(account: &str, role: &str, before: &TrustPolicy, after: &TrustPolicy) -> JournalEntry {
-    let mut entry = JournalEntry::now(
-        "aws",
-        account,
-        "arn:aws:iam::123456789012:user/moto",
-        JournalAction::UpdateTrustPolicy,
-    );
-    entry.resource_name = role.to_owned();
-    entry.resource_arn = format!("arn:aws:iam::{account}:role/{role}");
-    entry.before = Some(before.to_compact_json());
-    entry.after = Some(after.to_compact_json());
+    let subject = Subject::TrustPolicy {
+        account: account.to_owned(),
+        role: role.to_owned(),
+        role_arn: format!("arn:aws:iam::{account}:role/{role}"),
+    };
+    let mut entry =
+        JournalEntry::now("arn:aws:iam::123456789012:user/moto", subject, JournalAction::UpdateTrustPolicy);
+    entry.before = Some(before.as_value().clone());
+    entry.after = Some(after.as_value().clone());
     entry
 }
 
@@ -111,7 +110,7 @@ fn settling_aws_changes_reads_each_role_and_records_what_it_found() -> Result<()
             statuses,
             [ChangeStatus::Applied, ChangeStatus::NotApplied, ChangeStatus::Unknown, ChangeStatus::Pending]
         );
-        let applied: Vec<String> = journal.entries()?.into_iter().map(|e| e.resource_name).collect();
+        let applied: Vec<String> = journal.entries()?.into_iter().map(|e| e.resource_name()).collect();
         assert_eq!(applied, ["landed"], "only what was applied is history to undo");
         // Settling reads; it never writes to the cloud.
         for (role, now) in [("landed", &after), ("never-landed", &before), ("overwritten", &theirs)] {
@@ -133,14 +132,15 @@ async fn settling_gcp_changes_judges_grants_by_membership() -> Result<(), Error>
     let data = tempfile::tempdir()?;
     let journal = Journal::in_dir(data.path());
     let grant = |project: &str| {
-        let mut entry =
-            JournalEntry::now("gcp", &format!("projects/{project}"), "", JournalAction::AddBinding);
-        entry.resource_name = format!("project {project}");
-        entry.resource_arn = format!("projects/{project}");
-        entry.detail =
-            Some(json!({"role": "roles/bigquery.jobUser", "member": member, "condition": null}).to_string());
-        entry.before = Some(base.to_string());
-        entry.after = Some(granted.to_compact_json());
+        let subject = Subject::GcpBinding {
+            resource: format!("projects/{project}"),
+            role: "roles/bigquery.jobUser".into(),
+            member: member.into(),
+            condition: None,
+        };
+        let mut entry = JournalEntry::now("", subject, JournalAction::AddBinding);
+        entry.before = Some(base.clone());
+        entry.after = Some(granted.as_value().clone());
         entry
     };
     // Landed, and someone else added a binding since: a grant is judged by membership.
@@ -159,7 +159,7 @@ async fn settling_gcp_changes_judges_grants_by_membership() -> Result<(), Error>
     journal.intend(&grant("never-landed"))?;
     let mut edit = grant("edited");
     edit.action = JournalAction::SetPolicy;
-    edit.detail = None;
+    edit.subject = Subject::GcpPolicy { resource: String::from("projects/edited") };
     journal.intend(&edit)?;
 
     let target = GcpTarget { source: GcpCredentialSource::Anonymous, endpoint: Some(fake.url.clone()) };

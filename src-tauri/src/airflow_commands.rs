@@ -17,10 +17,10 @@ use astro_identity_domain::Sensitive;
 use astro_identity_domain::airflow::{
     AirflowConnection, AstroScope, AwsConnectionInput, ConnectionSpec, GcpConnectionInput, connection,
 };
-use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
 
+use crate::destination::ConnectionDestination;
 use crate::state::StoredPlan;
-use crate::{AppState, IpcError};
+use crate::{AppState, IpcError, IpcErrorCode};
 
 fn with_scope(spec: ConnectionSpec, astro_scope: Option<AstroScope>) -> Result<ConnectionSpec, IpcError> {
     Ok(match astro_scope {
@@ -67,29 +67,6 @@ impl ConnectionInput {
     }
 }
 
-/// Where "Create it for me" writes the connection. The token is read from the OS keyring
-/// entry `token_profile` (stored there by [`airflow_connection_plan`] when typed).
-#[derive(Debug, Clone, Deserialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum ConnectionDestination {
-    /// An Airflow REST API (Airflow 3 `/api/v2`, Airflow 2 `/api/v1`), e.g. a Deployment's URL.
-    #[serde(rename_all = "camelCase")]
-    Airflow { base_url: String, token_profile: String },
-    /// The Astro API's Environment Manager of a Deployment or Workspace.
-    #[serde(rename_all = "camelCase")]
-    Astro { organization_id: String, scope: AstroScope, token_profile: String, base_url: Option<String> },
-}
-
-impl ConnectionDestination {
-    fn token_key(&self) -> Result<SecretKey, IpcError> {
-        let (provider, profile) = match self {
-            Self::Airflow { token_profile, .. } => (Provider::Airflow, token_profile),
-            Self::Astro { token_profile, .. } => (Provider::Astro, token_profile),
-        };
-        Ok(SecretKey::new(provider, ProfileName::parse(profile.trim())?))
-    }
-}
-
 /// One of the two connection stores, built with the token from the keyring.
 enum Store {
     Airflow(AirflowApi),
@@ -104,7 +81,7 @@ async fn open_store(state: &AppState, destination: &ConnectionDestination) -> Re
         .await
         .map_err(|_| IpcError::internal())??
         .ok_or_else(|| IpcError {
-            code: "not_found".into(),
+            code: IpcErrorCode::NotFound,
             message: format!("no API token named {profile} in the OS keyring"),
             hint: "Paste the token once; it is kept in the OS keyring from then on.".into(),
             field: Some("token".into()),
@@ -211,23 +188,23 @@ pub fn airflow_provider_check(dir: String, input: ConnectionInput) -> Result<Pro
 /// kept) and journals it.
 #[tauri::command]
 #[specta::specta]
-pub fn airflow_add_provider(
+pub async fn airflow_add_provider(
     state: State<'_, AppState>,
     dir: String,
     input: ConnectionInput,
 ) -> Result<AddOutcome, IpcError> {
     let line = input.spec()?.provider_requirement();
-    Ok(add_provider(Path::new(dir.trim()), &line, &state.journal())?)
+    Ok(add_provider(Path::new(dir.trim()), &line, &state.journal()).await?)
 }
 
 /// Takes the appended line out again, if the file has not changed since.
 #[tauri::command]
 #[specta::specta]
-pub fn airflow_undo_provider(
+pub async fn airflow_undo_provider(
     state: State<'_, AppState>,
     journal_id: String,
 ) -> Result<RemoveOutcome, IpcError> {
     let journal = state.journal();
     let entry = journal.undo_candidate("project", Some(&journal_id))?;
-    Ok(undo_add_provider(&journal, &entry)?)
+    Ok(undo_add_provider(&journal, &entry).await?)
 }

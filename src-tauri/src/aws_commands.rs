@@ -5,13 +5,16 @@ use tauri::State;
 
 use astro_identity_cloud::aws::config::AwsAccessKeys;
 use astro_identity_cloud::aws::iam::{ManagedPolicy, RoleSummary};
-use astro_identity_cloud::aws::permissions::{PermissionOutcome, attach_policy, put_inline_policy};
+use astro_identity_cloud::aws::permissions::{
+    PermissionOutcome, PermissionPlan, apply_permission, plan_attach, plan_inline,
+};
 use astro_identity_cloud::aws::{
     AwsIam, AwsTarget, Caller, ChangeOutcome, NewRole, TrustChange, apply_trust_change, plan_trust_change,
-    plan_trust_document, sdk_config, undo_change,
+    plan_trust_document, sdk_config,
 };
+use astro_identity_cloud::undo::undo_change;
 use astro_identity_domain::Sensitive;
-use astro_identity_domain::aws::arn::{RoleName, RolePath, parse_identities};
+use astro_identity_domain::aws::arn::{RoleName, RolePath, parse_identities, validate_max_session};
 use astro_identity_domain::aws::editor::{
     ConditionPreset, EditOp, EditorState, analyze, apply_edit, condition_presets,
 };
@@ -116,32 +119,62 @@ pub async fn aws_list_policies(
     Ok(connect(&state, &target).await?.list_policies(&search).await?)
 }
 
-/// Attaches a managed policy to the role, verifies and journals it.
+/// A permission change the UI shows (a diff of the role's attached policies or of the
+/// inline policy); `plan_id` is what the UI sends back to apply exactly this plan.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedPermission {
+    pub plan_id: String,
+    pub plan: PermissionPlan,
+}
+
+/// Reads the role's attached policies and plans attaching `policy_arn`. Writes nothing.
 #[tauri::command]
 #[specta::specta]
-pub async fn aws_attach_policy(
+pub async fn aws_plan_attach(
     state: State<'_, AppState>,
     target: AwsTarget,
     role_name: String,
     policy_arn: String,
-) -> Result<PermissionOutcome, IpcError> {
+) -> Result<PlannedPermission, IpcError> {
     let iam = connect(&state, &target).await?;
-    Ok(attach_policy(&iam, &role_name, &policy_arn, &state.journal()).await?)
+    let plan = plan_attach(&iam, RoleName::parse(&role_name)?.as_str(), policy_arn.trim()).await?;
+    let plan_id = state.remember_plan(StoredPlan::Permission(target, plan.clone()));
+    Ok(PlannedPermission { plan_id, plan })
 }
 
-/// Writes an inline policy on the role (validated first), verifies and journals it.
+/// Reads the role's inline policy `policy_name` and plans writing `document` (validated
+/// first) under that name. Writes nothing.
 #[tauri::command]
 #[specta::specta]
-pub async fn aws_put_inline_policy(
+pub async fn aws_plan_inline(
     state: State<'_, AppState>,
     target: AwsTarget,
     role_name: String,
     policy_name: String,
     document: String,
-) -> Result<PermissionOutcome, IpcError> {
+) -> Result<PlannedPermission, IpcError> {
     let policy = PermissionPolicy::parse(&document)?;
     let iam = connect(&state, &target).await?;
-    Ok(put_inline_policy(&iam, &role_name, &policy_name, &policy, &state.journal()).await?)
+    let plan = plan_inline(&iam, RoleName::parse(&role_name)?.as_str(), policy_name.trim(), &policy).await?;
+    let plan_id = state.remember_plan(StoredPlan::Permission(target, plan.clone()));
+    Ok(PlannedPermission { plan_id, plan })
+}
+
+/// Applies exactly the permission plan shown under `plan_id` (replacing an inline policy only
+/// with `confirm_replace`), then verifies and journals it.
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_apply_permission(
+    state: State<'_, AppState>,
+    plan_id: String,
+    confirm_replace: bool,
+) -> Result<PermissionOutcome, IpcError> {
+    let Some(StoredPlan::Permission(target, plan)) = state.take_plan(&plan_id) else {
+        return Err(IpcError::plan_expired());
+    };
+    let iam = connect(&state, &target).await?;
+    Ok(apply_permission(&iam, &plan, confirm_replace, &state.journal()).await?)
 }
 
 /// Reads the role and computes the change. Writes nothing.
@@ -207,16 +240,7 @@ pub async fn aws_store_keys(
 fn validated_new_role(spec: NewRole) -> Result<NewRole, IpcError> {
     let name = RoleName::parse(&spec.name)?;
     let path = spec.path.as_deref().filter(|p| !p.is_empty()).map(RolePath::parse).transpose()?;
-    if let Some(seconds) = spec.max_session_duration
-        && !(3600..=43200).contains(&seconds)
-    {
-        return Err(IpcError {
-            code: "invalid_input".into(),
-            message: format!("max_session_duration: must be 3600-43200 seconds, got {seconds}"),
-            hint: "Use 3600 (one hour) unless your tasks need longer sessions.".into(),
-            field: Some("max_session_duration".into()),
-        });
-    }
+    spec.max_session_duration.map(validate_max_session).transpose()?;
     Ok(NewRole {
         name: name.as_str().to_owned(),
         path: path.map(|p| p.as_str().to_owned()),

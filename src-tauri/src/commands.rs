@@ -8,7 +8,7 @@ use astro_identity_domain::app::PRODUCT_NAME;
 use astro_identity_domain::credentials::CredentialSummary;
 use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
 
-use crate::{AppState, IpcError};
+use crate::{AppState, IpcError, IpcErrorCode};
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -43,7 +43,7 @@ pub async fn forget_secret(
     tokio::task::spawn_blocking(move || store.delete(&key))
         .await
         .map_err(|e| IpcError {
-            code: "internal".into(),
+            code: IpcErrorCode::Internal,
             message: format!("the keyring task failed: {e}"),
             hint: "Try again.".into(),
             field: None,
@@ -58,14 +58,14 @@ pub async fn forget_secret(
 pub fn open_console(url: String) -> Result<(), IpcError> {
     if !console_url_allowed(&url) {
         return Err(IpcError {
-            code: "invalid_input".into(),
+            code: IpcErrorCode::InvalidInput,
             message: format!("not a cloud console address: {url}"),
             hint: "Only AWS and Google Cloud console pages can be opened.".into(),
             field: None,
         });
     }
     open::that_detached(&url).map_err(|e| IpcError {
-        code: "open_failed".into(),
+        code: IpcErrorCode::OpenFailed,
         message: format!("could not open a browser: {e}"),
         hint: format!("Open {url} yourself."),
         field: None,

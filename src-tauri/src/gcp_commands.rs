@@ -7,13 +7,14 @@ use astro_identity_cloud::gcp::config::ServiceAccountKey;
 use astro_identity_cloud::gcp::projects::GrantableRole;
 use astro_identity_cloud::gcp::{
     Backoff, BindingChange, BindingOutcome, GcpProjects, GcpTarget, PolicyResource, apply_binding,
-    plan_binding, plan_policy_document, undo_binding,
+    plan_binding, plan_policy_document,
 };
+use astro_identity_cloud::undo::undo_binding;
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::gcp::catalog::{self, RoleInfo};
 use astro_identity_domain::gcp::editor::{self as bindings_editor, BindingsOp, BindingsState};
 use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
-use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
+use astro_identity_domain::gcp::identity::{GrantRoute, ProjectId, ServiceAccountEmail};
 use astro_identity_domain::secret_key::ProfileName;
 
 use crate::state::StoredPlan;
@@ -93,15 +94,11 @@ async fn connect(state: &AppState, target: &GcpTarget) -> Result<GcpProjects, Ip
 #[tauri::command]
 #[specta::specta]
 pub async fn gcp_plan(state: State<'_, AppState>, request: GrantRequest) -> Result<PlannedGrant, IpcError> {
-    let project = ProjectId::parse(&request.project)?;
+    ProjectId::parse(&request.project)?;
     let member = ServiceAccountEmail::parse(&request.service_account)?.member();
-    let (resource, role) = match request.impersonate.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(account) => (
-            PolicyResource::service_account(&ServiceAccountEmail::parse(account)?),
-            catalog::TOKEN_CREATOR_ROLE.to_owned(),
-        ),
-        None => (PolicyResource::project(&project), request.role.trim().to_owned()),
-    };
+    let route =
+        GrantRoute::choose(Some(&request.project), Some(&request.role), request.impersonate.as_deref())?;
+    let (resource, role) = (PolicyResource::for_route(&route), route.role().to_owned());
     let condition = request
         .condition
         .map(|c| Condition::new(&c.title, c.description.as_deref(), &c.expression))

@@ -4,13 +4,14 @@
 mod airflow_commands;
 mod aws_commands;
 mod commands;
+mod destination;
 mod gcp_commands;
 mod ipc_error;
 mod journal_commands;
 mod permission_commands;
 mod state;
 
-pub use ipc_error::IpcError;
+pub use ipc_error::{IpcError, IpcErrorCode};
 pub use state::AppState;
 
 use tauri_specta::{Builder, collect_commands};
@@ -27,8 +28,9 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_caller,
         aws_commands::aws_list_roles,
         aws_commands::aws_list_policies,
-        aws_commands::aws_attach_policy,
-        aws_commands::aws_put_inline_policy,
+        aws_commands::aws_plan_attach,
+        aws_commands::aws_plan_inline,
+        aws_commands::aws_apply_permission,
         aws_commands::aws_plan,
         aws_commands::aws_trust_policy_analyze,
         aws_commands::aws_trust_policy_edit,
@@ -65,6 +67,9 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         journal_commands::journal_pending,
         journal_commands::journal_settle_aws,
         journal_commands::journal_settle_gcp,
+        journal_commands::journal_history,
+        journal_commands::journal_plan_undo,
+        journal_commands::journal_apply_undo,
     ])
 }
 

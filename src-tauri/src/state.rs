@@ -4,17 +4,31 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use astro_identity_cloud::airflow::ConnectionPlan;
+use astro_identity_cloud::aws::permissions::PermissionPlan;
 use astro_identity_cloud::aws::{AwsTarget, TrustChange};
 use astro_identity_cloud::gcp::{BindingChange, GcpTarget};
 use astro_identity_cloud::journal::Journal;
+use astro_identity_cloud::undo::UndoPlan;
 use astro_identity_cloud::{CloudError, HostEnv, SecretStore};
 use astro_identity_domain::airflow::ConnectionSpec;
+
+use crate::destination::ConnectionDestination;
+
+/// Where an undo's resource is read and written: the credentials its preview used.
+#[derive(Debug, Clone)]
+pub enum UndoTarget {
+    Aws(AwsTarget),
+    Gcp(GcpTarget),
+    Project,
+}
 
 /// A plan shown to the user, with the credentials it was made with.
 pub enum StoredPlan {
     Aws(AwsTarget, TrustChange),
     Gcp(GcpTarget, BindingChange),
-    Connection(crate::airflow_commands::ConnectionDestination, ConnectionSpec, ConnectionPlan),
+    Connection(ConnectionDestination, ConnectionSpec, ConnectionPlan),
+    Permission(AwsTarget, PermissionPlan),
+    Undo(UndoTarget, UndoPlan),
 }
 
 /// The one piece of managed state.

@@ -6,10 +6,13 @@ use clap::{Args, Subcommand};
 
 use astro_identity_cloud::aws::{
     AwsCredentialSource, AwsIam, AwsTarget, ChangeOutcome, NewRole, TrustChange, apply_trust_change,
-    plan_trust_change, sdk_config, undo_change,
+    plan_trust_change, sdk_config,
 };
 use astro_identity_cloud::journal::Journal;
-use astro_identity_domain::aws::arn::{RoleName, RolePath, WorkloadIdentityArn, parse_identities};
+use astro_identity_cloud::undo::undo_change;
+use astro_identity_domain::aws::arn::{
+    RoleName, RolePath, WorkloadIdentityArn, parse_identities, validate_max_session,
+};
 use astro_identity_domain::aws::lint::{DEFAULT_TRUST_POLICY_QUOTA, LintLevel};
 use astro_identity_domain::aws::plan::DiffKind;
 
@@ -154,14 +157,7 @@ fn identities(raw: &[String]) -> Result<Vec<WorkloadIdentityArn>, Failure> {
 }
 
 fn new_role(args: &ChangeArgs, name: &RoleName) -> Result<NewRole, Failure> {
-    if let Some(seconds) = args.max_session
-        && !(3600..=43200).contains(&seconds)
-    {
-        return Err(Failure::new(
-            format!("--max-session must be between 3600 and 43200 seconds, got {seconds}"),
-            "Use 3600 (one hour) unless your tasks need longer sessions.",
-        ));
-    }
+    args.max_session.map(validate_max_session).transpose()?;
     let path = args.path.as_deref().map(RolePath::parse).transpose()?;
     let mut tags = Vec::new();
     for tag in &args.tags {

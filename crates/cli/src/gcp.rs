@@ -4,13 +4,13 @@ use clap::{Args, Subcommand};
 
 use astro_identity_cloud::gcp::{
     Backoff, BindingChange, BindingOutcome, GcpCredentialSource, GcpProjects, GcpTarget, PolicyResource,
-    apply_binding, plan_binding, undo_binding,
+    apply_binding, plan_binding,
 };
 use astro_identity_cloud::journal::Journal;
+use astro_identity_cloud::undo::undo_binding;
 use astro_identity_domain::aws::plan::DiffKind;
-use astro_identity_domain::gcp::catalog::TOKEN_CREATOR_ROLE;
 use astro_identity_domain::gcp::iam_policy::Condition;
-use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail, parse_member};
+use astro_identity_domain::gcp::identity::{GrantRoute, parse_member};
 use astro_identity_domain::gcp::lint::IamLintLevel;
 
 use crate::output::{Failure, print_json};
@@ -134,16 +134,9 @@ async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
 }
 
 async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure> {
-    let (resource, role) = match (&args.project, &args.impersonate, &args.role) {
-        (Some(project), _, Some(role)) => {
-            (PolicyResource::project(&ProjectId::parse(project)?), role.trim().to_owned())
-        }
-        (_, Some(account), _) => (
-            PolicyResource::service_account(&ServiceAccountEmail::parse(account)?),
-            TOKEN_CREATOR_ROLE.to_owned(),
-        ),
-        _ => return Err(Failure::new("give --project with --role, or --impersonate", "See --help.")),
-    };
+    let route =
+        GrantRoute::choose(args.project.as_deref(), args.role.as_deref(), args.impersonate.as_deref())?;
+    let (resource, role) = (PolicyResource::for_route(&route), route.role().to_owned());
     let member = parse_member(&args.member)?;
     let condition = match (&args.condition_title, &args.condition_expression) {
         (Some(title), Some(expression)) => {

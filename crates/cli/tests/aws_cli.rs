@@ -143,7 +143,7 @@ fn bad_input_fails_with_the_field_and_writes_nothing() -> Result<(), Error> {
 fn bad_create_options_fail_before_any_call() -> Result<(), Error> {
     let run = Run::new()?;
     let cases: [(&[&str], &str); 3] = [
-        (&["--max-session", "60"], "--max-session must be between 3600 and 43200 seconds, got 60"),
+        (&["--max-session", "60"], "must be between 3600 and 43200 seconds, got 60"),
         (&["--tag", "team"], "--tag \"team\" is not KEY=VALUE"),
         (&["--path", "no-slashes"], "role_path"),
     ];

@@ -35,6 +35,16 @@ impl PolicyResource {
         Self::ServiceAccount(email.as_str().to_owned())
     }
 
+    /// Whose policy a grant on `route` changes.
+    pub fn for_route(route: &astro_identity_domain::gcp::GrantRoute) -> Self {
+        match route {
+            astro_identity_domain::gcp::GrantRoute::Project { project, .. } => Self::project(project),
+            astro_identity_domain::gcp::GrantRoute::Impersonation { service_account } => {
+                Self::service_account(service_account)
+            }
+        }
+    }
+
     /// Checks the id, so a resource from the UI or the journal is as safe as a parsed one.
     pub fn validated(self) -> Result<Self, CloudError> {
         match self {

@@ -635,3 +635,34 @@ mod tests {
         );
     }
 }
+
+/// IAM's bounds for a role's maximum session duration, in seconds.
+pub const MAX_SESSION_SECONDS: std::ops::RangeInclusive<i32> = 3600..=43200;
+
+/// A role's maximum session duration, checked against IAM's bounds before anything is sent.
+pub fn validate_max_session(seconds: i32) -> Result<i32, DomainError> {
+    if MAX_SESSION_SECONDS.contains(&seconds) {
+        return Ok(seconds);
+    }
+    Err(DomainError::invalid(
+        "max_session_duration",
+        format!("must be between 3600 and 43200 seconds, got {seconds}"),
+        "Use 3600 (one hour) unless your tasks need longer sessions.",
+    ))
+}
+
+#[cfg(test)]
+mod session_tests {
+    use super::validate_max_session;
+
+    #[test]
+    fn session_bounds_are_iams() {
+        assert_eq!(validate_max_session(3600).ok(), Some(3600));
+        assert_eq!(validate_max_session(43200).ok(), Some(43200));
+        for bad in [0, 3599, 43201, -1] {
+            let err = validate_max_session(bad).expect_err("out of bounds");
+            assert_eq!(err.field(), "max_session_duration");
+            assert!(err.to_string().contains(&format!("got {bad}")), "{err}");
+        }
+    }
+}

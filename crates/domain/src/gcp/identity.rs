@@ -791,3 +791,80 @@ mod tests {
         assert_eq!(parse_member("x").expect_err("invalid").field(), "member");
     }
 }
+
+/// Where a grant goes: a role on a project, or — the impersonation route — token creation on
+/// one of the user's service accounts (the Deployment then acts as that account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantRoute {
+    Project { project: ProjectId, role: String },
+    Impersonation { service_account: ServiceAccountEmail },
+}
+
+impl GrantRoute {
+    /// The route the inputs choose: an impersonation target wins; otherwise a project and a
+    /// role are both required. Blank values count as absent.
+    pub fn choose(
+        project: Option<&str>,
+        role: Option<&str>,
+        impersonate: Option<&str>,
+    ) -> Result<Self, DomainError> {
+        fn given(value: Option<&str>) -> Option<&str> {
+            value.map(str::trim).filter(|v| !v.is_empty())
+        }
+        match (given(project), given(role), given(impersonate)) {
+            (_, _, Some(account)) => {
+                Ok(Self::Impersonation { service_account: ServiceAccountEmail::parse(account)? })
+            }
+            (Some(project), Some(role), None) => {
+                Ok(Self::Project { project: ProjectId::parse(project)?, role: role.to_owned() })
+            }
+            (None, _, None) => Err(DomainError::invalid(
+                PROJECT_ID,
+                "is required (or a service account to impersonate)",
+                "Give the project the Deployment needs, e.g. astro-data, with a role on it.",
+            )),
+            (Some(_), None, None) => Err(DomainError::invalid(
+                "role",
+                "is required for a grant on a project",
+                "Pick a predefined role such as roles/storage.objectViewer.",
+            )),
+        }
+    }
+
+    /// The role granted: the chosen one, or Service Account Token Creator for impersonation.
+    pub fn role(&self) -> &str {
+        match self {
+            Self::Project { role, .. } => role,
+            Self::Impersonation { .. } => super::catalog::TOKEN_CREATOR_ROLE,
+        }
+    }
+}
+
+#[cfg(test)]
+mod route_tests {
+    use super::GrantRoute;
+
+    #[test]
+    fn impersonation_wins_and_a_project_needs_a_role() {
+        let route = GrantRoute::choose(
+            Some("astro-data"),
+            Some("roles/viewer"),
+            Some(" sa@p-1.iam.gserviceaccount.com "),
+        )
+        .expect("route");
+        assert!(matches!(route, GrantRoute::Impersonation { .. }));
+        assert_eq!(route.role(), "roles/iam.serviceAccountTokenCreator");
+        let route =
+            GrantRoute::choose(Some("astro-data"), Some(" roles/viewer "), Some("  ")).expect("route");
+        assert_eq!(route.role(), "roles/viewer");
+        assert_eq!(GrantRoute::choose(Some("astro-data"), None, None).expect_err("no role").field(), "role");
+        assert_eq!(
+            GrantRoute::choose(None, Some("roles/viewer"), None).expect_err("no project").field(),
+            "project_id"
+        );
+        assert_eq!(
+            GrantRoute::choose(Some("Bad_Project"), Some("roles/viewer"), None).expect_err("bad").field(),
+            "project_id"
+        );
+    }
+}

@@ -15,7 +15,7 @@ pub mod plan;
 
 pub use catalog::{BASIC_ROLES, RoleInfo, RoleStage, TOKEN_CREATOR_ROLE, is_basic_role};
 pub use iam_policy::{Binding, CONDITIONAL_POLICY_VERSION, Condition, Grant, IamPolicy};
-pub use identity::{ProjectId, ServiceAccountEmail, parse_member};
+pub use identity::{GrantRoute, ProjectId, ServiceAccountEmail, parse_member};
 pub use lint::{
     IamLint, IamLintCode, IamLintLevel, MAX_GROUPS, MAX_PRINCIPALS, lint_change, lint_grants, lint_policy,
 };
