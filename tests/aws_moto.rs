@@ -12,10 +12,11 @@ use astro_identity_cloud::aws::{
     sdk_config,
 };
 use astro_identity_cloud::journal::{Journal, JournalAction};
-use astro_identity_cloud::undo::undo_change;
+use astro_identity_cloud::undo::{self, undo_change};
 use astro_identity_domain::aws::arn::WorkloadIdentityArn;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
+use astro_identity_domain::diff::DiffKind;
 use astro_identity_tests::{Error, Moto, aws_profiles};
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
@@ -253,21 +254,40 @@ fn undo_restores_the_policy_and_refuses_after_a_concurrent_change() -> Result<()
         assert_eq!(ctx.remote_policy("data").await?, Some(serde_json::from_str(&start)?));
         assert_eq!(ctx.journal.entries()?.last().and_then(|e| e.undoes.clone()), applied.journal_id);
 
-        // Apply again, then someone else edits: undo must not clobber their edit.
+        // Apply again, then someone else trusts another Deployment: the undo, previewed as a
+        // diff, removes exactly ours and keeps theirs.
+        let change = plan_trust_change(&iam, "data", &ids(&[DEPLOYMENT_B]), None, 2048).await?;
+        let applied = apply_trust_change(&iam, &change, false, &ctx.journal).await?;
+        let other = "arn:aws:iam::123456789876:role/astro-other-1";
+        let theirs = TrustPolicy::new_for(&ids(&[DEPLOYMENT_A, DEPLOYMENT_B, other])).to_compact_json();
+        ctx.set_policy("data", &theirs).await?;
+        let plan = undo::plan_aws(&iam, &ctx.journal, applied.journal_id.as_deref()).await?;
+        let lines = |kind: DiffKind| -> Vec<String> {
+            plan.diff.iter().filter(|l| l.kind == kind).map(|l| l.text.trim().to_owned()).collect()
+        };
+        assert!(lines(DiffKind::Removed).iter().any(|l| l.contains(DEPLOYMENT_B)), "{:?}", plan.diff);
+        assert!(!lines(DiffKind::Removed).iter().any(|l| l.contains(other)), "{:?}", plan.diff);
+        assert_eq!(plan.kept, [format!("{other} stays trusted (added since by someone else)")]);
+        let done = undo::apply_aws(&iam, &ctx.journal, &plan).await?;
+        assert!(done.verified);
+        assert_eq!(
+            aws_principals(&ctx.remote_policy("data").await?.ok_or("missing")?),
+            [DEPLOYMENT_A, other]
+        );
+
+        // Once more, and this time someone removes our Deployment: the undo refuses and
+        // says which part is gone; nothing is written.
         let change = plan_trust_change(&iam, "data", &ids(&[DEPLOYMENT_B]), None, 2048).await?;
         apply_trust_change(&iam, &change, false, &ctx.journal).await?;
-        let theirs = TrustPolicy::new_for(&ids(&[
-            DEPLOYMENT_A,
-            DEPLOYMENT_B,
-            "arn:aws:iam::123456789876:role/astro-other-1",
-        ]))
-        .to_compact_json();
-        ctx.set_policy("data", &theirs).await?;
+        let without_ours = TrustPolicy::new_for(&ids(&[DEPLOYMENT_A, other])).to_compact_json();
+        ctx.set_policy("data", &without_ours).await?;
         match undo_change(&iam, &ctx.journal, None).await {
-            Err(CloudError::RemoteChanged { .. }) => {}
+            Err(err @ CloudError::RemoteChanged { .. }) => {
+                assert!(err.to_string().contains(DEPLOYMENT_B), "{err}");
+            }
             other => return Err(format!("expected RemoteChanged, got {other:?}").into()),
         }
-        assert_eq!(ctx.remote_policy("data").await?, Some(serde_json::from_str(&theirs)?));
+        assert_eq!(ctx.remote_policy("data").await?, Some(serde_json::from_str(&without_ours)?));
         Ok(())
     })
 }

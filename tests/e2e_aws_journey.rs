@@ -148,6 +148,10 @@ async fn journey(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     app.click_button("Write inline policy").await?;
+    // Permission writes are planned and shown as a diff before they are applied.
+    app.wait_for_text("[data-testid=permission-review]", "astro-access").await?;
+    app.screenshot("aws-5b-permission-review").await?;
+    app.find("[aria-label='Apply permission change']").await?.click().await?;
     app.wait_for_text("[data-testid=permission-changes]", "astro-access").await?;
     app.screenshot("aws-5-permissions").await?;
     app.click_button("Next").await?;

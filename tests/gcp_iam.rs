@@ -11,7 +11,8 @@ use astro_identity_cloud::gcp::{
     Backoff, GcpCredentialSource, GcpProjects, GcpTarget, PolicyStore, apply_binding, plan_binding,
 };
 use astro_identity_cloud::journal::Journal;
-use astro_identity_cloud::undo::undo_binding;
+use astro_identity_cloud::undo::{self, undo_binding};
+use astro_identity_domain::diff::DiffKind;
 use astro_identity_domain::gcp::catalog::TOKEN_CREATOR_ROLE;
 use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
 use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
@@ -220,7 +221,20 @@ async fn undo_removes_only_our_member_and_refuses_when_it_is_gone() -> Result<()
             list.push(json!({"role": "roles/logging.viewer", "members": ["user:bob@example.com"]}));
         }
     });
-    undo_binding(&ctx.projects, &ctx.journal, None, FAST).await?;
+    // The undo is shown as a diff first: our member goes, bob's binding is kept.
+    let plan = undo::plan_gcp(&ctx.projects, &ctx.journal, None).await?;
+    let removed: Vec<&str> =
+        plan.diff.iter().filter(|l| l.kind == DiffKind::Removed).map(|l| l.text.as_str()).collect();
+    assert!(removed.iter().any(|l| l.contains(ASTRO)), "{removed:?}");
+    assert!(!removed.iter().any(|l| l.contains("bob@example.com")), "{removed:?}");
+    assert!(
+        plan.kept.contains(&String::from(
+            "user:bob@example.com keeps roles/logging.viewer (granted since by someone else)"
+        )),
+        "{:?}",
+        plan.kept
+    );
+    undo::apply_gcp(&ctx.projects, &ctx.journal, &plan, FAST).await?;
     let stored = ctx.fake.policy("undo-me").ok_or("gone")?;
     assert!(members_of(&stored, "roles/bigquery.jobUser").is_empty());
     assert_eq!(members_of(&stored, "roles/logging.viewer"), ["user:bob@example.com"]);
@@ -243,6 +257,47 @@ async fn undo_removes_only_our_member_and_refuses_when_it_is_gone() -> Result<()
         Err(CloudError::RemoteChanged { .. }) => Ok(()),
         other => Err(format!("expected RemoteChanged, got {other:?}").into()),
     }
+}
+
+#[tokio::test]
+async fn undoing_a_hand_edit_restores_what_it_removed_and_keeps_later_grants() -> Result<(), Error> {
+    use astro_identity_cloud::gcp::plan_policy_document;
+
+    let ctx = ctx().await?;
+    let original = corpus("01-google-api-policy-example-v3-condition.json");
+    ctx.fake.seed("surgical", original.clone());
+    let p = project("surgical");
+    // The edit removes the conditional binding.
+    let mut edited = original.clone();
+    if let Some(list) = edited["bindings"].as_array_mut() {
+        list.retain(|b| b.get("condition").is_none());
+    }
+    let change = plan_policy_document(&ctx.projects, &p, &IamPolicy::from_value(edited)?, None).await?;
+    let outcome = apply_binding(&ctx.projects, &change, true, &ctx.journal, FAST).await?;
+    // Someone else grants bob afterwards.
+    ctx.fake.edit("surgical", |policy| {
+        if let Some(list) = policy["bindings"].as_array_mut() {
+            list.push(json!({"role": "roles/logging.viewer", "members": ["user:bob@example.com"]}));
+        }
+    });
+    let plan = undo::plan_gcp(&ctx.projects, &ctx.journal, outcome.journal_id.as_deref()).await?;
+    assert!(plan.changed);
+    assert!(
+        plan.diff.iter().any(|l| l.kind == DiffKind::Added && l.text.contains("expirable")),
+        "{:?}",
+        plan.diff
+    );
+    undo::apply_gcp(&ctx.projects, &ctx.journal, &plan, FAST).await?;
+    let mut expected = original.clone();
+    if let Some(list) = expected["bindings"].as_array_mut() {
+        list.push(json!({"role": "roles/logging.viewer", "members": ["user:bob@example.com"]}));
+    }
+    let stored = ctx.fake.policy("surgical").ok_or("gone")?;
+    assert!(
+        IamPolicy::from_value(stored.clone())?.semantically_equal(&IamPolicy::from_value(expected)?),
+        "{stored}"
+    );
+    Ok(())
 }
 
 #[tokio::test]

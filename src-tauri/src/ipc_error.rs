@@ -39,6 +39,8 @@ pub enum IpcErrorCode {
     PlanExpired,
     /// A failure of the app itself.
     Internal,
+    /// Set by the UI, never by Rust: the IPC call itself failed (the backend did not answer).
+    IpcFailed,
 }
 
 impl IpcErrorCode {

@@ -4,6 +4,9 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use clap::{Args, Subcommand};
 
+use astro_identity_cloud::aws::permissions::{
+    PermissionPlan, PermissionTarget, apply_permission, plan_attach, plan_inline,
+};
 use astro_identity_cloud::aws::{
     AwsCredentialSource, AwsIam, AwsTarget, ChangeOutcome, NewRole, TrustChange, apply_trust_change,
     plan_trust_change, sdk_config,
@@ -14,7 +17,9 @@ use astro_identity_domain::aws::arn::{
     RoleName, RolePath, WorkloadIdentityArn, parse_identities, validate_max_session,
 };
 use astro_identity_domain::aws::lint::{DEFAULT_TRUST_POLICY_QUOTA, LintLevel};
+use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 use astro_identity_domain::aws::plan::DiffKind;
+use astro_identity_domain::diff::DiffLine;
 
 use crate::output::{Failure, print_json};
 
@@ -24,6 +29,9 @@ pub enum AwsCommand {
     Plan(Box<ChangeArgs>),
     /// Apply the change (asks first unless --yes), verify it and journal it for undo.
     Apply(Box<ChangeArgs>),
+    /// Attach a managed policy or write an inline one: shows the diff, asks, applies.
+    #[command(subcommand)]
+    Permissions(PermissionCommand),
     /// Undo a journaled change (default: the newest one not yet undone).
     Undo {
         #[arg(long = "journal-id")]
@@ -33,6 +41,44 @@ pub enum AwsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum PermissionCommand {
+    /// Attach a managed policy (AWS-managed or your own) to the role.
+    Attach {
+        #[arg(long)]
+        role: String,
+        #[arg(long = "policy-arn")]
+        policy_arn: String,
+        #[command(flatten)]
+        apply: PermissionApplyArgs,
+    },
+    /// Write an inline policy on the role from a JSON file (`-` reads standard input).
+    PutInline {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long = "document-file")]
+        document_file: String,
+        #[command(flatten)]
+        apply: PermissionApplyArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct PermissionApplyArgs {
+    /// Apply without asking (also replaces an existing inline policy of that name).
+    #[arg(long)]
+    yes: bool,
+    /// Only show the plan.
+    #[arg(long)]
+    plan: bool,
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 #[derive(Args)]
@@ -113,6 +159,7 @@ pub async fn run(command: AwsCommand) -> Result<(), Failure> {
             let outcome = apply_trust_change(&iam, &change, confirmed, &journal()).await?;
             report(&outcome, args.json)
         }
+        AwsCommand::Permissions(command) => permissions(command).await,
         AwsCommand::Undo { journal_id, target, json } => {
             let iam = connect(&target).await?;
             let outcome = undo_change(&iam, &journal(), journal_id.as_deref()).await?;
@@ -121,11 +168,120 @@ pub async fn run(command: AwsCommand) -> Result<(), Failure> {
     }
 }
 
+async fn permissions(command: PermissionCommand) -> Result<(), Failure> {
+    let (iam, plan, args) = match command {
+        PermissionCommand::Attach { role, policy_arn, apply } => {
+            let iam = connect(&apply.target).await?;
+            let plan = plan_attach(&iam, RoleName::parse(&role)?.as_str(), policy_arn.trim()).await?;
+            (iam, plan, apply)
+        }
+        PermissionCommand::PutInline { role, name, document_file, apply } => {
+            let text = if document_file == "-" {
+                std::io::read_to_string(std::io::stdin())
+            } else {
+                std::fs::read_to_string(&document_file)
+            }
+            .map_err(|e| {
+                Failure::new(format!("cannot read {document_file}: {e}"), "Give a JSON policy file.")
+            })?;
+            let document = PermissionPolicy::parse(&text)?;
+            let iam = connect(&apply.target).await?;
+            let plan = plan_inline(&iam, RoleName::parse(&role)?.as_str(), name.trim(), &document).await?;
+            (iam, plan, apply)
+        }
+    };
+    if args.json && (args.plan || !plan.changed) {
+        return print_json(&plan);
+    }
+    if !args.json {
+        print!("{}", render_permission_plan(&plan));
+    }
+    if args.plan {
+        return Ok(());
+    }
+    if !plan.changed {
+        println!("Nothing to change.");
+        return Ok(());
+    }
+    let what = if plan.replaces { "Replace the inline policy" } else { "Apply this change" };
+    if !(args.yes
+        || confirm(&format!("{what} on role {} in account {}?", plan.role_name, plan.caller.account))?)
+    {
+        return Err(Failure::new("not applied: not confirmed", "Run again and answer y, or pass --yes."));
+    }
+    let outcome = apply_permission(&iam, &plan, true, &journal()).await?;
+    if args.json {
+        return print_json(&outcome);
+    }
+    println!("Done and verified: {} on role {}", outcome.policy, outcome.role_name);
+    if let Some(id) = &outcome.journal_id {
+        println!("Journal entry {id} (undo with `astro-identity-cli journal undo --id {id}`)");
+    }
+    Ok(())
+}
+
+fn render_permission_plan(plan: &PermissionPlan) -> String {
+    let mut out = format!(
+        "Acting as {} in account {}
+",
+        plan.caller.arn, plan.caller.account
+    );
+    match &plan.target {
+        PermissionTarget::Managed { policy_arn } => {
+            out.push_str(&format!(
+                "Attach {policy_arn} to role {}
+
+Attached policies:
+",
+                plan.role_name
+            ));
+        }
+        PermissionTarget::Inline { name } => {
+            let verb = if plan.replaces {
+                "Replace"
+            } else if plan.before.is_none() {
+                "Add"
+            } else {
+                "Keep"
+            };
+            out.push_str(&format!(
+                "{verb} inline policy {name} of role {}
+
+",
+                plan.role_name
+            ));
+        }
+    }
+    out.push_str(&render_diff(&plan.diff));
+    if plan.replaces {
+        out.push_str(
+            "
+warning: an inline policy of that name exists and will be replaced (the - lines).
+",
+        );
+    }
+    out
+}
+
+/// A line diff with `+`/`-` marks.
+pub fn render_diff(diff: &[DiffLine]) -> String {
+    diff.iter()
+        .map(|line| {
+            let mark = match line.kind {
+                DiffKind::Added => '+',
+                DiffKind::Removed => '-',
+                DiffKind::Same => ' ',
+            };
+            format!("{mark} {}\n", line.text)
+        })
+        .collect()
+}
+
 fn journal() -> Journal {
     crate::journal::journal()
 }
 
-async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
+pub async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
     let target = AwsTarget {
         source: match &target.profile {
             Some(name) => AwsCredentialSource::Profile(name.clone()),

@@ -37,7 +37,7 @@ enum Command {
     /// Print the Airflow connection in one format (what the app's copy button copies).
     #[command(subcommand)]
     Airflow(airflow::AirflowCommand),
-    /// Changes interrupted mid-write: list them, or settle them by re-reading the cloud.
+    /// Every journaled change: list, undo (previewed as a diff), and settle interrupted ones.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
 }
@@ -48,7 +48,7 @@ async fn main() -> ExitCode {
         Command::Doctor { json } => doctor(json).await,
         Command::Aws(command) => aws::run(command).await,
         Command::Gcp(command) => gcp::run(command).await,
-        Command::Airflow(command) => airflow::run(command),
+        Command::Airflow(command) => airflow::run(command).await,
         Command::Journal(command) => journal::run(command).await,
     };
     match result {

@@ -849,7 +849,7 @@ mod route_tests {
         let route = GrantRoute::choose(
             Some("astro-data"),
             Some("roles/viewer"),
-            Some(" sa@p-1.iam.gserviceaccount.com "),
+            Some(" astro-reader@proj-1.iam.gserviceaccount.com "),
         )
         .expect("route");
         assert!(matches!(route, GrantRoute::Impersonation { .. }));

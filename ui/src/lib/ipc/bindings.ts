@@ -26,10 +26,18 @@ export const commands = {
 	awsCaller: (target: AwsTarget_Deserialize) => typedError<Caller, IpcError_Serialize>(__TAURI_INVOKE("aws_caller", { target })),
 	awsListRoles: (target: AwsTarget_Deserialize, search: string) => typedError<RoleSummary_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_list_roles", { target, search })),
 	awsListPolicies: (target: AwsTarget_Deserialize, search: string) => typedError<ManagedPolicy_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_list_policies", { target, search })),
-	/**  Attaches a managed policy to the role, verifies and journals it. */
-	awsAttachPolicy: (target: AwsTarget_Deserialize, roleName: string, policyArn: string) => typedError<PermissionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_attach_policy", { target, roleName, policyArn })),
-	/**  Writes an inline policy on the role (validated first), verifies and journals it. */
-	awsPutInlinePolicy: (target: AwsTarget_Deserialize, roleName: string, policyName: string, document: string) => typedError<PermissionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_put_inline_policy", { target, roleName, policyName, document })),
+	/**  Reads the role's attached policies and plans attaching `policy_arn`. Writes nothing. */
+	awsPlanAttach: (target: AwsTarget_Deserialize, roleName: string, policyArn: string) => typedError<PlannedPermission_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan_attach", { target, roleName, policyArn })),
+	/**
+	 *  Reads the role's inline policy `policy_name` and plans writing `document` (validated
+	 *  first) under that name. Writes nothing.
+	 */
+	awsPlanInline: (target: AwsTarget_Deserialize, roleName: string, policyName: string, document: string) => typedError<PlannedPermission_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan_inline", { target, roleName, policyName, document })),
+	/**
+	 *  Applies exactly the permission plan shown under `plan_id` (replacing an inline policy only
+	 *  with `confirm_replace`), then verifies and journals it.
+	 */
+	awsApplyPermission: (planId: string, confirmReplace: boolean) => typedError<PermissionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_apply_permission", { planId, confirmReplace })),
 	/**  Reads the role and computes the change. Writes nothing. */
 	awsPlan: (request: PlanRequest_Deserialize) => typedError<PlannedChange_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan", { request })),
 	/**  The trust policy editor's view of `text`: cards, lints and size, or where the JSON breaks. */
@@ -113,7 +121,11 @@ export const commands = {
 	journalSettleAws: (target: AwsTarget_Deserialize) => typedError<SettleReport[], IpcError_Serialize>(__TAURI_INVOKE("journal_settle_aws", { target })),
 	/**  Re-reads each interrupted GCP change's policy and records whether it was applied. */
 	journalSettleGcp: (target: GcpTarget_Deserialize) => typedError<SettleReport[], IpcError_Serialize>(__TAURI_INVOKE("journal_settle_gcp", { target })),
-	/**  Every journaled change, newest first: what, where, when, its status, and whether it can be undone. */
+	/**
+	 *  Every journaled change, newest first: what, where, when, its status, and whether it can
+	 *  be undone. Reads the journal only; `requirements.txt` changes a crash interrupted are
+	 *  settled first (local files, no credentials).
+	 */
 	journalHistory: () => typedError<HistoryItem_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("journal_history")),
 	/**
 	 *  Reads the resource of a journaled change and computes what undoing it would write. Writes
@@ -655,13 +667,13 @@ export type ConnectionAction =
 
 /**
  *  Where "Create it for me" writes the connection. The token is read from the OS keyring
- *  entry `token_profile` (stored there by [`airflow_connection_plan`] when typed).
+ *  entry `token_profile` (stored there by `airflow_connection_plan` when typed).
  */
 export type ConnectionDestination = ConnectionDestination_Serialize | ConnectionDestination_Deserialize;
 
 /**
  *  Where "Create it for me" writes the connection. The token is read from the OS keyring
- *  entry `token_profile` (stored there by [`airflow_connection_plan`] when typed).
+ *  entry `token_profile` (stored there by `airflow_connection_plan` when typed).
  */
 export type ConnectionDestination_Deserialize = 
 /**  An Airflow REST API (Airflow 3 `/api/v2`, Airflow 2 `/api/v1`), e.g. a Deployment's URL. */
@@ -671,7 +683,7 @@ export type ConnectionDestination_Deserialize =
 
 /**
  *  Where "Create it for me" writes the connection. The token is read from the OS keyring
- *  entry `token_profile` (stored there by [`airflow_connection_plan`] when typed).
+ *  entry `token_profile` (stored there by `airflow_connection_plan` when typed).
  */
 export type ConnectionDestination_Serialize = 
 /**  An Airflow REST API (Airflow 3 `/api/v2`, Airflow 2 `/api/v1`), e.g. a Deployment's URL. */
@@ -990,68 +1002,66 @@ export type GrantableRole = {
 	description: string,
 };
 
-/**  One journaled change as the History screen lists it. */
+/**  One journaled change, as the History screen and `journal list` show it. */
 export type HistoryItem = HistoryItem_Serialize | HistoryItem_Deserialize;
 
-/**  One journaled change as the History screen lists it. */
+/**  One journaled change, as the History screen and `journal list` show it. */
 export type HistoryItem_Deserialize = {
 	journalId: string,
-	/**  When the change was started (RFC 3339, UTC). */
+	/**  RFC 3339, UTC. */
 	time: string,
 	/**  `aws`, `gcp`, `airflow`, `astro` or `project`. */
 	cloud: string,
-	/**  Where: "account 123456789012", "project astro-data", an Airflow URL, a project directory. */
+	/**  The account, project, connection store or project folder. */
 	place: string,
-	/**  What: "Trust policy of role data: added arn:aws:iam::…:role/x". */
+	/**  What it did: "Trust policy of role data: added arn:…". */
 	summary: string,
 	status: HistoryStatus,
-	/**  Why it failed, or what settling found. */
+	/**  The outcome's reason: the error, or what settling found. */
 	reason?: string | null,
-	/**  The entry this one undid (an undo entry). */
+	/**  The entry this one undid. */
 	undoes?: string | null,
 	/**  The entry that undid this one. */
 	undoneBy?: string | null,
-	/**  Applied, not undone yet, not an undo itself, and of `aws`, `gcp` or `project`. */
+	/**  From the History screen or `journal undo`. */
 	undoable: boolean,
-	/**  Why it cannot be undone; `None` when it can. */
 	whyNotUndoable?: string | null,
 };
 
-/**  One journaled change as the History screen lists it. */
+/**  One journaled change, as the History screen and `journal list` show it. */
 export type HistoryItem_Serialize = {
 	journalId: string,
-	/**  When the change was started (RFC 3339, UTC). */
+	/**  RFC 3339, UTC. */
 	time: string,
 	/**  `aws`, `gcp`, `airflow`, `astro` or `project`. */
 	cloud: string,
-	/**  Where: "account 123456789012", "project astro-data", an Airflow URL, a project directory. */
+	/**  The account, project, connection store or project folder. */
 	place: string,
-	/**  What: "Trust policy of role data: added arn:aws:iam::…:role/x". */
+	/**  What it did: "Trust policy of role data: added arn:…". */
 	summary: string,
 	status: HistoryStatus,
-	/**  Why it failed, or what settling found. */
+	/**  The outcome's reason: the error, or what settling found. */
 	reason: string | null,
-	/**  The entry this one undid (an undo entry). */
+	/**  The entry this one undid. */
 	undoes: string | null,
 	/**  The entry that undid this one. */
 	undoneBy: string | null,
-	/**  Applied, not undone yet, not an undo itself, and of `aws`, `gcp` or `project`. */
+	/**  From the History screen or `journal undo`. */
 	undoable: boolean,
-	/**  Why it cannot be undone; `None` when it can. */
 	whyNotUndoable: string | null,
 };
 
-/**  What became of a journaled change. */
+/**  Where a journaled change stands, for people. */
 export type HistoryStatus = 
-/**  Written and verified (or settled as applied). */
+/**  It took effect (verified, or found when settled). */
 "applied" | 
-/**  Refused, or overwritten before it was verified. */
+/**  It did not take effect. */
 "failed" | 
-/**  Started but never finished, and not settled yet. */
+/**  The app stopped mid-write: settle it. */
 "interrupted" | 
-/**  Applied, then undone by a later entry. */
+/**  It took effect and was undone later. */
 "undone" | 
-/**  Settled, but whether it landed cannot be told. */
+/**  Someone else changed the resource before it could be told. */
 "unknown";
 
 export type IamLint = IamLint_Serialize | IamLint_Deserialize;
@@ -1153,17 +1163,47 @@ export type IdentityProblem = {
 };
 
 /**
- *  The one error shape that crosses IPC. `code` is stable and only added when the UI
- *  branches on it; `message` says what happened; `hint` says what to do. Never a secret.
+ *  The one error shape that crosses IPC. `code` says what kind of failure it is; `message`
+ *  says what happened; `hint` says what to do. Never a secret.
  */
 export type IpcError = IpcError_Serialize | IpcError_Deserialize;
 
 /**
- *  The one error shape that crosses IPC. `code` is stable and only added when the UI
- *  branches on it; `message` says what happened; `hint` says what to do. Never a secret.
+ *  What kind of failure an error is: the UI branches on it (e.g. `remoteChanged` offers a
+ *  re-plan, `credentials` the account step), so it is an enum in the generated bindings.
+ */
+export type IpcErrorCode = 
+/**  The input is invalid: `field` names which. */
+"invalid_input" | 
+/**  No usable credentials, or they expired (401-like). */
+"credentials" | 
+/**  The credentials lack a permission (403-like). */
+"access_denied" | "not_found" | "already_exists" | "malformed_policy" | "limit_exceeded" | 
+/**  Still throttled after retries: wait and try again. */
+"throttled" | 
+/**  The service could not be reached (an outage, a network problem, a timeout). */
+"unreachable" | 
+/**  Someone else wrote at the same moment (a stale etag). */
+"conflict" | 
+/**  The resource changed since the plan or undo was shown: re-plan. */
+"remote_changed" | "verify_failed" | 
+/**  Refused before sending: blocking lints, unconfirmed warnings, not undoable. */
+"refused" | "cloud_error" | "journal_failed" | "keyring_unavailable" | "keyring_failed" | 
+/**  The system would not open a browser for a console link. */
+"open_failed" | 
+/**  The plan was applied already, or never shown: re-plan. */
+"plan_expired" | 
+/**  A failure of the app itself. */
+"internal" | 
+/**  Set by the UI, never by Rust: the IPC call itself failed (the backend did not answer). */
+"ipc_failed";
+
+/**
+ *  The one error shape that crosses IPC. `code` says what kind of failure it is; `message`
+ *  says what happened; `hint` says what to do. Never a secret.
  */
 export type IpcError_Deserialize = {
-	code: string,
+	code: IpcErrorCode,
 	message: string,
 	hint: string,
 	/**  The form field the error is about, for inline display. */
@@ -1171,11 +1211,11 @@ export type IpcError_Deserialize = {
 };
 
 /**
- *  The one error shape that crosses IPC. `code` is stable and only added when the UI
- *  branches on it; `message` says what happened; `hint` says what to do. Never a secret.
+ *  The one error shape that crosses IPC. `code` says what kind of failure it is; `message`
+ *  says what happened; `hint` says what to do. Never a secret.
  */
 export type IpcError_Serialize = {
-	code: string,
+	code: IpcErrorCode,
 	message: string,
 	hint: string,
 	/**  The form field the error is about, for inline display. */
@@ -1189,13 +1229,13 @@ export type JournalAction =
 "updateTrustPolicy" | 
 /**  A role created by the app was deleted again (undo of `CreateRole`). */
 "deleteRole" | 
-/**  The managed policy `detail` was attached to the role. */
+/**  The managed policy of the subject was attached to the role. */
 "attachPolicy" | 
-/**  The managed policy `detail` was detached (undo of `AttachPolicy`). */
+/**  It was detached (undo of `AttachPolicy`). */
 "detachPolicy" | 
-/**  The inline policy named `detail` went from `before` to `after` (`None`: deleted). */
+/**  The subject's inline policy went from `before` to `after` (`None`: deleted). */
 "putInlinePolicy" | 
-/**  GCP: the grant in `detail` (role, member, condition) was added to a project's policy. */
+/**  GCP: the subject's grant (role, member, condition) was added to a policy. */
 "addBinding" | 
 /**  GCP: that grant was removed again (undo of `AddBinding`). */
 "removeBinding" | 
@@ -1205,7 +1245,7 @@ export type JournalAction =
  */
 "setPolicy" | 
 /**
- *  Airflow / Astro: the connection `resource_name` was created; `after` is its
+ *  Airflow / Astro: the subject's connection was created; `after` is its
  *  `{conn_type, extra}` (compact JSON, values under sensitive keys left out).
  */
 "createConnection" | 
@@ -1220,10 +1260,7 @@ export type JournalAction =
  *  `CreateConnection`).
  */
 "deleteConnection" | 
-/**
- *  A project's `requirements.txt` (`resource_name`, absolute) had the bytes in `detail`
- *  appended; `length_before` / `length_after` are its sizes in bytes.
- */
+/**  A project's `requirements.txt` had a line appended: `after`'s tail. */
 "addRequirement" | 
 /**  Those appended bytes were cut off again (undo of `AddRequirement`). */
 "removeRequirement";
@@ -1440,6 +1477,51 @@ export type PermissionOutcome_Serialize = {
 	policy: string,
 };
 
+/**  A planned permission change: what the role has now and what it will have. Writes nothing. */
+export type PermissionPlan = PermissionPlan_Serialize | PermissionPlan_Deserialize;
+
+/**  A planned permission change: what the role has now and what it will have. Writes nothing. */
+export type PermissionPlan_Deserialize = {
+	caller: Caller,
+	roleName: string,
+	target: PermissionTarget,
+	/**
+	 *  Managed: the attached policy ARNs, one a line. Inline: the document (pretty).
+	 *  `None`: no inline policy of that name.
+	 */
+	before?: string | null,
+	after: string,
+	diff: DiffLine[],
+	/**  False when the role already has it exactly. */
+	changed: boolean,
+	/**
+	 *  An inline policy of that name exists with another document: it is replaced, which
+	 *  needs confirming.
+	 */
+	replaces: boolean,
+};
+
+/**  A planned permission change: what the role has now and what it will have. Writes nothing. */
+export type PermissionPlan_Serialize = {
+	caller: Caller,
+	roleName: string,
+	target: PermissionTarget,
+	/**
+	 *  Managed: the attached policy ARNs, one a line. Inline: the document (pretty).
+	 *  `None`: no inline policy of that name.
+	 */
+	before: string | null,
+	after: string,
+	diff: DiffLine[],
+	/**  False when the role already has it exactly. */
+	changed: boolean,
+	/**
+	 *  An inline policy of that name exists with another document: it is replaced, which
+	 *  needs confirming.
+	 */
+	replaces: boolean,
+};
+
 export type PermissionStatementView = PermissionStatementView_Serialize | PermissionStatementView_Deserialize;
 
 export type PermissionStatementView_Deserialize = {
@@ -1489,6 +1571,13 @@ export type PermissionStatementView_Serialize = {
 	 */
 	otherFields: string[],
 };
+
+/**  Which permission a plan changes. */
+export type PermissionTarget = 
+/**  Attach the managed policy with this ARN. */
+{ kind: "managed"; policyArn: string } | 
+/**  Write the inline policy with this name. */
+{ kind: "inline"; name: string };
 
 export type PermissionView = PermissionView_Serialize | PermissionView_Deserialize;
 
@@ -1570,6 +1659,30 @@ export type PlannedGrant_Deserialize = {
 export type PlannedGrant_Serialize = {
 	planId: string,
 	change: BindingChange_Serialize,
+};
+
+/**
+ *  A permission change the UI shows (a diff of the role's attached policies or of the
+ *  inline policy); `plan_id` is what the UI sends back to apply exactly this plan.
+ */
+export type PlannedPermission = PlannedPermission_Serialize | PlannedPermission_Deserialize;
+
+/**
+ *  A permission change the UI shows (a diff of the role's attached policies or of the
+ *  inline policy); `plan_id` is what the UI sends back to apply exactly this plan.
+ */
+export type PlannedPermission_Deserialize = {
+	planId: string,
+	plan: PermissionPlan_Deserialize,
+};
+
+/**
+ *  A permission change the UI shows (a diff of the role's attached policies or of the
+ *  inline policy); `plan_id` is what the UI sends back to apply exactly this plan.
+ */
+export type PlannedPermission_Serialize = {
+	planId: string,
+	plan: PermissionPlan_Serialize,
 };
 
 export type PolicyDocumentRequest = PolicyDocumentRequest_Serialize | PolicyDocumentRequest_Deserialize;
@@ -1995,63 +2108,72 @@ export type TrustPlan_Serialize = {
 	removed: string[],
 };
 
-/**  What an undo did, as verified by reading back. */
+/**  What an undo did. */
 export type UndoOutcome = UndoOutcome_Serialize | UndoOutcome_Deserialize;
 
-/**  What an undo did, as verified by reading back. */
+/**  What an undo did. */
 export type UndoOutcome_Deserialize = {
-	/**  The undo's own journal entry; `None` when nothing needed writing. */
+	/**  The undo's own journal entry (`None` when nothing needed writing). */
 	journalId?: string | null,
+	/**  Read back and found as written. */
 	verified: boolean,
-	/**  For people: what was restored, and where. */
 	summary: string,
+	/**  The changed resource in the cloud console. */
 	consoleUrl?: string | null,
 };
 
-/**  What an undo did, as verified by reading back. */
+/**  What an undo did. */
 export type UndoOutcome_Serialize = {
-	/**  The undo's own journal entry; `None` when nothing needed writing. */
+	/**  The undo's own journal entry (`None` when nothing needed writing). */
 	journalId: string | null,
+	/**  Read back and found as written. */
 	verified: boolean,
-	/**  For people: what was restored, and where. */
 	summary: string,
+	/**  The changed resource in the cloud console. */
 	consoleUrl: string | null,
 };
 
-/**  What undoing a journaled change would write, as read from the resource. Writes nothing. */
+/**  What an undo would do now. Writes nothing. */
 export type UndoPlan = {
+	/**  Set by the shell that keeps the plan (empty here): what its apply command takes. */
 	planId: string,
+	/**  The change being undone. */
 	journalId: string,
-	/**  What the undo will do, a sentence. */
+	/**  "Undo “Trust policy of role data: added arn:…”". */
 	summary: string,
 	/**  "role data in account 123456789012". */
 	resource: string,
-	/**  What will be written against what is there now. */
+	/**  The resource as it is now against what the undo writes. */
 	diff: DiffLine[],
-	/**  Later changes by others that the undo keeps, one sentence each. */
+	/**  Later changes by others that the undo keeps, in words. */
 	kept: string[],
-	/**  False when the resource is already as it was before: nothing to write. */
+	/**  False when the resource already is as before the change. */
 	changed: boolean,
 };
 
-/**  Which journaled change to undo, with the credentials its cloud needs. */
+/**
+ *  Which change to undo, and the credentials to read and write its resource with (the one
+ *  of its cloud is used; `requirements.txt` changes need none).
+ */
 export type UndoRequest = UndoRequest_Serialize | UndoRequest_Deserialize;
 
-/**  Which journaled change to undo, with the credentials its cloud needs. */
+/**
+ *  Which change to undo, and the credentials to read and write its resource with (the one
+ *  of its cloud is used; `requirements.txt` changes need none).
+ */
 export type UndoRequest_Deserialize = {
 	journalId: string,
-	/**  For an AWS change. */
 	aws?: AwsTarget_Deserialize | null,
-	/**  For a GCP change. */
 	gcp?: GcpTarget_Deserialize | null,
 };
 
-/**  Which journaled change to undo, with the credentials its cloud needs. */
+/**
+ *  Which change to undo, and the credentials to read and write its resource with (the one
+ *  of its cloud is used; `requirements.txt` changes need none).
+ */
 export type UndoRequest_Serialize = {
 	journalId: string,
-	/**  For an AWS change. */
 	aws: AwsTarget_Serialize | null,
-	/**  For a GCP change. */
 	gcp: GcpTarget_Serialize | null,
 };
 
