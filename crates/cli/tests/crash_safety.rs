@@ -351,3 +351,244 @@ fn two_cli_processes_grant_on_one_project_and_both_land() -> Result<(), Error> {
     assert_eq!(journal.pending()?, []);
     Ok(())
 }
+
+/// Starts the CLI held by the engine's crash hook (`ASTRO_IDENTITY_TEST_PAUSE`) right after
+/// its intent (`landed` false) or right after its write (`landed` true), waits until the
+/// intent is journaled and `written` says the write is (or is not) visible, then SIGKILLs
+/// it: what a crash in that window leaves. For writes no proxy can hold (a local file) and
+/// for the kinds whose proxy tests would only repeat the trust-policy ones.
+fn kill_in_window(
+    home: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    landed: bool,
+    written: impl Fn() -> bool,
+) -> Result<(), Error> {
+    let mut cmd = cli(home, args);
+    cmd.env("ASTRO_IDENTITY_TEST_PAUSE", if landed { "after-write" } else { "after-intent" });
+    cmd.envs(env.iter().copied());
+    let mut child = Killed::spawn(&mut cmd)?;
+    let journal = journal_path(home);
+    wait_until("the intent record", Duration::from_secs(60), || {
+        std::fs::read_to_string(&journal).is_ok_and(|t| t.contains(r#""record":"intent""#))
+    })?;
+    if landed {
+        wait_until("the write", Duration::from_secs(60), &written)?;
+    }
+    let child = child.child()?;
+    assert!(child.try_wait()?.is_none(), "the CLI is held in the crash window");
+    child.kill()?;
+    child.wait()?;
+    assert_eq!(written(), landed, "the write landed exactly when it was let through");
+    assert_eq!(Journal::at(journal_path(home)).pending()?.len(), 1, "the intent is pending after the kill");
+    Ok(())
+}
+
+/// Settles with `args` and checks the verdict and the journal's status.
+fn settle_and_check(
+    home: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    landed: bool,
+    subject: &str,
+) -> Result<(), Error> {
+    let mut cmd = cli(home, args);
+    cmd.envs(env.iter().copied());
+    let settle = cmd.output()?;
+    assert!(settle.status.success(), "{}", text(&settle.stderr));
+    let said = text(&settle.stdout);
+    assert!(said.contains(&format!("Your last change — {subject}")), "{said}");
+    let verdict = if landed { "; it was applied." } else { "; it was not applied; nothing changed." };
+    assert!(said.contains(verdict), "{said}");
+    let journal = Journal::at(journal_path(home));
+    assert_eq!(journal.pending()?, []);
+    let expected = if landed { ChangeStatus::Applied } else { ChangeStatus::NotApplied };
+    assert_eq!(journal.history()?.last().map(|c| c.status), Some(expected));
+    Ok(())
+}
+
+fn requirements_killed_mid_write(landed: bool) -> Result<(), Error> {
+    let home = tempfile::tempdir()?;
+    let project = home.path().join("astro-project");
+    std::fs::create_dir(&project)?;
+    std::fs::write(project.join("Dockerfile"), "FROM astrocrpublic.azurecr.io/runtime:3.1-1\n")?;
+    let requirements = project.join("requirements.txt");
+    std::fs::write(&requirements, "pandas==2.2\n")?;
+    let path = project.to_string_lossy().into_owned();
+    let added = || {
+        std::fs::read_to_string(&requirements).is_ok_and(|t| t.contains("apache-airflow-providers-amazon"))
+    };
+    kill_in_window(home.path(), &["airflow", "add-provider", "--project", &path], &[], landed, added)?;
+
+    let real = std::fs::canonicalize(&requirements)?.display().to_string();
+    settle_and_check(
+        home.path(),
+        &["journal", "settle"],
+        &[],
+        landed,
+        &format!("added apache-airflow-providers-amazon to {real}"),
+    )?;
+    if landed {
+        // Settled as applied, it is history: `journal undo` takes the line out again.
+        let id = Journal::at(journal_path(home.path())).entries()?.pop().ok_or("no entry")?.id;
+        let undo = run(home.path(), &["journal", "undo", "--id", &id, "--yes"])?;
+        assert!(undo.status.success(), "{}", text(&undo.stderr));
+        assert!(
+            text(&undo.stdout).contains("- apache-airflow-providers-amazon")
+                || text(&undo.stdout).contains("Undone"),
+            "{}",
+            text(&undo.stdout)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&requirements)?, "pandas==2.2\n", "every byte as before");
+    Ok(())
+}
+
+#[test]
+fn requirements_append_killed_after_the_write_settles_as_applied_and_undoes() -> Result<(), Error> {
+    requirements_killed_mid_write(true)
+}
+
+#[test]
+fn requirements_append_killed_before_the_write_settles_as_not_applied() -> Result<(), Error> {
+    requirements_killed_mid_write(false)
+}
+
+fn attached(moto: &Moto, role: &str) -> Result<Vec<String>, Error> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        let out = moto_client(&moto.url).await.list_attached_role_policies().role_name(role).send().await?;
+        Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_owned)).collect())
+    })
+}
+
+fn inline_names(moto: &Moto, role: &str) -> Result<Vec<String>, Error> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        let out = moto_client(&moto.url).await.list_role_policies().role_name(role).send().await?;
+        Ok(out.policy_names().to_vec())
+    })
+}
+
+fn permissions_killed_mid_write(landed: bool) -> Result<(), Error> {
+    let moto = Moto::start()?;
+    seed_role(&moto, "data")?;
+    // A customer-managed policy: moto loads AWS-managed ones only when told to.
+    let policy = "arn:aws:iam::123456789012:policy/astro-read";
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        let document = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::astro-data/*"}]});
+        moto_client(&moto.url)
+            .await
+            .create_policy()
+            .policy_name("astro-read")
+            .policy_document(document.to_string())
+            .send()
+            .await?;
+        Ok::<_, Error>(())
+    })?;
+    let home = tempfile::tempdir()?;
+    let attach = [
+        "aws",
+        "permissions",
+        "attach",
+        "--role",
+        "data",
+        "--policy-arn",
+        policy,
+        "--yes",
+        "--endpoint-url",
+        &moto.url,
+    ];
+    let is_attached = || attached(&moto, "data").is_ok_and(|list| list.iter().any(|a| a == policy));
+    kill_in_window(home.path(), &attach, &[], landed, is_attached)?;
+    settle_and_check(
+        home.path(),
+        &["journal", "settle", "--endpoint-url", &moto.url],
+        &[],
+        landed,
+        &format!("attaching {policy} to role data in account 123456789012"),
+    )?;
+
+    // The inline policy, in a journal of its own.
+    let home = tempfile::tempdir()?;
+    let document = home.path().join("policy.json");
+    std::fs::write(
+        &document,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::astro-data/*"}]}"#,
+    )?;
+    let doc = document.to_string_lossy().into_owned();
+    let put = [
+        "aws",
+        "permissions",
+        "put-inline",
+        "--role",
+        "data",
+        "--name",
+        "astro-s3",
+        "--document-file",
+        &doc,
+        "--yes",
+        "--endpoint-url",
+        &moto.url,
+    ];
+    let has_inline = || inline_names(&moto, "data").is_ok_and(|names| names.iter().any(|n| n == "astro-s3"));
+    kill_in_window(home.path(), &put, &[], landed, has_inline)?;
+    settle_and_check(
+        home.path(),
+        &["journal", "settle", "--endpoint-url", &moto.url],
+        &[],
+        landed,
+        "inline policy astro-s3 of role data in account 123456789012",
+    )?;
+    Ok(())
+}
+
+#[test]
+fn permission_writes_killed_after_the_write_settle_as_applied() -> Result<(), Error> {
+    permissions_killed_mid_write(true)
+}
+
+#[test]
+fn permission_writes_killed_before_the_write_settle_as_not_applied() -> Result<(), Error> {
+    permissions_killed_mid_write(false)
+}
+
+/// The Airflow connection write, against a real Airflow 3 api-server.
+#[test]
+fn airflow_connection_create_killed_mid_write_settles_against_a_real_airflow() -> Result<(), Error> {
+    let server = astro_identity_tests::airflow::AirflowServer::start()?;
+    let token = server.token()?;
+    let env = [("AIRFLOW_API_TOKEN", token.as_str())];
+    for (landed, conn_id) in [(true, "crash_landed"), (false, "crash_lost")] {
+        let home = tempfile::tempdir()?;
+        let create = [
+            "airflow",
+            "create",
+            "aws",
+            "--conn-id",
+            conn_id,
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/astro-data",
+            "--region",
+            "us-east-1",
+            "--url",
+            &server.url,
+            "--yes",
+        ];
+        let exists = || {
+            server
+                .request("GET", &format!("/api/v2/connections/{conn_id}"), Some(&token), None)
+                .is_ok_and(|(status, _)| status == 200)
+        };
+        kill_in_window(home.path(), &create, &env, landed, exists)?;
+        settle_and_check(
+            home.path(),
+            &["journal", "settle", "--airflow-url", &server.url],
+            &env,
+            landed,
+            &format!("created connection {conn_id}"),
+        )?;
+        let text = std::fs::read_to_string(journal_path(home.path()))?;
+        assert!(!text.contains(&token), "the token never reaches the journal");
+    }
+    Ok(())
+}

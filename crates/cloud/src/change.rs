@@ -160,7 +160,10 @@ pub async fn apply<K: ChangeKind>(
         let before = current.as_ref().and_then(|c| kind.record(c));
         let entry = intent(kind, current.as_ref(), before.as_ref(), after.as_ref())?;
         journal.intend(&entry)?;
-        let settled = match kind.write(current.as_ref(), after.as_ref()).await {
+        crash_window(CrashPoint::AfterIntent).await;
+        let written = kind.write(current.as_ref(), after.as_ref()).await;
+        crash_window(CrashPoint::AfterWrite).await;
+        let settled = match written {
             Ok(()) => false,
             Err(err) => {
                 match after_failed_write(kind, journal, &entry, before.as_ref(), after.as_ref(), err).await {
@@ -187,6 +190,29 @@ pub async fn apply<K: ChangeKind>(
             }
             Err(err) => return Err(err),
         }
+    }
+}
+
+/// Where a crash test may hold the process, to kill it between the intent and the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CrashPoint {
+    AfterIntent,
+    AfterWrite,
+}
+
+/// The crash tests' hook: with `ASTRO_IDENTITY_TEST_PAUSE` set to `after-intent` or
+/// `after-write`, the process waits there (60 s) so a test can SIGKILL it in that window —
+/// for writes no proxy can hold, such as a local file. It only ever delays; nothing else
+/// changes, and the variable is unset in normal use.
+async fn crash_window(point: CrashPoint) {
+    let wanted = match std::env::var("ASTRO_IDENTITY_TEST_PAUSE").as_deref() {
+        Ok("after-intent") => CrashPoint::AfterIntent,
+        Ok("after-write") => CrashPoint::AfterWrite,
+        _ => return,
+    };
+    if wanted == point {
+        eprintln!("paused {point:?} for a crash test (ASTRO_IDENTITY_TEST_PAUSE)");
+        tokio::time::sleep(Duration::from_secs(60)).await;
     }
 }
 

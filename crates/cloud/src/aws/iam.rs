@@ -293,7 +293,11 @@ impl RoleStore for AwsIam {
             .policy_arn(policy_arn)
             .send()
             .await
-            .map_err(|e| translate(e, &self.attempt("iam:AttachRolePolicy", self.role_resource(role))))?;
+            // NoSuchEntity here may be the role or the policy: name both.
+            .map_err(|e| {
+                let resource = format!("{} or policy {policy_arn}", self.role_resource(role));
+                translate(e, &self.attempt("iam:AttachRolePolicy", resource))
+            })?;
         Ok(())
     }
 

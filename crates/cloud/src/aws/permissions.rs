@@ -84,7 +84,8 @@ pub async fn plan_attach(
         caller,
         role_name: role.to_owned(),
         target: PermissionTarget::Managed { policy_arn: policy_arn.to_owned() },
-        diff: line_diff(Some(&before), &after),
+        // No policy attached yet: every line is new (no empty line "removed").
+        diff: line_diff((!before.is_empty()).then_some(before.as_str()), &after),
         before: Some(before),
         after,
         changed,

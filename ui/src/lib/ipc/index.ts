@@ -66,6 +66,7 @@ export type {
   HistoryStatus,
   IamLint_Serialize as IamLint,
   IpcError_Serialize as IpcError,
+  IpcErrorCode,
   Lint_Serialize as Lint,
   ManagedPolicy_Serialize as ManagedPolicy,
   ManagedPolicySummary,
@@ -73,12 +74,15 @@ export type {
   PermissionEditOp,
   PermissionEditorState_Serialize as PermissionEditorState,
   PermissionOutcome_Serialize as PermissionOutcome,
+  PermissionPlan_Serialize as PermissionPlan,
+  PermissionTarget,
   PermissionView_Serialize as PermissionView,
   PolicyView_Serialize as PolicyView,
   ParsedIdentities,
   PlanRequest_Deserialize as PlanRequest,
   PlannedChange_Serialize as PlannedChange,
   PlannedGrant_Serialize as PlannedGrant,
+  PlannedPermission_Serialize as PlannedPermission,
   ParsedServiceAccount_Serialize as ParsedServiceAccount,
   RoleInfo_Serialize as RoleInfo,
   Provider,
@@ -127,10 +131,12 @@ export const backend = {
     settle(commands.awsListRoles(target, search)),
   awsListPolicies: (target: AwsTarget, search: string) =>
     settle(commands.awsListPolicies(target, search)),
-  awsAttachPolicy: (target: AwsTarget, roleName: string, policyArn: string) =>
-    settle(commands.awsAttachPolicy(target, roleName, policyArn)),
-  awsPutInlinePolicy: (target: AwsTarget, roleName: string, policyName: string, document: string) =>
-    settle(commands.awsPutInlinePolicy(target, roleName, policyName, document)),
+  awsPlanAttach: (target: AwsTarget, roleName: string, policyArn: string) =>
+    settle(commands.awsPlanAttach(target, roleName, policyArn)),
+  awsPlanInline: (target: AwsTarget, roleName: string, policyName: string, document: string) =>
+    settle(commands.awsPlanInline(target, roleName, policyName, document)),
+  awsApplyPermission: (planId: string, confirmReplace: boolean) =>
+    settle(commands.awsApplyPermission(planId, confirmReplace)),
   awsTrustPolicyAnalyze: (text: string, quota: number | null) =>
     commands.awsTrustPolicyAnalyze(text, quota),
   awsTrustPolicyEdit: (text: string, op: EditOp) => settle(commands.awsTrustPolicyEdit(text, op)),

@@ -13,6 +13,7 @@ import type {
   ParsedIdentities,
   PermissionOutcome,
   PlannedChange,
+  PlannedPermission,
   RoleSummary,
 } from "../../lib/ipc";
 
@@ -37,6 +38,11 @@ export const INLINE_TEMPLATE = `{
     }
   ]
 }`;
+
+/** A permission change the user asked for, kept so that "Plan again" can repeat it. */
+export type PermissionRequest =
+  | { kind: "managed"; name: string; arn: string }
+  | { kind: "inline"; name: string; document: string };
 
 export type CredentialChoice =
   { kind: "defaultChain" } | { kind: "profile"; name: string } | { kind: "keyring"; name: string };
@@ -78,6 +84,12 @@ export class AwsJourney extends Journey {
   viewing = $state<{ arn: string; document: string } | null>(null);
   inlineName = $state("astro-access");
   inlineDocument = $state(INLINE_TEMPLATE);
+  /** The permission change under review: planned first, applied only when confirmed. */
+  permissionRequest = $state<PermissionRequest | null>(null);
+  /** Its plan; null while planning, and after an apply (a plan is applied once). */
+  permissionPlan = $state<PlannedPermission | null>(null);
+  /** The user ticked "Replace it" for a plan that replaces an existing inline policy. */
+  confirmPermissionReplace = $state(false);
   permissionChanges = $state<PermissionOutcome[]>([]);
 
   // 6. Airflow connection
@@ -226,24 +238,95 @@ export class AwsJourney extends Journey {
     );
   }
 
-  private roleForPermissions(): string {
+  /** The role the permissions go to: the one the trust policy was applied to. */
+  roleForPermissions(): string {
     return this.outcome?.roleName ?? this.roleName.trim();
   }
 
-  async attachPolicy(policy: { name: string; arn: string }) {
-    const role = this.roleForPermissions();
-    const done = await this.run(`Attaching ${policy.name} to role ${role}…`, () =>
-      backend.awsAttachPolicy(this.target(), role, policy.arn),
-    );
-    if (done) this.permissionChanges = [...this.permissionChanges, done];
+  /** Plans attaching a managed policy: reads the role's attached policies, writes nothing. */
+  planAttach(policy: { name: string; arn: string }): Promise<boolean> {
+    return this.planPermission({ kind: "managed", name: policy.name, arn: policy.arn });
   }
 
-  async putInlinePolicy() {
+  /** Plans writing the inline policy as edited: reads the role's one of that name, writes nothing. */
+  planInline(): Promise<boolean> {
+    return this.planPermission({
+      kind: "inline",
+      name: this.inlineName.trim(),
+      document: this.inlineDocument,
+    });
+  }
+
+  /** Plans `request`; without one, the last request again ("Plan again"). */
+  async planPermission(request = this.permissionRequest): Promise<boolean> {
+    if (!request) return false;
     const role = this.roleForPermissions();
-    const done = await this.run(`Writing inline policy ${this.inlineName} on role ${role}…`, () =>
-      backend.awsPutInlinePolicy(this.target(), role, this.inlineName.trim(), this.inlineDocument),
+    const target = this.target();
+    // The review on screen stays (its buttons disabled) until the new plan replaces it.
+    const planned = await this.run(`Reading role ${role}'s policies…`, () =>
+      request.kind === "managed"
+        ? backend.awsPlanAttach(target, role, request.arn)
+        : backend.awsPlanInline(target, role, request.name, request.document),
     );
-    if (done) this.permissionChanges = [...this.permissionChanges, done];
+    this.permissionRequest = request;
+    this.permissionPlan = planned;
+    this.confirmPermissionReplace = false;
+    if (planned === null && !this.canPlanPermissionAgain) this.permissionRequest = null;
+    return planned !== null;
+  }
+
+  /** An apply or plan failed in a way a fresh plan gets past: the role changed, or the plan expired. */
+  get canPlanPermissionAgain(): boolean {
+    const code = this.error?.code;
+    return (
+      this.permissionRequest !== null && (code === "remote_changed" || code === "plan_expired")
+    );
+  }
+
+  /** The inline policy was edited after it was planned: the plan no longer shows the editor's text. */
+  get permissionPlanStale(): boolean {
+    const request = this.permissionRequest;
+    return (
+      this.permissionPlan !== null &&
+      request?.kind === "inline" &&
+      (request.name !== this.inlineName.trim() || request.document !== this.inlineDocument)
+    );
+  }
+
+  /** Applies exactly the plan under review, then lists the verified outcome. */
+  async applyPermission(): Promise<boolean> {
+    const planned = this.permissionPlan;
+    const request = this.permissionRequest;
+    if (!planned || !planned.plan.changed) return false;
+    const { planId, plan } = planned;
+    // Replacing another document is only ever sent confirmed (Rust refuses it otherwise).
+    if (plan.replaces && !this.confirmPermissionReplace) return false;
+    const confirmReplace = plan.replaces;
+    const what =
+      plan.target.kind === "managed"
+        ? `Attaching ${request?.kind === "managed" ? request.name : plan.target.policyArn} to`
+        : `Writing inline policy ${plan.target.name} on`;
+    const done = await this.run(`${what} role ${plan.roleName}, then reading it back…`, () =>
+      backend.awsApplyPermission(planId, confirmReplace),
+    );
+    // Rust takes a plan on apply, even a failed one: after a failure only a new plan can apply.
+    this.permissionPlan = null;
+    this.confirmPermissionReplace = false;
+    if (!done) {
+      if (!this.canPlanPermissionAgain) this.permissionRequest = null;
+      return false;
+    }
+    this.permissionRequest = null;
+    this.permissionChanges = [...this.permissionChanges, done];
+    return true;
+  }
+
+  /** Closes the review without writing anything. */
+  cancelPermission() {
+    if (this.canPlanPermissionAgain) this.error = null;
+    this.permissionRequest = null;
+    this.permissionPlan = null;
+    this.confirmPermissionReplace = false;
   }
 
   /** The connection the last step shows, as the Rust side takes it. */
