@@ -49,6 +49,7 @@ lint: ui
 	cargo fmt --all --check
 	cd fuzz && cargo fmt --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	python3 scripts/check_module_cycles.py crates/domain/src crates/cloud/src crates/cli/src src-tauri/src
 	$(PYTHON) scripts/gen_aws_catalogs.py --check
 	$(PYTHON) -c 'import sys, yaml; [yaml.safe_load(open(f)) for f in sys.argv[1:]]' .github/workflows/*.yml
 

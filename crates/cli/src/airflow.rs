@@ -16,8 +16,8 @@ use astro_identity_domain::airflow::{
     render,
 };
 
-use crate::aws::{confirm, render_diff};
-use crate::output::{Failure, print_json};
+use crate::journal_file::journal;
+use crate::output::{Failure, confirm, print_json, render_diff};
 
 /// Where the Airflow API token comes from: never the command line, where other users of
 /// the machine could read it.
@@ -140,7 +140,7 @@ pub async fn run(command: AirflowCommand) -> Result<(), Failure> {
             return create(&ConnectionSpec::gcp(&input)?, &write).await;
         }
         AirflowCommand::AddProvider { project, line, json } => {
-            let outcome = add_provider(&project, &line, &crate::journal::journal()).await?;
+            let outcome = add_provider(&project, &line, &journal()).await?;
             if json {
                 return print_json(&outcome);
             }
@@ -189,7 +189,7 @@ async fn create(spec: &ConnectionSpec, args: &WriteArgs) -> Result<(), Failure> 
             return Err(Failure::new("not written: not confirmed", "Run again and answer y, or pass --yes."));
         }
     }
-    let outcome = apply_connection(&api, &plan, spec, true, &crate::journal::journal()).await?;
+    let outcome = apply_connection(&api, &plan, spec, true, &journal()).await?;
     if args.json {
         return print_json(&outcome);
     }

@@ -1,7 +1,5 @@
 //! `astro-identity-cli aws plan|apply|undo`.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use clap::{Args, Subcommand};
 
 use astro_identity_cloud::aws::permissions::{
@@ -11,17 +9,15 @@ use astro_identity_cloud::aws::{
     AwsCredentialSource, AwsIam, AwsTarget, ChangeOutcome, NewRole, TrustChange, apply_trust_change,
     plan_trust_change, sdk_config,
 };
-use astro_identity_cloud::journal::Journal;
 use astro_identity_cloud::undo::undo_change;
 use astro_identity_domain::aws::arn::{
     RoleName, RolePath, WorkloadIdentityArn, parse_identities, validate_max_session,
 };
 use astro_identity_domain::aws::lint::{DEFAULT_TRUST_POLICY_QUOTA, LintLevel};
 use astro_identity_domain::aws::permission_policy::PermissionPolicy;
-use astro_identity_domain::aws::plan::DiffKind;
-use astro_identity_domain::diff::DiffLine;
 
-use crate::output::{Failure, print_json};
+use crate::journal_file::journal;
+use crate::output::{Failure, confirm, print_json, render_diff};
 
 #[derive(Subcommand)]
 pub enum AwsCommand {
@@ -263,24 +259,6 @@ warning: an inline policy of that name exists and will be replaced (the - lines)
     out
 }
 
-/// A line diff with `+`/`-` marks.
-pub fn render_diff(diff: &[DiffLine]) -> String {
-    diff.iter()
-        .map(|line| {
-            let mark = match line.kind {
-                DiffKind::Added => '+',
-                DiffKind::Removed => '-',
-                DiffKind::Same => ' ',
-            };
-            format!("{mark} {}\n", line.text)
-        })
-        .collect()
-}
-
-fn journal() -> Journal {
-    crate::journal::journal()
-}
-
 pub async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
     let target = AwsTarget {
         source: match &target.profile {
@@ -339,21 +317,6 @@ fn ask(change: &TrustChange) -> Result<bool, Failure> {
     ))
 }
 
-/// Asks on the terminal. Without one, refuses: scripts must say --yes.
-pub fn confirm(question: &str) -> Result<bool, Failure> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::new(
-            "not applied: confirmation needed",
-            "Pass --yes to apply without a terminal.",
-        ));
-    }
-    print!("{question} [y/N] ");
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Failure::new(e.to_string(), ""))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
 pub fn render_plan(change: &TrustChange) -> String {
     let plan = &change.plan;
     let mut out = format!("Acting as {} in account {}\n", change.caller.arn, change.caller.account);
@@ -363,14 +326,7 @@ pub fn render_plan(change: &TrustChange) -> String {
     }
     if plan.changed {
         out.push_str("\nTrust policy:\n");
-        for line in &plan.diff {
-            let mark = match line.kind {
-                DiffKind::Added => '+',
-                DiffKind::Removed => '-',
-                DiffKind::Same => ' ',
-            };
-            out.push_str(&format!("{mark} {}\n", line.text));
-        }
+        out.push_str(&render_diff(&plan.diff));
     } else {
         out.push_str("\nNothing to change: every Deployment is already trusted.\n");
     }

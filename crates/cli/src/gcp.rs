@@ -6,14 +6,13 @@ use astro_identity_cloud::gcp::{
     Backoff, BindingChange, BindingOutcome, GcpCredentialSource, GcpProjects, GcpTarget, PolicyResource,
     apply_binding, plan_binding,
 };
-use astro_identity_cloud::journal::Journal;
 use astro_identity_cloud::undo::undo_binding;
-use astro_identity_domain::aws::plan::DiffKind;
 use astro_identity_domain::gcp::iam_policy::Condition;
 use astro_identity_domain::gcp::identity::{GrantRoute, parse_member};
 use astro_identity_domain::gcp::lint::IamLintLevel;
 
-use crate::output::{Failure, print_json};
+use crate::journal_file::journal;
+use crate::output::{Failure, confirm, print_json, render_diff};
 
 #[derive(Subcommand)]
 pub enum GcpCommand {
@@ -96,7 +95,7 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
             }
             let confirmed = change.plan.changed
                 && (args.yes
-                    || crate::aws::confirm(&format!(
+                    || confirm(&format!(
                         "Grant {} to {} on {}{}?",
                         change.plan.role,
                         change.plan.member,
@@ -119,10 +118,6 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
             report(&outcome, json)
         }
     }
-}
-
-fn journal() -> Journal {
-    crate::journal::journal()
 }
 
 async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
@@ -167,14 +162,7 @@ pub fn render_plan(change: &BindingChange) -> String {
     }
     if plan.changed {
         out.push_str("\nIAM policy:\n");
-        for line in &plan.diff {
-            let mark = match line.kind {
-                DiffKind::Added => '+',
-                DiffKind::Removed => '-',
-                DiffKind::Same => ' ',
-            };
-            out.push_str(&format!("{mark} {}\n", line.text));
-        }
+        out.push_str(&render_diff(&plan.diff));
     } else {
         out.push_str("\nNothing to change: the member already has this role.\n");
     }

@@ -5,7 +5,6 @@
 
 use clap::{Args, Subcommand};
 
-use astro_identity_cloud::HostEnv;
 use astro_identity_cloud::airflow::AirflowApi;
 use astro_identity_cloud::aws::{AwsCredentialSource, AwsIam, AwsTarget, sdk_config};
 use astro_identity_cloud::backoff::Backoff;
@@ -17,8 +16,8 @@ use astro_identity_cloud::settle::{
 };
 use astro_identity_cloud::undo::{self, UndoOutcome, UndoPlan};
 
-use crate::aws::{confirm, render_diff};
-use crate::output::{Failure, print_json};
+use crate::journal_file::journal;
+use crate::output::{Failure, confirm, print_json, render_diff};
 
 #[derive(Subcommand)]
 pub enum JournalCommand {
@@ -292,10 +291,6 @@ fn render_history(items: &[HistoryItem]) -> String {
         }
     }
     out
-}
-
-pub fn journal() -> Journal {
-    Journal::in_dir(&HostEnv::from_process().app_data_dir())
 }
 
 /// For `doctor`: the interrupted changes, in a few lines (empty when there are none).

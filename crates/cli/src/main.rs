@@ -4,6 +4,7 @@ mod airflow;
 mod aws;
 mod gcp;
 mod journal;
+mod journal_file;
 mod output;
 
 use std::process::ExitCode;

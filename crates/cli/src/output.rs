@@ -1,11 +1,13 @@
 //! How the CLI reports: JSON on request, plain text otherwise; errors on stderr with a hint.
 
 use std::fmt;
+use std::io::{BufRead, IsTerminal, Write};
 
 use serde::Serialize;
 
 use astro_identity_cloud::CloudError;
 use astro_identity_domain::DomainError;
+use astro_identity_domain::diff::{DiffKind, DiffLine};
 
 /// A failure to report on stderr: what went wrong and what to do.
 #[derive(Debug)]
@@ -47,4 +49,33 @@ pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
         .map_err(|e| Failure::new(format!("could not encode the output: {e}"), ""))?;
     println!("{text}");
     Ok(())
+}
+
+/// Asks on the terminal. Without one, refuses: scripts must say --yes.
+pub fn confirm(question: &str) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            "not applied: confirmation needed",
+            "Pass --yes to apply without a terminal.",
+        ));
+    }
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Failure::new(e.to_string(), ""))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// A line diff with `+`/`-` marks.
+pub fn render_diff(diff: &[DiffLine]) -> String {
+    diff.iter()
+        .map(|line| {
+            let mark = match line.kind {
+                DiffKind::Added => '+',
+                DiffKind::Removed => '-',
+                DiffKind::Same => ' ',
+            };
+            format!("{mark} {}\n", line.text)
+        })
+        .collect()
 }

@@ -18,6 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::lint::{Lint, lint_trust_policy};
 use super::plan::SizeReport;
+pub use super::statement_edit::ConditionView;
 use super::statement_edit::{
     Removed, StatementEdit, TOP_LEVEL, add_statement, condition_views, insert_in_place, items, items_of,
     push_item, remove_item, remove_statement, shown_key, text_of,
@@ -96,18 +97,6 @@ pub struct PrincipalGroup {
     /// Any other key the document has is shown as written.
     pub kind: String,
     /// Non-string entries (IAM refuses them) are shown as their JSON text.
-    pub values: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct ConditionView {
-    pub operator: String,
-    /// Empty when the operator's body is not an object (IAM refuses that); `values` then
-    /// holds the body's JSON text.
-    pub key: String,
-    /// Non-string values (`true`, numbers) are shown as their JSON text.
     pub values: Vec<String>,
 }
 

@@ -16,12 +16,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::action_catalog::{ActionCheck, check_action};
-use super::editor::ConditionView;
 use super::lint::Lint;
 use super::permission_lint::{arn_problem, lint_permission_policy};
 use super::permission_policy::{PermissionPolicy, ROLE_INLINE_POLICY_QUOTA};
 use super::statement_edit::{
-    StatementEdit, TOP_LEVEL, add_statement, condition_views, items, remove_statement, shown_key, text_of,
+    ConditionView, StatementEdit, TOP_LEVEL, add_statement, condition_views, items, remove_statement,
+    shown_key, text_of,
 };
 use crate::DomainError;
 use crate::json::{self, to_u32};

@@ -7,11 +7,24 @@
 //! Errors name the statement as the lints do and carry the editor's field
 //! (`trust_policy`, `inline_policy`), so each editor reads as one voice.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::editor::ConditionView;
 use super::lint::label;
 use crate::DomainError;
+
+/// One condition of a statement as the editors show it: operator, key, values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionView {
+    pub operator: String,
+    /// Empty when the operator's body is not an object (IAM refuses that); `values` then
+    /// holds the body's JSON text.
+    pub key: String,
+    /// Non-string values (`true`, numbers) are shown as their JSON text.
+    pub values: Vec<String>,
+}
 
 /// Top-level elements of IAM's policy grammar; anything else is flagged for the UI.
 pub(super) const TOP_LEVEL: [&str; 3] = ["Version", "Id", "Statement"];
