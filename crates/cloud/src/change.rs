@@ -356,6 +356,18 @@ async fn verify<K: ChangeKind>(
     Err(CloudError::VerifyFailed { what: kind.not_held(now.as_ref(), &entry.id) })
 }
 
+/// The plain judgement: `now` equal to `after` is applied, to `before` not applied, else
+/// someone else's state.
+pub fn judge_equal<T: PartialEq>(now: Option<&T>, before: Option<&T>, after: Option<&T>) -> Settlement {
+    if now == after {
+        Settlement::Applied
+    } else if now == before {
+        Settlement::NotApplied
+    } else {
+        Settlement::ChangedBySomeoneElse
+    }
+}
+
 /// Errors a cloud answers instead of doing anything: the write did not happen.
 pub fn refused_outright(err: &CloudError) -> bool {
     matches!(

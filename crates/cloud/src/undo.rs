@@ -125,7 +125,9 @@ async fn run<K: ChangeKind>(
 }
 
 fn outcome(entry: &JournalEntry, journal_id: Option<String>, console_url: Option<String>) -> UndoOutcome {
-    UndoOutcome { journal_id, verified: true, summary: format!("Undone: {}", summary(entry)), console_url }
+    UndoOutcome {
+        journal_id, verified: true, summary: format!("Reverted “{}”", summary(entry)), console_url
+    }
 }
 
 /// Principals in `now` that the change did not leave there: others' later additions.

@@ -254,13 +254,7 @@ impl<S: RoleStore> ChangeKind for Attachment<'_, S> {
         }
     }
     fn judge(&self, now: Option<&bool>, before: Option<&bool>, after: Option<&bool>) -> Settlement {
-        if now == after {
-            Settlement::Applied
-        } else if now == before {
-            Settlement::NotApplied
-        } else {
-            Settlement::ChangedBySomeoneElse
-        }
+        change::judge_equal(now, before, after)
     }
     fn found(&self, now: Option<&bool>, _: Settlement) -> String {
         let state = if now == Some(&true) { "is attached to" } else { "is not attached to" };
@@ -353,13 +347,7 @@ impl<S: RoleStore> ChangeKind for Inline<'_, S> {
         }
     }
     fn judge(&self, now: Option<&Value>, before: Option<&Value>, after: Option<&Value>) -> Settlement {
-        if now == after {
-            Settlement::Applied
-        } else if now == before {
-            Settlement::NotApplied
-        } else {
-            Settlement::ChangedBySomeoneElse
-        }
+        change::judge_equal(now, before, after)
     }
     fn found(&self, _: Option<&Value>, found: Settlement) -> String {
         let words = match found {

@@ -619,6 +619,7 @@ export type ConditionPreset = {
 	placeholder: string,
 };
 
+/**  One condition of a statement as the editors show it: operator, key, values. */
 export type ConditionView = {
 	operator: string,
 	/**
