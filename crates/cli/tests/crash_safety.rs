@@ -433,12 +433,12 @@ fn requirements_killed_mid_write(landed: bool) -> Result<(), Error> {
         let id = Journal::at(journal_path(home.path())).entries()?.pop().ok_or("no entry")?.id;
         let undo = run(home.path(), &["journal", "undo", "--id", &id, "--yes"])?;
         assert!(undo.status.success(), "{}", text(&undo.stderr));
+        let said = text(&undo.stdout);
         assert!(
-            text(&undo.stdout).contains("- apache-airflow-providers-amazon")
-                || text(&undo.stdout).contains("Undone"),
-            "{}",
-            text(&undo.stdout)
+            said.contains("- apache-airflow-providers-amazon"),
+            "the diff shows the line it cuts: {said}"
         );
+        assert!(said.contains("Reverted “Added apache-airflow-providers-amazon"), "{said}");
     }
     assert_eq!(std::fs::read_to_string(&requirements)?, "pandas==2.2\n", "every byte as before");
     Ok(())
@@ -590,5 +590,28 @@ fn airflow_connection_create_killed_mid_write_settles_against_a_real_airflow() -
         let text = std::fs::read_to_string(journal_path(home.path()))?;
         assert!(!text.contains(&token), "the token never reaches the journal");
     }
+    Ok(())
+}
+
+#[test]
+fn airflow_create_without_a_token_says_so_and_journals_nothing() -> Result<(), Error> {
+    let home = tempfile::tempdir()?;
+    let args = [
+        "airflow",
+        "create",
+        "aws",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/astro-data",
+        "--region",
+        "us-east-1",
+        "--url",
+        "http://127.0.0.1:9",
+        "--yes",
+    ];
+    let out = run(home.path(), &args)?;
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(said.contains("AIRFLOW_API_TOKEN is not set"), "{said}");
+    assert!(!journal_path(home.path()).exists(), "nothing was journaled");
     Ok(())
 }

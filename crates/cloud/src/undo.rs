@@ -13,7 +13,7 @@ use astro_identity_domain::gcp::iam_policy::{Grant, IamPolicy};
 
 use crate::CloudError;
 use crate::airflow::requirements_file::{FileOp, RequirementsFile};
-use crate::aws::iam::RoleStore;
+use crate::aws::iam::{RoleState, RoleStore};
 use crate::aws::permissions::{Attachment, Inline, InlineWrite};
 use crate::aws::trust_change::{ChangeOutcome, TrustUndo, console_url};
 use crate::backoff::Backoff;
@@ -89,13 +89,14 @@ fn render(subject: &Subject, state: Option<&Value>) -> String {
     }
 }
 
-/// The preview of running `kind` now.
+/// The preview of running `kind` now; `kept` names, from that same read, what others changed.
 async fn preview<K: ChangeKind>(
     kind: &K,
     entry: &JournalEntry,
-    kept: Vec<String>,
+    kept: impl FnOnce(Option<&K::Read>) -> Vec<String>,
 ) -> Result<UndoPlan, CloudError> {
     let (current, target) = change::preview(kind).await?;
+    let kept = kept(current.as_ref());
     let to_value = |s: &K::State| serde_json::to_value(s).ok();
     let before = current.as_ref().and_then(|c| kind.record(c)).as_ref().and_then(to_value);
     let (changed, after) = match &target {
@@ -174,19 +175,20 @@ pub async fn plan_aws(
     let caller = store.caller().await?;
     aws_refuse_other_account(&entry, &caller.account)?;
     match &entry.subject {
-        Subject::TrustPolicy { role, .. } => {
+        Subject::TrustPolicy { .. } => {
             let kind = TrustUndo { store, entry: entry.clone(), actor: caller.arn.clone(), expected: None };
-            let now = store.get_role(role).await?.map(|r| r.trust_policy);
             let written: Option<TrustPolicy> = typed(entry.after.as_ref(), &entry.id)?;
-            preview(&kind, &entry, kept_principals(now.as_ref(), written.as_ref())).await
+            let kept =
+                |now: Option<&RoleState>| kept_principals(now.map(|r| &r.trust_policy), written.as_ref());
+            preview(&kind, &entry, kept).await
         }
         Subject::ManagedPolicyAttachment { role, policy_arn, .. } => {
             let kind = attachment_undo(store, &entry, &caller.arn, role, policy_arn);
-            preview(&kind, &entry, Vec::new()).await
+            preview(&kind, &entry, |_| Vec::new()).await
         }
         Subject::InlinePolicy { role, name, .. } => {
-            let kind = inline_undo(store, &entry, &caller.arn, role, name)?;
-            preview(&kind, &entry, Vec::new()).await
+            let kind = inline_undo(store, &entry, &caller.arn, role, name);
+            preview(&kind, &entry, |_| Vec::new()).await
         }
         _ => Err(not_aws(&entry)),
     }
@@ -214,7 +216,7 @@ pub async fn apply_aws(
             Ok(outcome(&entry, id, None))
         }
         Subject::InlinePolicy { role, name, .. } => {
-            let kind = inline_undo(store, &entry, &caller.arn, role, name)?;
+            let kind = inline_undo(store, &entry, &caller.arn, role, name);
             let id = run(&kind, journal, Backoff::ONCE).await?;
             Ok(outcome(&entry, id, None))
         }
@@ -252,14 +254,14 @@ fn inline_undo<'a, S: RoleStore>(
     actor: &str,
     role: &'a str,
     name: &'a str,
-) -> Result<Inline<'a, S>, CloudError> {
-    Ok(Inline {
+) -> Inline<'a, S> {
+    Inline {
         store,
         role,
         name,
         actor: actor.to_owned(),
         write: InlineWrite::Undo { entry, written: entry.after.clone(), before: entry.before.clone() },
-    })
+    }
 }
 
 /// Undoes the AWS change `id` (`None`: the newest applied one not yet undone) in one go:
@@ -269,14 +271,9 @@ pub async fn undo_change(
     journal: &Journal,
     id: Option<&str>,
 ) -> Result<ChangeOutcome, CloudError> {
-    let plan = plan_aws(store, journal, id).await?;
+    let entry = candidate(journal, "aws", id)?;
+    let plan = plan_aws(store, journal, Some(&entry.id)).await?;
     let done = apply_aws(store, journal, &plan).await?;
-    let entry = journal
-        .history()?
-        .into_iter()
-        .find(|c| c.entry.id == plan.journal_id)
-        .map(|c| c.entry)
-        .ok_or_else(|| CloudError::NotFound { what: format!("journal entry {}", plan.journal_id) })?;
     let role_name = match &entry.subject {
         Subject::TrustPolicy { role, .. }
         | Subject::ManagedPolicyAttachment { role, .. }
@@ -338,9 +335,11 @@ pub async fn plan_gcp(
 ) -> Result<UndoPlan, CloudError> {
     let entry = candidate(journal, "gcp", id)?;
     let kind = gcp_kind(store, &entry, None)?;
-    let now = store.get_policy(&kind.resource).await?;
     let written: Option<IamPolicy> = typed(entry.after.as_ref(), &entry.id)?;
-    preview(&kind, &entry, kept_grants(&now, written.as_ref())).await
+    preview(&kind, &entry, |now: Option<&IamPolicy>| {
+        now.map(|p| kept_grants(p, written.as_ref())).unwrap_or_default()
+    })
+    .await
 }
 
 /// Runs the undo `plan` showed, refusing when the policy moved since.
@@ -403,7 +402,7 @@ fn requirements_undo(entry: &JournalEntry) -> Result<RequirementsFile<'_>, Cloud
 /// What undoing the `requirements.txt` change `id` would write now.
 pub async fn plan_project(journal: &Journal, id: &str) -> Result<UndoPlan, CloudError> {
     let entry = candidate(journal, PROJECT_CLOUD, Some(id))?;
-    preview(&requirements_undo(&entry)?, &entry, Vec::new()).await
+    preview(&requirements_undo(&entry)?, &entry, |_| Vec::new()).await
 }
 
 /// Runs a `requirements.txt` undo.

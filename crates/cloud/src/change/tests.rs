@@ -381,3 +381,49 @@ async fn a_hand_edited_policy_is_undone_surgically_on_top_of_later_grants() {
     assert_eq!(err.code(), "remote_changed");
     assert!(err.to_string().contains("user:ann@example.com as roles/editor"), "{err}");
 }
+
+#[tokio::test]
+async fn undo_of_a_hand_edit_refuses_on_top_of_later_edits_and_says_why() {
+    use crate::aws::trust_change::plan_trust_document;
+    let t = TempJournal::new();
+    let store = MemoryRoles::watching(&t.journal).with_role("data", &trusting(&[A]));
+    // A hand edit that adds a whole statement, not just a principal.
+    let edited = trusting(&[A]).add_statement(serde_json::json!({
+        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"
+    }));
+    let change =
+        plan_trust_document(&store, "data", &edited, None, DEFAULT_TRUST_POLICY_QUOTA).await.expect("plan");
+    let outcome = apply_trust_change_with(&store, &change, true, &t.journal, fast()).await.expect("applied");
+    // Unchanged since: the undo simply restores the earlier document.
+    let plan = undo::plan_aws(&store, &t.journal, outcome.journal_id.as_deref()).await.expect("plan");
+    assert!(plan.changed);
+    // Someone else edits afterwards: a hand edit cannot be taken out surgically.
+    let later = store.policy("data").expect("role").add_principals(&[arn(C)]);
+    store.roles.borrow_mut().insert("data".into(), later.clone());
+    let err = undo::plan_aws(&store, &t.journal, outcome.journal_id.as_deref()).await.expect_err("refused");
+    assert_eq!(err.code(), "refused");
+    assert!(err.to_string().contains("edited more than the Deployments it trusts"), "{err}");
+    let err = undo::apply_aws(&store, &t.journal, &plan).await.expect_err("the shown undo is stale");
+    assert_eq!(err.code(), "refused");
+    assert!(store.policy("data").expect("role").semantically_equal(&later), "nothing written");
+}
+
+#[tokio::test]
+async fn undo_of_a_policy_edit_that_changed_more_than_grants_refuses_once_moved() {
+    use crate::gcp::binding_change::plan_policy_document;
+    let t = TempJournal::new();
+    let start = policy(serde_json::json!([{"role": "roles/viewer", "members": ["user:ann@example.com"]}]));
+    let store = MemoryPolicies::watching(&t.journal).with_policy(&project(), &start);
+    let mut audited = start.as_value().clone();
+    audited["auditConfigs"] =
+        serde_json::json!([{"service": "allServices", "auditLogConfigs": [{"logType": "DATA_READ"}]}]);
+    let edit = IamPolicy::from_value(audited).expect("valid");
+    let change = plan_policy_document(&store, &project(), &edit, None).await.expect("plan");
+    let outcome = apply_binding(&store, &change, true, &t.journal, Backoff::ONCE).await.expect("applied");
+    let later = store.policy(&project()).add_member("roles/browser", "user:cy@example.com", None);
+    store.set_by_someone_else(&project(), &later);
+    let err = undo::plan_gcp(&store, &t.journal, outcome.journal_id.as_deref()).await.expect_err("refused");
+    assert_eq!(err.code(), "refused");
+    assert!(err.to_string().contains("changed more than its grants"), "{err}");
+    assert!(store.policy(&project()).semantically_equal(&later), "nothing written");
+}
