@@ -20,6 +20,8 @@ pub enum IpcErrorCode {
     LimitExceeded,
     /// Still throttled after retries: wait and try again.
     Throttled,
+    /// The service answered with server errors (5xx) after retries: an outage on its side.
+    Outage,
     /// The service could not be reached (an outage, a network problem, a timeout).
     Unreachable,
     /// Someone else wrote at the same moment (a stale etag).
@@ -56,6 +58,7 @@ impl IpcErrorCode {
             CloudError::MalformedPolicy { .. } => Self::MalformedPolicy,
             CloudError::LimitExceeded { .. } => Self::LimitExceeded,
             CloudError::Throttled { .. } => Self::Throttled,
+            CloudError::Outage { .. } => Self::Outage,
             CloudError::Unreachable { .. } => Self::Unreachable,
             CloudError::Conflict { .. } => Self::Conflict,
             CloudError::RemoteChanged { .. } => Self::RemoteChanged,
@@ -139,6 +142,7 @@ mod tests {
             CloudError::AccessDenied { action: "a".into(), resource: "r".into(), detail: String::new() },
             CloudError::Throttled { action: "a".into() },
             CloudError::Unreachable { endpoint: "e".into(), detail: "d".into() },
+            CloudError::Outage { service: "s", detail: "d".into(), status_page: "p" },
             CloudError::RemoteChanged { what: "w".into(), since: "s" },
             CloudError::Journal { action: "read", detail: String::new() },
         ];

@@ -42,8 +42,13 @@ fn is_secret(key: &str) -> bool {
 
 #[derive(Default)]
 struct State {
-    token: String,
-    organization: String,
+    /// Each token and the organizations it may read.
+    tokens: Vec<(String, Vec<String>)>,
+    organizations: Vec<Value>,
+    workspaces: Vec<Value>,
+    deployments: Vec<Value>,
+    /// Answers to give instead of the real ones, in order: status and `Retry-After`.
+    faults: std::collections::VecDeque<(u16, Option<u64>)>,
     /// Stored objects, secrets included, in creation order.
     objects: Vec<Value>,
     next_id: u32,
@@ -69,8 +74,8 @@ impl AstroFake {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
         let state = Arc::new(Mutex::new(State {
-            token: token.to_owned(),
-            organization: organization.to_owned(),
+            tokens: vec![(token.to_owned(), vec![organization.to_owned()])],
+            organizations: vec![json!({"id": organization, "name": format!("Org {organization}")})],
             ..State::default()
         }));
         let shared = state.clone();
@@ -109,6 +114,35 @@ impl AstroFake {
         }
     }
 
+    /// Another organization, readable with `token` (a token of its own, or a token that
+    /// already sees other organizations).
+    pub fn add_organization(&self, id: &str, name: &str, token: &str) {
+        let mut state = lock(&self.state);
+        state.organizations.retain(|o| o["id"] != id);
+        state.organizations.push(json!({"id": id, "name": name}));
+        match state.tokens.iter_mut().find(|(t, _)| t == token) {
+            Some((_, orgs)) => orgs.push(id.to_owned()),
+            None => state.tokens.push((token.to_owned(), vec![id.to_owned()])),
+        }
+    }
+
+    pub fn add_workspace(&self, organization: &str, id: &str, name: &str) {
+        lock(&self.state).workspaces.push(json!({"id": id, "name": name, "organizationId": organization}));
+    }
+
+    /// Stores a Deployment as the API returns it (`organizationId` says whose it is).
+    pub fn add_deployment(&self, deployment: Value) {
+        lock(&self.state).deployments.push(deployment);
+    }
+
+    /// The next `times` answers are `status` (with `Retry-After: retry_after` if given).
+    pub fn fail_next(&self, status: u16, retry_after: Option<u64>, times: usize) {
+        let mut state = lock(&self.state);
+        for _ in 0..times {
+            state.faults.push_back((status, retry_after));
+        }
+    }
+
     pub fn seen(&self) -> Vec<AstroRequest> {
         lock(&self.state).seen.clone()
     }
@@ -119,10 +153,22 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let Ok(mut writer) = stream.try_clone() else { return };
     let mut reader = BufReader::new(stream);
     while let Some(request) = read_request(&mut reader) {
-        let (status, body) = handle(state, request);
+        let fault = lock(state).faults.pop_front();
+        let (status, body, retry_after) = match fault {
+            Some((status, retry_after)) => {
+                lock(state).seen.push(request);
+                let (status, body) = error(status, "injected fault");
+                (status, body, retry_after)
+            }
+            None => {
+                let (status, body) = handle(state, request);
+                (status, body, None)
+            }
+        };
         let text = if status == 204 { String::new() } else { body.to_string() };
+        let extra = retry_after.map(|s| format!("retry-after: {s}\r\n")).unwrap_or_default();
         let response = format!(
-            "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
+            "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{text}",
             if status < 300 { "OK" } else { "Error" },
             text.len()
         );
@@ -187,6 +233,16 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Every value of a repeated query key, e.g. `workspaceIds=a&workspaceIds=b`.
+fn query_all(query: &str, key: &str) -> Vec<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| decode(k) == key)
+        .map(|(_, v)| decode(v))
+        .collect()
+}
+
 fn query_map(query: &str) -> HashMap<String, String> {
     query
         .split('&')
@@ -198,19 +254,42 @@ fn query_map(query: &str) -> HashMap<String, String> {
 fn handle(state: &Mutex<State>, request: AstroRequest) -> (u16, Value) {
     let mut state = lock(state);
     state.seen.push(request.clone());
-    if request.authorization.as_deref() != Some(format!("Bearer {}", state.token).as_str()) {
+    let token = request.authorization.as_deref().and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
+    let Some(allowed) = state.tokens.iter().find(|(t, _)| t == token).map(|(_, orgs)| orgs.clone()) else {
         return error(401, "Unauthorized");
+    };
+    if request.path == "/v1/organizations" && request.method == "GET" {
+        let visible: Vec<Value> = state
+            .organizations
+            .iter()
+            .filter(|o| allowed.iter().any(|a| o["id"] == a.as_str()))
+            .cloned()
+            .collect();
+        return paged(&visible, "organizations", &query_map(&request.query));
     }
     let Some(rest) = request.path.strip_prefix("/v1/organizations/") else {
         return error(404, "no such endpoint");
     };
     let mut segments = rest.split('/');
-    let organization = segments.next().unwrap_or_default();
-    if organization != state.organization {
+    let organization = segments.next().unwrap_or_default().to_owned();
+    if !allowed.contains(&organization) {
         return error(403, &format!("the token cannot access organization {organization}"));
     }
-    if segments.next() != Some("environment-objects") {
-        return error(404, "no such endpoint");
+    match segments.next() {
+        Some("environment-objects") => {}
+        Some("workspaces") if request.method == "GET" => {
+            let own: Vec<Value> = state
+                .workspaces
+                .iter()
+                .filter(|w| w["organizationId"] == organization.as_str())
+                .cloned()
+                .collect();
+            return paged(&own, "workspaces", &query_map(&request.query));
+        }
+        Some("deployments") if request.method == "GET" => {
+            return deployments(&state, &organization, segments.next(), &request.query);
+        }
+        _ => return error(404, "no such endpoint"),
     }
     let id = segments.next().map(str::to_owned);
     if segments.next().is_some() {
@@ -236,6 +315,35 @@ fn handle(state: &Mutex<State>, request: AstroRequest) -> (u16, Value) {
         }
         _ => error(405, "method not allowed"),
     }
+}
+
+/// `items` from `offset`, `limit` of them (default 20), under `key`.
+fn paged(items: &[Value], key: &str, query: &HashMap<String, String>) -> (u16, Value) {
+    let offset: usize = query.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+    let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(20);
+    if limit == 0 || limit > 1000 {
+        return error(400, "limit must be between 1 and 1000");
+    }
+    let page: Vec<Value> = items.iter().skip(offset).take(limit).cloned().collect();
+    (200, json!({key: page, "offset": offset, "limit": limit, "totalCount": items.len()}))
+}
+
+fn deployments(state: &State, organization: &str, id: Option<&str>, query: &str) -> (u16, Value) {
+    let own = state.deployments.iter().filter(|d| d["organizationId"] == organization);
+    if let Some(id) = id {
+        return match own.clone().find(|d| d["id"] == id) {
+            Some(deployment) => (200, deployment.clone()),
+            None => error(404, &format!("deployment {id} not found")),
+        };
+    }
+    let workspaces = query_all(query, "workspaceIds");
+    let ids = query_all(query, "deploymentIds");
+    let selected: Vec<Value> = own
+        .filter(|d| workspaces.is_empty() || workspaces.iter().any(|w| d["workspaceId"] == w.as_str()))
+        .filter(|d| ids.is_empty() || ids.iter().any(|i| d["id"] == i.as_str()))
+        .cloned()
+        .collect();
+    paged(&selected, "deployments", &query_map(query))
 }
 
 /// The object as the API answers it: no password, no secret Extra value; `setFields`.
@@ -389,4 +497,34 @@ fn update(state: &mut State, id: &str, body: &Value) -> (u16, Value) {
         }
     }
     (200, render(object))
+}
+
+/// A Deployment as the v1 API returns it: `cloud` `AWS`, `GCP` or `AZURE`; the identity is
+/// Astro's default for its namespace (`astro-<namespace>`), or none for `AZURE`.
+pub fn deployment(organization: &str, workspace: &str, id: &str, name: &str, cloud: &str) -> Value {
+    let namespace =
+        format!("{}-{}", name.to_lowercase().replace(' ', "-"), &id[id.len().saturating_sub(4)..]);
+    let identity = match cloud {
+        "AWS" => Some(format!("arn:aws:iam::123456789012:role/astro-{namespace}")),
+        "GCP" => Some(format!("astro-{namespace}@astronomer-prod.iam.gserviceaccount.com")),
+        _ => None,
+    };
+    let region = match cloud {
+        "AWS" => "us-east-1",
+        "GCP" => "us-central1",
+        _ => "westus2",
+    };
+    let mut value = json!({
+        "id": id, "name": name, "organizationId": organization, "workspaceId": workspace,
+        "namespace": namespace, "cloudProvider": cloud, "region": region,
+        "clusterId": format!("clcluster{}", cloud.to_lowercase()), "clusterName": format!("{} cluster", cloud),
+        "status": "HEALTHY", "type": "STANDARD", "executor": "CELERY", "runtimeVersion": "13.1.0",
+        "oidcIssuerUrl": format!("https://oidc.astronomer.io/{}", cloud.to_lowercase()),
+        "environmentVariables": [{"key": "SECRET_KEY", "isSecret": true, "updatedAt": "2026-01-01T00:00:00Z"}],
+        "webServerUrl": format!("https://example.astronomer.run/{namespace}")
+    });
+    if let Some(identity) = identity {
+        value["effectiveWorkloadIdentity"] = json!(identity);
+    }
+    value
 }

@@ -30,6 +30,10 @@ pub enum CloudError {
     LimitExceeded { detail: String },
     #[error("{action} was still throttled after several retries")]
     Throttled { action: String },
+    /// The service answered with a server error (5xx) even after retries: an outage on
+    /// its side, not a problem with the request or the credentials.
+    #[error("{service} is failing (an outage on its side): {detail}")]
+    Outage { service: &'static str, detail: String, status_page: &'static str },
     #[error("could not reach {endpoint}: {detail}")]
     Unreachable { endpoint: String, detail: String },
     /// A stale etag: someone wrote the policy between our read and our write. Retried.
@@ -65,6 +69,7 @@ impl CloudError {
             Self::MalformedPolicy { .. } => "malformed_policy",
             Self::LimitExceeded { .. } => "limit_exceeded",
             Self::Throttled { .. } => "throttled",
+            Self::Outage { .. } => "outage",
             Self::Unreachable { .. } => "unreachable",
             Self::Conflict { .. } => "conflict",
             Self::RemoteChanged { .. } => "remote_changed",
@@ -114,6 +119,9 @@ impl CloudError {
                  quota in Service Quotas, or use a second role.",
             ),
             Self::Throttled { .. } => String::from("Wait a minute and try again."),
+            Self::Outage { status_page, .. } => format!(
+                "Nothing was changed. Wait a few minutes and try again; the service's status is at {status_page}."
+            ),
             Self::Unreachable { .. } => {
                 String::from("Check your network connection, proxy and the endpoint URL, then try again.")
             }

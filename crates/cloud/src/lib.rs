@@ -6,6 +6,7 @@
 //! domain plain values.
 
 pub mod airflow;
+pub mod astro;
 pub mod aws;
 pub mod aws_profiles;
 pub mod backoff;
@@ -18,6 +19,7 @@ pub mod gcp;
 pub mod gcp_adc;
 pub mod history;
 pub mod host;
+mod http;
 pub mod journal;
 pub mod keyring_store;
 pub mod settle;

@@ -6,6 +6,7 @@
 
 pub mod airflow;
 pub mod app;
+pub mod astro;
 pub mod aws;
 pub mod credentials;
 pub mod diff;

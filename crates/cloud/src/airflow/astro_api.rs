@@ -40,17 +40,15 @@ use serde_json::{Map, Value, json};
 
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::airflow::{AstroScope, AstroScopeKind, ConnectionFormat, ConnectionSpec, render};
+use astro_identity_domain::astro::check_astro_id;
 
 use crate::CloudError;
-use crate::airflow::http::{Answer, Bearer, base_string, parse_base_url, redirect_error, url_with};
 use crate::airflow::{ConnectionStore, RemoteConnection, check_conn_id, masked_paths, parse_extra};
+use crate::astro::TOKEN_HINT;
+use crate::http::{Answer, Bearer, base_string, parse_base_url, redirect_error, url_with};
 
 /// The Astro API's address.
 pub const DEFAULT_BASE_URL: &str = "https://api.astronomer.io";
-
-const TOKEN_HINT: &str = "The Astro API token is wrong or has expired. Create an Organization, \
-    Workspace or Deployment API token in the Astro UI (Access Management > API Tokens) that may \
-    manage the Environment Manager, and try again.";
 
 /// Stops a runaway listing: 50 pages of the default 20 objects.
 const MAX_PAGES: usize = 50;
@@ -65,18 +63,8 @@ pub struct AstroApi {
 }
 
 /// Astro ids are CUIDs; anything else would not be one path segment.
-fn check_id(id: &str, what: &str) -> Result<(), CloudError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(CloudError::Refused {
-            reason: format!("{id:?} is not an Astro {what} id"),
-            hint: format!("Copy the {what} ID from Astro: letters and digits, about 25 characters."),
-        })
-    }
+fn check_id(id: &str, what: &'static str) -> Result<(), CloudError> {
+    Ok(check_astro_id(id, what)?)
 }
 
 impl AstroApi {
@@ -86,8 +74,12 @@ impl AstroApi {
         scope: AstroScope,
         token: Sensitive<String>,
     ) -> Result<Self, CloudError> {
-        check_id(organization_id, "Organization")?;
-        check_id(&scope.entity_id, scope_word(scope.scope))?;
+        check_id(organization_id, "organization")?;
+        let what = match scope.scope {
+            AstroScopeKind::Deployment => "deployment",
+            AstroScopeKind::Workspace => "workspace",
+        };
+        check_id(&scope.entity_id, what)?;
         Ok(Self {
             base: parse_base_url(DEFAULT_BASE_URL, "Astro API URL")?,
             organization_id: organization_id.to_owned(),
@@ -261,7 +253,7 @@ impl AstroApi {
         let id = existing.remote_id.clone().ok_or_else(|| CloudError::NotFound {
             what: format!("the Astro id of connection {} in {}", existing.conn_id, self.scope_name()),
         })?;
-        check_id(&id, "environment object")?;
+        check_id(&id, "environment_object")?;
         Ok(id)
     }
 
@@ -456,6 +448,7 @@ mod tests {
             "https://api.astronomer.io/v1/organizations/clorg1/environment-objects?objectKey=aws_default"
         );
         let err = AstroApi::new("../x", scope, Sensitive::new("t".into())).expect_err("bad org");
-        assert_eq!(err.code(), "refused");
+        assert_eq!(err.code(), "invalid_input");
+        assert!(err.to_string().contains("not an Astro organization id"), "{err}");
     }
 }

@@ -14,7 +14,6 @@
 
 pub mod astro_api;
 pub mod connection_change;
-mod http;
 pub mod requirements_file;
 pub mod rest_api;
 

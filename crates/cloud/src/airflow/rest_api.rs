@@ -26,8 +26,8 @@ use astro_identity_domain::Sensitive;
 use astro_identity_domain::airflow::{ConnectionFormat, ConnectionSpec, render};
 
 use crate::CloudError;
-use crate::airflow::http::{Answer, Bearer, base_string, parse_base_url, redirect_error, url_with};
 use crate::airflow::{ConnectionStore, RemoteConnection, check_conn_id, masked_paths, parse_extra};
+use crate::http::{Answer, Bearer, base_string, parse_base_url, redirect_error, url_with};
 
 /// Which REST API the Airflow serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,8 @@ pub(crate) struct Answer {
     pub body: String,
     /// Where a redirect points (redirects are never followed).
     pub location: Option<String>,
+    /// The `Retry-After` header of a 429 (seconds, as sent).
+    pub retry_after: Option<String>,
 }
 
 impl Answer {
@@ -74,8 +76,13 @@ impl Bearer {
             .get(reqwest::header::LOCATION)
             .and_then(|value| value.to_str().ok())
             .map(|value| self.scrub(value));
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let body = response.text().await.map_err(unreachable)?;
-        Ok(Answer { status, body, location })
+        Ok(Answer { status, body, location, retry_after })
     }
 
     /// `text` with the token cut out, for any message built from what a server answered.

@@ -1,0 +1,192 @@
+//! The Astro API client against the Astro API fake: every page, filters, the token's
+//! organizations, and each failure a user meets (bad token, another organization's
+//! token, throttling, outages, unknown ids, a Deployment without an identity).
+
+use std::time::Duration;
+
+use astro_identity_cloud::CloudError;
+use astro_identity_cloud::astro::{AstroClient, DeploymentFilter, PAGE_SIZE};
+use astro_identity_cloud::backoff::Backoff;
+use astro_identity_domain::Sensitive;
+use astro_identity_domain::astro::CloudProvider;
+use astro_identity_tests::Error;
+use astro_identity_tests::astro_fake::{AstroFake, deployment};
+
+const ORG: &str = "clorgacme";
+const TOKEN: &str = "astro-token-deployments-1";
+
+/// 130 Deployments (more than one page) over two Workspaces and three clouds.
+fn fake() -> Result<AstroFake, Error> {
+    let fake = AstroFake::start(ORG, TOKEN)?;
+    fake.add_workspace(ORG, "clwsdata", "Data");
+    fake.add_workspace(ORG, "clwsml", "ML");
+    for i in 0..130 {
+        let cloud = ["AWS", "GCP", "AZURE"][i % 3];
+        let workspace = if i % 2 == 0 { "clwsdata" } else { "clwsml" };
+        fake.add_deployment(deployment(ORG, workspace, &format!("cldep{i:04}"), &format!("etl {i}"), cloud));
+    }
+    Ok(fake)
+}
+
+fn client(fake: &AstroFake, token: &str) -> Result<AstroClient, Error> {
+    Ok(AstroClient::new(Sensitive::new(token.to_owned()))?.with_base_url(&fake.url)?.with_backoff(Backoff {
+        attempts: 3,
+        first_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+    }))
+}
+
+fn expect_err<T: std::fmt::Debug>(result: Result<T, CloudError>, code: &str) -> Result<CloudError, Error> {
+    match result {
+        Err(err) if err.code() == code => Ok(err),
+        other => Err(format!("expected a {code} error, got {other:?}").into()),
+    }
+}
+
+#[tokio::test]
+async fn every_page_is_read_with_progress_and_identities() -> Result<(), Error> {
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    let mut progress = Vec::new();
+    let all = astro
+        .deployments(ORG, &DeploymentFilter::default(), |loaded, total| progress.push((loaded, total)))
+        .await?;
+    assert_eq!(all.len(), 130);
+    assert_eq!(progress, vec![(PAGE_SIZE, 130), (130, 130)]);
+    let first = &all[0];
+    assert_eq!(first.id, "cldep0000");
+    assert_eq!(first.cloud_provider, CloudProvider::Aws);
+    assert_eq!(first.workload_identity.as_deref(), Some("arn:aws:iam::123456789012:role/astro-etl-0-0000"));
+    assert!(!first.customer_managed);
+    assert_eq!(first.namespace, "etl-0-0000");
+    assert_eq!(first.oidc_issuer_url.as_deref(), Some("https://oidc.astronomer.io/aws"));
+    assert_eq!(all[1].cloud_provider, CloudProvider::Gcp);
+    assert_eq!(all[2].cloud_provider, CloudProvider::Azure);
+    assert!(all[2].workload_identity.is_none(), "the Azure one has no identity here");
+    let err = all[2].aws_identity().expect_err("no identity");
+    assert!(err.to_string().contains("runs on Azure"), "{err}");
+    // Pages were asked for with offset and limit, with the token.
+    let lists: Vec<String> =
+        fake.seen().iter().filter(|r| r.path.ends_with("/deployments")).map(|r| r.query.clone()).collect();
+    assert_eq!(
+        lists,
+        vec![format!("offset=0&limit={PAGE_SIZE}"), format!("offset={PAGE_SIZE}&limit={PAGE_SIZE}")]
+    );
+    assert!(fake.seen().iter().all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+    Ok(())
+}
+
+#[tokio::test]
+async fn workspace_and_id_filters_reach_the_server() -> Result<(), Error> {
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    let filter = DeploymentFilter { workspace_ids: vec![String::from("clwsml")], deployment_ids: vec![] };
+    let ml = astro.deployments(ORG, &filter, |_, _| {}).await?;
+    assert_eq!(ml.len(), 65);
+    assert!(ml.iter().all(|d| d.workspace_id == "clwsml"));
+    let page = astro.deployment_page(ORG, &filter, 60).await?;
+    assert_eq!((page.offset, page.total_count, page.next_offset, page.deployments.len()), (60, 65, None, 5));
+    let filter = DeploymentFilter {
+        workspace_ids: vec![String::from("clwsdata"), String::from("clwsml")],
+        deployment_ids: vec![String::from("cldep0003"), String::from("cldep0004")],
+    };
+    let two = astro.deployments(ORG, &filter, |_, _| {}).await?;
+    assert_eq!(two.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["cldep0003", "cldep0004"]);
+    let query = fake.seen().last().map(|r| r.query.clone()).unwrap_or_default();
+    assert!(query.contains("workspaceIds=clwsdata&workspaceIds=clwsml"), "{query}");
+    // A filter value that is not an id never reaches the server.
+    let before = fake.seen().len();
+    let bad = DeploymentFilter { workspace_ids: vec![String::from("a&b=c")], deployment_ids: vec![] };
+    expect_err(astro.deployments(ORG, &bad, |_, _| {}).await, "invalid_input")?;
+    assert_eq!(fake.seen().len(), before);
+    Ok(())
+}
+
+#[tokio::test]
+async fn ids_resolve_to_deployments_with_workspace_names() -> Result<(), Error> {
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    let found = astro.resolve(ORG, &[String::from("cldep0001"), String::from(" cldep0000 ")]).await?;
+    assert_eq!(found.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["cldep0001", "cldep0000"]);
+    assert_eq!(found[0].workspace_name.as_deref(), Some("ML"));
+    assert_eq!(found[1].workspace_name.as_deref(), Some("Data"));
+    let gcp = found[0].gcp_identity()?;
+    assert_eq!(gcp.as_str(), "astro-etl-1-0001@astronomer-prod.iam.gserviceaccount.com");
+    let err = expect_err(astro.resolve(ORG, &[String::from("cldepmissing")]).await, "not_found")?;
+    assert!(err.to_string().contains("Deployment cldepmissing in organization clorgacme"), "{err}");
+    expect_err(astro.resolve(ORG, &[String::from("../etc")]).await, "invalid_input")?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_bad_token_is_a_credentials_error_that_never_shows_the_token() -> Result<(), Error> {
+    let fake = fake()?;
+    let astro = client(&fake, "expired-token-xyz")?;
+    let err = expect_err(astro.organizations().await, "credentials")?;
+    assert!(err.to_string().contains("HTTP 401"), "{err}");
+    assert!(err.hint().contains("API Tokens"), "{}", err.hint());
+    assert!(!format!("{err} {} {err:?}", err.hint()).contains("expired-token-xyz"));
+    expect_err(astro.deployments(ORG, &DeploymentFilter::default(), |_, _| {}).await, "credentials")?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn another_organizations_token_says_which_organization_it_belongs_to() -> Result<(), Error> {
+    let fake = fake()?;
+    fake.add_organization("clorgother", "Other Co", "other-token");
+    let other = client(&fake, "other-token")?;
+    let err =
+        expect_err(other.deployments(ORG, &DeploymentFilter::default(), |_, _| {}).await, "access_denied")?;
+    let text = err.to_string();
+    assert!(text.contains("organization clorgacme"), "{text}");
+    assert!(text.contains("the token belongs to organization Other Co (clorgother)"), "{text}");
+    let err = expect_err(other.organization(Some(ORG)).await, "access_denied")?;
+    assert!(err.to_string().contains("Other Co (clorgother)"), "{err}");
+    assert_eq!(other.organization(None).await?.name, "Other Co");
+
+    // A token that sees two organizations must be told which one.
+    fake.add_organization("clorgsecond", "Second", TOKEN);
+    let both = client(&fake, TOKEN)?;
+    let err = expect_err(both.organization(None).await, "refused")?;
+    assert!(err.to_string().contains("sees 2 organizations"), "{err}");
+    assert!(err.hint().contains("Org clorgacme (clorgacme), Second (clorgsecond)"), "{}", err.hint());
+    assert_eq!(both.organization(Some("clorgsecond")).await?.id, "clorgsecond");
+    Ok(())
+}
+
+#[tokio::test]
+async fn throttling_waits_for_retry_after_then_succeeds() -> Result<(), Error> {
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    fake.fail_next(429, Some(1), 1);
+    let started = std::time::Instant::now();
+    let orgs = astro.organizations().await?;
+    assert_eq!(orgs.len(), 1);
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert_eq!(fake.seen().len(), 2, "one throttled answer, one retry");
+
+    // A wait longer than the app will sleep is handed to the user: a throttle, not an outage.
+    fake.fail_next(429, Some(120), 1);
+    let err = expect_err(astro.organizations().await, "throttled")?;
+    assert!(err.to_string().contains("asks to wait 120 s"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_and_then_named_an_outage() -> Result<(), Error> {
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    fake.fail_next(503, None, 2);
+    let page = astro.deployment_page(ORG, &DeploymentFilter::default(), 0).await?;
+    assert_eq!(page.deployments.len(), PAGE_SIZE);
+    fake.fail_next(500, None, 3);
+    let err = expect_err(astro.deployment_page(ORG, &DeploymentFilter::default(), 0).await, "outage")?;
+    assert!(err.to_string().contains("HTTP 500 after 3 attempts"), "{err}");
+    assert!(err.hint().contains("status.astronomer.io"), "{}", err.hint());
+    // A 4xx is not retried.
+    let before = fake.seen().len();
+    fake.fail_next(400, None, 1);
+    expect_err(astro.organizations().await, "cloud_error")?;
+    assert_eq!(fake.seen().len(), before + 1);
+    Ok(())
+}
