@@ -9,6 +9,7 @@ use astro_identity_cloud::CloudError;
 use astro_identity_cloud::gcp::PolicyResource;
 use astro_identity_cloud::gcp::{
     Backoff, GcpCredentialSource, GcpProjects, GcpTarget, PolicyStore, apply_binding, plan_binding,
+    plan_grant,
 };
 use astro_identity_cloud::journal::Journal;
 use astro_identity_cloud::undo::{self, undo_binding};
@@ -57,6 +58,58 @@ fn members_of(policy: &Value, role: &str) -> Vec<String> {
             b["members"].as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_owned))
         })
         .collect()
+}
+
+#[tokio::test]
+async fn several_deployments_are_granted_in_one_write_and_undone_together() -> Result<(), Error> {
+    let ctx = ctx().await?;
+    let original = corpus("03-c7n-project-bindings-auditconfigs-allservices.json");
+    ctx.fake.seed("multi-project", original.clone());
+    let p = project("multi-project");
+    let members: Vec<String> = ["fiery-nebula-1234", "quiet-star-5678", "bright-moon-9012"]
+        .iter()
+        .map(|ns| format!("serviceAccount:astro-{ns}@astronomer-prod.iam.gserviceaccount.com"))
+        .collect();
+    let change = plan_grant(&ctx.projects, &p, "roles/bigquery.jobUser", &members, None, None).await?;
+    assert_eq!(change.plan.added.len(), 3);
+    let outcome = apply_binding(&ctx.projects, &change, false, &ctx.journal, FAST).await?;
+    assert!(outcome.written && outcome.verified);
+    let writes = ctx.fake.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count();
+    assert_eq!(writes, 1, "one etag-safe write for every member");
+    let stored = ctx.fake.policy("multi-project").ok_or("project gone")?;
+    let granted = members_of(&stored, "roles/bigquery.jobUser");
+    assert!(members.iter().all(|m| granted.contains(m)), "{granted:?}");
+    for binding in original["bindings"].as_array().ok_or("bindings")? {
+        assert!(stored["bindings"].as_array().ok_or("bindings")?.contains(binding), "lost {binding}");
+    }
+    let entries = ctx.journal.entries()?;
+    assert_eq!(entries.len(), 1, "one journal entry for the one write");
+    assert!(
+        astro_identity_cloud::history::summary(&entries[0])
+            .contains(&format!("{} and {}", members[1], members[2]))
+    );
+
+    // Someone else grants the same role to another member; the undo removes exactly ours.
+    let theirs = "user:analyst@example.com";
+    ctx.fake.edit("multi-project", |policy| {
+        if let Some(bindings) = policy["bindings"].as_array_mut() {
+            bindings.push(json!({"role": "roles/bigquery.jobUser", "members": [theirs]}));
+        }
+    });
+    undo_binding(&ctx.projects, &ctx.journal, outcome.journal_id.as_deref(), FAST).await?;
+    let after = ctx.fake.policy("multi-project").ok_or("project gone")?;
+    let left = members_of(&after, "roles/bigquery.jobUser");
+    assert!(members.iter().all(|m| !left.contains(m)), "{left:?}");
+    assert!(left.contains(&theirs.to_owned()), "the later writer's member is kept");
+
+    // No member at all is refused before any read.
+    let before = ctx.fake.seen().len();
+    match plan_grant(&ctx.projects, &p, "roles/bigquery.jobUser", &[], None, None).await {
+        Err(err) => assert_eq!(err.code(), "refused"),
+        Ok(_) => return Err("an empty grant was planned".into()),
+    }
+    assert_eq!(ctx.fake.seen().len(), before);
+    Ok(())
 }
 
 #[tokio::test]

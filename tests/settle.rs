@@ -135,7 +135,7 @@ async fn settling_gcp_changes_judges_grants_by_membership() -> Result<(), Error>
         let subject = Subject::GcpBinding {
             resource: format!("projects/{project}"),
             role: "roles/bigquery.jobUser".into(),
-            member: member.into(),
+            members: vec![member.into()],
             condition: None,
         };
         let mut entry = JournalEntry::now("", subject, JournalAction::AddBinding);

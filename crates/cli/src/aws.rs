@@ -10,12 +10,14 @@ use astro_identity_cloud::aws::{
     plan_trust_change, sdk_config,
 };
 use astro_identity_cloud::undo::undo_change;
+use astro_identity_domain::astro::CloudProvider;
 use astro_identity_domain::aws::arn::{
     RoleName, RolePath, WorkloadIdentityArn, parse_identities, validate_max_session,
 };
 use astro_identity_domain::aws::lint::{DEFAULT_TRUST_POLICY_QUOTA, LintLevel};
 use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 
+use crate::astro::{AstroArgs, resolve};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json, render_diff};
 
@@ -98,8 +100,14 @@ pub struct ChangeArgs {
     #[arg(long)]
     create: bool,
     /// A Deployment's workload identity ARN; repeat for several Deployments.
-    #[arg(long = "identity", required = true)]
+    #[arg(long = "identity", required_unless_present = "deployments")]
     identities: Vec<String>,
+    /// An Astro Deployment id, resolved to its workload identity through the Astro API;
+    /// repeatable, and may be given beside --identity.
+    #[arg(long = "deployment")]
+    deployments: Vec<String>,
+    #[command(flatten)]
+    astro: AstroArgs,
     /// With --create: the role's description.
     #[arg(long)]
     description: Option<String>,
@@ -272,8 +280,14 @@ pub async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
 }
 
 async fn plan(args: &ChangeArgs) -> Result<(AwsIam, TrustChange), Failure> {
-    let identities = identities(&args.identities)?;
+    let mut identities = if args.identities.is_empty() { Vec::new() } else { identities(&args.identities)? };
     let role = RoleName::parse(&args.role)?;
+    for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Aws).await? {
+        let arn = deployment.aws_identity()?;
+        if !identities.contains(&arn) {
+            identities.push(arn);
+        }
+    }
     let create = if args.create { Some(new_role(args, &role)?) } else { None };
     let iam = connect(&args.target).await?;
     let change = plan_trust_change(&iam, role.as_str(), &identities, create, args.quota).await?;

@@ -4,13 +4,16 @@ use clap::{Args, Subcommand};
 
 use astro_identity_cloud::gcp::{
     Backoff, BindingChange, BindingOutcome, GcpCredentialSource, GcpProjects, GcpTarget, PolicyResource,
-    apply_binding, plan_binding,
+    apply_binding, plan_grant,
 };
+use astro_identity_cloud::journal::members_words;
 use astro_identity_cloud::undo::undo_binding;
+use astro_identity_domain::astro::CloudProvider;
 use astro_identity_domain::gcp::iam_policy::Condition;
 use astro_identity_domain::gcp::identity::{GrantRoute, parse_member};
 use astro_identity_domain::gcp::lint::IamLintLevel;
 
+use crate::astro::{AstroArgs, resolve};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json, render_diff};
 
@@ -51,9 +54,16 @@ pub struct GrantArgs {
     /// (grants roles/iam.serviceAccountTokenCreator on it).
     #[arg(long)]
     impersonate: Option<String>,
-    /// The Deployment's identity, e.g. serviceAccount:astro-...@....iam.gserviceaccount.com
-    #[arg(long)]
-    member: String,
+    /// A Deployment's identity, e.g. serviceAccount:astro-...@....iam.gserviceaccount.com;
+    /// repeatable: every member is granted in one write.
+    #[arg(long = "member", required_unless_present = "deployments")]
+    members: Vec<String>,
+    /// An Astro Deployment id, resolved to its service account through the Astro API;
+    /// repeatable, and may be given beside --member.
+    #[arg(long = "deployment")]
+    deployments: Vec<String>,
+    #[command(flatten)]
+    astro: AstroArgs,
     /// A role such as roles/bigquery.jobUser (with --project).
     #[arg(long, conflicts_with = "impersonate")]
     role: Option<String>,
@@ -98,7 +108,7 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
                     || confirm(&format!(
                         "Grant {} to {} on {}{}?",
                         change.plan.role,
-                        change.plan.member,
+                        members_words(&change.plan.members),
                         change.resource,
                         if change.plan.needs_confirmation { " despite the warnings above" } else { "" }
                     ))?);
@@ -132,7 +142,19 @@ async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure>
     let route =
         GrantRoute::choose(args.project.as_deref(), args.role.as_deref(), args.impersonate.as_deref())?;
     let (resource, role) = (PolicyResource::for_route(&route), route.role().to_owned());
-    let member = parse_member(&args.member)?;
+    let mut members = Vec::new();
+    for raw in &args.members {
+        members.push(parse_member(raw)?);
+    }
+    for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Gcp).await? {
+        members.push(deployment.gcp_identity()?.member());
+    }
+    members = members
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| !members[..*i].contains(m))
+        .map(|(_, m)| m.clone())
+        .collect();
     let condition = match (&args.condition_title, &args.condition_expression) {
         (Some(title), Some(expression)) => {
             Some(Condition::new(title, args.condition_description.as_deref(), expression)?)
@@ -141,7 +163,7 @@ async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure>
     };
     let projects = connect(&args.target).await?;
     let principal = projects.principal.clone();
-    let change = plan_binding(&projects, &resource, &role, &member, condition.as_ref(), principal).await?;
+    let change = plan_grant(&projects, &resource, &role, &members, condition.as_ref(), principal).await?;
     Ok((projects, change))
 }
 
@@ -155,7 +177,7 @@ pub fn render_plan(change: &BindingChange) -> String {
         "{}: grant {} to {}\n",
         capitalized(&change.resource.to_string()),
         plan.role,
-        plan.member
+        members_words(&plan.members)
     ));
     if let Some(condition) = &plan.condition {
         out.push_str(&format!("  when {} ({})\n", condition.expression, condition.title));

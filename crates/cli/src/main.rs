@@ -1,6 +1,7 @@
 //! `astro-identity-cli`: the app's core without a window, for terminals, scripts and CI.
 
 mod airflow;
+mod astro;
 mod aws;
 mod gcp;
 mod journal;
@@ -32,6 +33,9 @@ enum Command {
     /// Let Deployments assume an IAM role: plan, apply, undo.
     #[command(subcommand)]
     Aws(aws::AwsCommand),
+    /// Your Deployments from the Astro API, with their workload identities.
+    #[command(subcommand)]
+    Astro(astro::AstroCommand),
     /// Grant Deployments a role on a GCP project: plan, apply, undo.
     #[command(subcommand)]
     Gcp(gcp::GcpCommand),
@@ -49,6 +53,7 @@ async fn main() -> ExitCode {
         Command::Doctor { json } => doctor(json).await,
         Command::Aws(command) => aws::run(command).await,
         Command::Gcp(command) => gcp::run(command).await,
+        Command::Astro(command) => astro::run(command).await,
         Command::Airflow(command) => airflow::run(command).await,
         Command::Journal(command) => journal::run(command).await,
     };

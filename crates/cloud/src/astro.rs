@@ -23,7 +23,10 @@ use serde_json::Value;
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::astro::{Deployment, Organization, check_astro_id};
 
+use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
+
 use crate::CloudError;
+use crate::SecretStore;
 use crate::backoff::Backoff;
 use crate::http::{Answer, Bearer, base_string, parse_base_url, redirect_error, url_with};
 
@@ -47,6 +50,53 @@ const STATUS_PAGE: &str = "https://status.astronomer.io";
 pub(crate) const TOKEN_HINT: &str = "The Astro API token is wrong or has expired. Create an Organization, \
     Workspace or Deployment API token in the Astro UI (Organization Settings or Workspace Settings > \
     Access Management > API Tokens) and paste it again, or export ASTRO_API_TOKEN.";
+
+/// Where the Astro API token comes from: the OS keyring (one entry per profile, the same
+/// one the Environment Manager uses) or the `ASTRO_API_TOKEN` variable, as in the Astro CLI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AstroTokenSource {
+    Env,
+    Keyring { profile: String },
+}
+
+impl AstroTokenSource {
+    /// Reads the token. Blocking (the keyring): call it off the async workers.
+    pub fn read(&self, keyring: Option<&SecretStore>) -> Result<Sensitive<String>, CloudError> {
+        match self {
+            Self::Env => match std::env::var(TOKEN_ENV) {
+                Ok(token) if !token.trim().is_empty() => Ok(Sensitive::new(token.trim().to_owned())),
+                _ => Err(CloudError::Credentials {
+                    of: "Astro API token",
+                    detail: format!("{TOKEN_ENV} is not set"),
+                    hint: TOKEN_HINT.to_owned(),
+                }),
+            },
+            Self::Keyring { profile } => {
+                let key = SecretKey::new(Provider::Astro, ProfileName::parse(profile.trim())?);
+                let keyring = keyring.ok_or_else(|| CloudError::KeyringUnavailable {
+                    reason: String::from("no keyring was opened"),
+                })?;
+                keyring.get(&key)?.ok_or_else(|| CloudError::Credentials {
+                    of: "Astro API token",
+                    detail: format!("no Astro API token named {profile} in the OS keyring"),
+                    hint: format!(
+                        "Paste the token once in the app (it is kept in the OS keyring), or export {TOKEN_ENV}."
+                    ),
+                })
+            }
+        }
+    }
+
+    /// "ASTRO_API_TOKEN" or "keyring profile default", for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Env => TOKEN_ENV.to_owned(),
+            Self::Keyring { profile } => format!("keyring profile {profile}"),
+        }
+    }
+}
 
 /// One page of Deployments, as the app's picker loads them (with progress and a cancel
 /// between pages).
@@ -249,12 +299,9 @@ impl AstroClient {
             let action = format!("read Deployment {id} of organization {organization}");
             let url = self.url(&["organizations", organization, "deployments", id]);
             let value = self.get_in_org(url, &action).await.map_err(|err| match err {
-                CloudError::NotFound { .. } => CloudError::NotFound {
-                    what: format!(
-                        "Deployment {id} in organization {organization} (list them with \
-                         `astro-identity-cli astro deployments`)"
-                    ),
-                },
+                CloudError::NotFound { .. } => {
+                    CloudError::NotFound { what: format!("Deployment {id} in organization {organization}") }
+                }
                 other => other,
             })?;
             found.push(Deployment::from_api(&value)?);

@@ -10,6 +10,7 @@ use crate::CloudError;
 use crate::change::typed;
 use crate::journal::{
     Change, ChangeStatus, FileTail, Journal, JournalAction, JournalEntry, PROJECT_CLOUD, Subject,
+    members_words,
 };
 
 /// Where a journaled change stands, for people.
@@ -192,11 +193,11 @@ pub fn summary(entry: &JournalEntry) -> String {
             (None, Some(_)) => format!("Added inline policy {name} to role {role}"),
             (Some(_), Some(_)) => format!("Replaced inline policy {name} of role {role}"),
         },
-        (Subject::GcpBinding { role, member, .. }, JournalAction::RemoveBinding) => {
-            format!("Removed {role} from {member} on {}", entry.resource_name())
+        (Subject::GcpBinding { role, members, .. }, JournalAction::RemoveBinding) => {
+            format!("Removed {role} from {} on {}", members_words(members), entry.resource_name())
         }
-        (Subject::GcpBinding { role, member, .. }, _) => {
-            format!("Granted {role} to {member} on {}", entry.resource_name())
+        (Subject::GcpBinding { role, members, .. }, _) => {
+            format!("Granted {role} to {} on {}", members_words(members), entry.resource_name())
         }
         (Subject::GcpPolicy { .. }, _) => {
             let (before, after) = (grants(entry.before.as_ref(), id), grants(entry.after.as_ref(), id));
@@ -247,11 +248,11 @@ pub fn describe(entry: &JournalEntry) -> String {
         (Subject::InlinePolicy { role, account, name }, _) => {
             format!("inline policy {name} of role {role} in account {account}")
         }
-        (Subject::GcpBinding { role, member, .. }, JournalAction::RemoveBinding) => {
-            format!("removing {role} from {member} on {}", entry.resource_name())
+        (Subject::GcpBinding { role, members, .. }, JournalAction::RemoveBinding) => {
+            format!("removing {role} from {} on {}", members_words(members), entry.resource_name())
         }
-        (Subject::GcpBinding { role, member, .. }, _) => {
-            format!("granting {role} to {member} on {}", entry.resource_name())
+        (Subject::GcpBinding { role, members, .. }, _) => {
+            format!("granting {role} to {} on {}", members_words(members), entry.resource_name())
         }
         (Subject::GcpPolicy { .. }, _) => format!("the IAM policy of {}", entry.resource_name()),
         (Subject::AirflowConnection { .. }, _) | (Subject::Requirements { .. }, _) => {

@@ -93,9 +93,16 @@ pub enum Subject {
     ManagedPolicyAttachment { account: String, role: String, policy_arn: String },
     /// One inline policy of a role. States: the document; absent when there is none.
     InlinePolicy { account: String, role: String, name: String },
-    /// One member of one role binding (under a condition) in a GCP IAM policy. States: the
-    /// whole policy as read and written.
-    GcpBinding { resource: String, role: String, member: String, condition: Option<Condition> },
+    /// Members added to (or removed from) one role binding, under a condition, in a GCP IAM
+    /// policy, in one write. States: the whole policy as read and written. Entries of one
+    /// member written before several were possible say `member`; they read the same.
+    GcpBinding {
+        resource: String,
+        role: String,
+        #[serde(alias = "member", deserialize_with = "one_or_many")]
+        members: Vec<String>,
+        condition: Option<Condition>,
+    },
     /// A GCP IAM policy replaced as a whole (a hand edit). States: the policy.
     GcpPolicy { resource: String },
     /// An Airflow connection in an Airflow (`destination` `airflow`) or in Astro's
@@ -104,6 +111,29 @@ pub enum Subject {
     AirflowConnection { destination: String, account: String, address: String, conn_id: String },
     /// A project's `requirements.txt` (`path` absolute). States: [`FileTail`].
     Requirements { project: String, path: String },
+}
+
+/// "a", "a and b", "a, b and c": members as a sentence names them.
+pub fn members_words(members: &[String]) -> String {
+    match members {
+        [] => String::from("no member"),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Reads `"member": "x"` (one member, the first format) and `"members": ["x", …]` alike.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(member) => vec![member],
+        OneOrMany::Many(members) => members,
+    })
 }
 
 /// What the journal keeps of a file the app appended to: its length and the bytes it ends
@@ -163,8 +193,12 @@ impl Subject {
             Self::InlinePolicy { account, role, name } => {
                 format!("inline policy {name} of role {role} in account {account}")
             }
-            Self::GcpBinding { resource, role, member, .. } => {
-                format!("{member} in the {role} binding of {}", gcp_resource_words(resource))
+            Self::GcpBinding { resource, role, members, .. } => {
+                format!(
+                    "{} in the {role} binding of {}",
+                    members_words(members),
+                    gcp_resource_words(resource)
+                )
             }
             Self::GcpPolicy { resource } => format!("the IAM policy of {}", gcp_resource_words(resource)),
             Self::AirflowConnection { conn_id, account, destination, .. } => {
@@ -600,7 +634,7 @@ mod tests {
         let subject = Subject::GcpBinding {
             resource: "projects/astro-data".into(),
             role: "roles/storage.objectViewer".into(),
-            member: "serviceAccount:a@b.iam.gserviceaccount.com".into(),
+            members: vec!["serviceAccount:a@b.iam.gserviceaccount.com".into()],
             condition: None,
         };
         let grant = JournalEntry::now("", subject, JournalAction::AddBinding);
@@ -609,11 +643,32 @@ mod tests {
         let line: Value = serde_json::from_str(text.trim()).expect("json");
         assert_eq!(line["subject"]["kind"], "gcpBinding");
         assert_eq!(line["subject"]["role"], "roles/storage.objectViewer");
+        assert_eq!(
+            line["subject"]["members"],
+            serde_json::json!(["serviceAccount:a@b.iam.gserviceaccount.com"])
+        );
         assert_eq!(line["record"], "intent");
         assert!(line.get("detail").is_none() && line.get("cloud").is_none(), "{line}");
         let read = journal.pending().expect("read").pop().expect("pending");
         assert_eq!((read.cloud(), read.account()), ("gcp", "projects/astro-data"));
         assert_eq!(read.resource_name(), "project astro-data");
+    }
+
+    #[test]
+    fn a_grant_of_one_member_in_the_first_typed_format_reads_as_a_list() {
+        let old = r#"{"kind":"gcpBinding","resource":"projects/p","role":"roles/viewer","member":"user:a@x.com","condition":null}"#;
+        let subject: Subject = serde_json::from_str(old).expect("old shape");
+        assert_eq!(
+            subject,
+            Subject::GcpBinding {
+                resource: "projects/p".into(),
+                role: "roles/viewer".into(),
+                members: vec!["user:a@x.com".into()],
+                condition: None
+            }
+        );
+        assert_eq!(members_words(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+        assert_eq!(members_words(&["a".into(), "b".into()]), "a and b");
     }
 
     #[test]
@@ -743,10 +798,10 @@ mod tests {
             }
         );
         match subject(4) {
-            Subject::GcpBinding { resource, role, member, condition } => {
+            Subject::GcpBinding { resource, role, members, condition } => {
                 assert_eq!(resource, "projects/astro-data");
                 assert_eq!(role, "roles/storage.objectViewer");
-                assert_eq!(member, "serviceAccount:astro@astro-a.iam.gserviceaccount.com");
+                assert_eq!(members, ["serviceAccount:astro@astro-a.iam.gserviceaccount.com"]);
                 assert_eq!(condition.map(|c| c.title), Some("until 2027".to_owned()));
             }
             other => panic!("expected a binding, got {other:?}"),

@@ -16,7 +16,7 @@
 
 use serde::Serialize;
 
-use astro_identity_domain::gcp::iam_policy::{Grant, IamPolicy};
+use astro_identity_domain::gcp::iam_policy::IamPolicy;
 
 use crate::CloudError;
 use crate::airflow::ConnectionStore;
@@ -26,7 +26,7 @@ use crate::aws::iam::RoleStore;
 use crate::aws::permissions::{Attachment, Inline, InlineWrite};
 use crate::aws::trust_change::TrustSubject;
 use crate::change;
-use crate::gcp::binding_change::{PolicyChange, PolicyOp};
+use crate::gcp::binding_change::{PolicyChange, PolicyOp, grants_of};
 use crate::gcp::projects::{PolicyResource, PolicyStore};
 use crate::history::describe;
 use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject};
@@ -194,11 +194,11 @@ async fn classify_gcp(
     entry: &JournalEntry,
 ) -> Result<(Settlement, String), CloudError> {
     let (resource, op) = match &entry.subject {
-        Subject::GcpBinding { resource, role, member, condition } => {
-            let grant = Grant { role: role.clone(), member: member.clone(), condition: condition.clone() };
+        Subject::GcpBinding { resource, role, members, condition } => {
+            let grants = grants_of(role, members, condition.as_ref());
             let op = match entry.action {
-                JournalAction::RemoveBinding => PolicyOp::Revoke { grant, undoes: entry, expected: None },
-                _ => PolicyOp::Grant(grant),
+                JournalAction::RemoveBinding => PolicyOp::Revoke { grants, undoes: entry, expected: None },
+                _ => PolicyOp::Grant(grants),
             };
             (resource, op)
         }

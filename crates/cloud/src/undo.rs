@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::diff::{DiffLine, line_diff};
-use astro_identity_domain::gcp::iam_policy::{Grant, IamPolicy};
+use astro_identity_domain::gcp::iam_policy::IamPolicy;
 
 use crate::CloudError;
 use crate::airflow::requirements_file::{FileOp, RequirementsFile};
@@ -18,7 +18,7 @@ use crate::aws::permissions::{Attachment, Inline, InlineWrite};
 use crate::aws::trust_change::{ChangeOutcome, TrustUndo, console_url};
 use crate::backoff::Backoff;
 use crate::change::{self, ChangeKind, Target, typed};
-use crate::gcp::binding_change::{BindingOutcome, PolicyChange, PolicyOp};
+use crate::gcp::binding_change::{BindingOutcome, PolicyChange, PolicyOp, grants_of};
 use crate::gcp::projects::{PolicyResource, PolicyStore};
 use crate::history::summary;
 use crate::journal::{FileTail, Journal, JournalEntry, PROJECT_CLOUD, Subject};
@@ -304,9 +304,9 @@ fn gcp_kind<'a, P: PolicyStore>(
     expected: Option<IamPolicy>,
 ) -> Result<PolicyChange<'a, P>, CloudError> {
     let (resource, op) = match &entry.subject {
-        Subject::GcpBinding { resource, role, member, condition } => {
-            let grant = Grant { role: role.clone(), member: member.clone(), condition: condition.clone() };
-            (resource, PolicyOp::Revoke { grant, undoes: entry, expected })
+        Subject::GcpBinding { resource, role, members, condition } => {
+            let grants = grants_of(role, members, condition.as_ref());
+            (resource, PolicyOp::Revoke { grants, undoes: entry, expected })
         }
         Subject::GcpPolicy { resource } => {
             let broken = || CloudError::Journal {

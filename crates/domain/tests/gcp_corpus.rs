@@ -228,7 +228,7 @@ fn no_lints_for_granting_astro() {
             let lints = lint_change(&after, JOB_USER, ASTRO, condition.as_ref());
             assert!(lints.iter().all(|l| l.level != IamLintLevel::Error), "{name}: {lints:?}");
             assert!(lints.is_empty(), "{name}: {lints:?}");
-            let plan = IamPlan::build(&before, JOB_USER, ASTRO, condition.as_ref());
+            let plan = IamPlan::build(&before, JOB_USER, &[ASTRO.into()], condition.as_ref());
             assert!(plan.changed && !plan.blocked && !plan.needs_confirmation, "{name}");
             assert_eq!(
                 plan.added,
@@ -276,7 +276,7 @@ fn the_impersonation_grant_on_a_service_account_policy() {
     // 15 is a service account's own policy: the impersonation route grants Astro
     // Token Creator there.
     let before = load("15-");
-    let plan = IamPlan::build(&before, TOKEN_CREATOR_ROLE, ASTRO, None);
+    let plan = IamPlan::build(&before, TOKEN_CREATOR_ROLE, &[ASTRO.into()], None);
     assert!(plan.changed && !plan.blocked && !plan.needs_confirmation, "{:?}", plan.lints);
     assert_eq!(plan.principal_count, 2);
     let after = IamPolicy::parse(&plan.compact_after).expect("valid");

@@ -1,5 +1,5 @@
-//! A GCP IAM policy as change kinds of the engine (`crate::change`): a grant (one member
-//! added to one binding, re-merged on the fresh policy at every etag conflict), a
+//! A GCP IAM policy as change kinds of the engine (`crate::change`): a grant (members
+//! added to one binding in one write, re-merged on the fresh policy at every etag conflict), a
 //! hand-edited policy (applied only onto the policy it was made from), and their surgical
 //! undos, which remove exactly the grants a change added and put back those it removed.
 
@@ -15,7 +15,11 @@ use crate::CloudError;
 pub use crate::backoff::Backoff;
 use crate::change::{self, ChangeKind, Target, refused_outright};
 use crate::gcp::projects::{PolicyResource, PolicyStore};
-use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject};
+use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject, members_words};
+
+fn verb(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
 
 /// A planned grant: what was read and what will be written.
 #[derive(Debug, Clone, Serialize)]
@@ -44,7 +48,7 @@ pub struct BindingOutcome {
     pub console_url: String,
 }
 
-/// Reads the policy and computes the plan. Writes nothing.
+/// Reads the policy and computes the plan to grant `role` to one member. Writes nothing.
 pub async fn plan_binding(
     store: &impl PolicyStore,
     resource: &PolicyResource,
@@ -53,13 +57,40 @@ pub async fn plan_binding(
     condition: Option<&Condition>,
     principal: Option<String>,
 ) -> Result<BindingChange, CloudError> {
+    plan_grant(store, resource, role, &[member.to_owned()], condition, principal).await
+}
+
+/// Reads the policy and computes the plan to grant `role` to every one of `members` (several
+/// Deployments) — applied as one etag-safe write. Writes nothing.
+pub async fn plan_grant(
+    store: &impl PolicyStore,
+    resource: &PolicyResource,
+    role: &str,
+    members: &[String],
+    condition: Option<&Condition>,
+    principal: Option<String>,
+) -> Result<BindingChange, CloudError> {
+    if members.is_empty() {
+        return Err(CloudError::Refused {
+            reason: String::from("no member to grant the role to"),
+            hint: String::from("Pick at least one Deployment, or give its service account."),
+        });
+    }
     let before = store.get_policy(resource).await?;
     Ok(BindingChange {
         resource: resource.clone(),
         principal,
-        plan: IamPlan::build(&before, role, member, condition),
+        plan: IamPlan::build(&before, role, members, condition),
         console_url: resource.console_url(),
     })
+}
+
+/// One grant per member, all of `role` under `condition`.
+pub(crate) fn grants_of(role: &str, members: &[String], condition: Option<&Condition>) -> Vec<Grant> {
+    members
+        .iter()
+        .map(|member| Grant { role: role.to_owned(), member: member.clone(), condition: condition.cloned() })
+        .collect()
 }
 
 /// Reads the policy and plans replacing it with `document`, an edit made in the bindings
@@ -121,11 +152,7 @@ pub async fn apply_binding(
             after: IamPolicy::parse(&plan.compact_after)?,
         }
     } else {
-        PolicyOp::Grant(Grant {
-            role: plan.role.clone(),
-            member: plan.member.clone(),
-            condition: plan.condition.clone(),
-        })
+        PolicyOp::Grant(grants_of(&plan.role, &plan.members, plan.condition.as_ref()))
     };
     let kind = PolicyChange {
         store,
@@ -155,10 +182,11 @@ pub async fn apply_binding(
 
 /// What a policy change does.
 pub(crate) enum PolicyOp<'a> {
-    /// Add the member to the binding (re-merged at every attempt).
-    Grant(Grant),
-    /// Undo of a grant: remove exactly that member from exactly that binding.
-    Revoke { grant: Grant, undoes: &'a JournalEntry, expected: Option<IamPolicy> },
+    /// Add the members to the binding (re-merged at every attempt). Every grant has the
+    /// same role and condition.
+    Grant(Vec<Grant>),
+    /// Undo of a grant: remove exactly those members from exactly that binding.
+    Revoke { grants: Vec<Grant>, undoes: &'a JournalEntry, expected: Option<IamPolicy> },
     /// Replace the policy with a hand edit, only while it is the one the edit started from.
     Document { planned_before: IamPolicy, after: IamPolicy },
     /// Undo of a hand edit: the grants it added are removed and those it removed put back.
@@ -193,10 +221,11 @@ fn grant_words(grant: &Grant) -> String {
 }
 
 impl<P: PolicyStore> PolicyChange<'_, P> {
-    fn grant(&self) -> Option<(&Grant, bool)> {
+    /// The grants of a grant or revoke, and whether they are wanted (true) or unwanted.
+    fn grants(&self) -> Option<(&[Grant], bool)> {
         match &self.op {
-            PolicyOp::Grant(grant) => Some((grant, true)),
-            PolicyOp::Revoke { grant, .. } => Some((grant, false)),
+            PolicyOp::Grant(grants) => Some((grants, true)),
+            PolicyOp::Revoke { grants, .. } => Some((grants, false)),
             _ => None,
         }
     }
@@ -263,12 +292,12 @@ impl<P: PolicyStore> ChangeKind for PolicyChange<'_, P> {
 
     fn subject(&self) -> Subject {
         let resource = self.resource.name();
-        match self.grant() {
-            Some((grant, _)) => Subject::GcpBinding {
+        match self.grants() {
+            Some((grants, _)) => Subject::GcpBinding {
                 resource,
-                role: grant.role.clone(),
-                member: grant.member.clone(),
-                condition: grant.condition.clone(),
+                role: grants.first().map(|g| g.role.clone()).unwrap_or_default(),
+                members: grants.iter().map(|g| g.member.clone()).collect(),
+                condition: grants.first().and_then(|g| g.condition.clone()),
             },
             None => Subject::GcpPolicy { resource },
         }
@@ -300,15 +329,20 @@ impl<P: PolicyStore> ChangeKind for PolicyChange<'_, P> {
         let now =
             current.ok_or_else(|| CloudError::NotFound { what: format!("the IAM policy of {resource}") })?;
         let target = match &self.op {
-            PolicyOp::Grant(g) => now.add_member(&g.role, &g.member, g.condition.as_ref()),
-            PolicyOp::Revoke { grant: g, .. } => {
-                if !now.has_member(&g.role, &g.member, g.condition.as_ref()) {
+            PolicyOp::Grant(grants) => with_grants(now, &[], grants),
+            PolicyOp::Revoke { grants, .. } => {
+                let gone: Vec<String> = grants
+                    .iter()
+                    .filter(|g| !now.has_member(&g.role, &g.member, g.condition.as_ref()))
+                    .map(|g| g.member.clone())
+                    .collect();
+                if let (false, Some(g)) = (gone.is_empty(), grants.first()) {
                     return Err(CloudError::RemoteChanged {
-                        what: format!("the {} binding of {} on {resource}", g.role, g.member),
+                        what: format!("the {} binding of {} on {resource}", g.role, members_words(&gone)),
                         since: "the change being undone",
                     });
                 }
-                now.remove_member(&g.role, &g.member, g.condition.as_ref())
+                with_grants(now, grants, &[])
             }
             PolicyOp::Document { planned_before, after } => {
                 if !now.semantically_equal(planned_before) {
@@ -341,11 +375,18 @@ impl<P: PolicyStore> ChangeKind for PolicyChange<'_, P> {
         after: Option<&IamPolicy>,
     ) -> Settlement {
         let Some(now) = now else { return Settlement::ChangedBySomeoneElse };
-        if let Some((g, wanted)) = self.grant() {
+        if let Some((grants, wanted)) = self.grants() {
             // With etags, other writers' bindings arriving meanwhile are normal: what counts
-            // is whether the member holds the role.
-            let has = now.has_member(&g.role, &g.member, g.condition.as_ref());
-            return if has == wanted { Settlement::Applied } else { Settlement::NotApplied };
+            // is whether the members hold the role. One write lands whole or not at all.
+            let held =
+                grants.iter().filter(|g| now.has_member(&g.role, &g.member, g.condition.as_ref())).count();
+            return match (wanted, held) {
+                (true, n) if n == grants.len() => Settlement::Applied,
+                (false, 0) => Settlement::Applied,
+                (true, 0) => Settlement::NotApplied,
+                (false, n) if n == grants.len() => Settlement::NotApplied,
+                _ => Settlement::ChangedBySomeoneElse,
+            };
         }
         if after.is_some_and(|a| a.semantically_equal(now)) {
             Settlement::Applied
@@ -357,10 +398,29 @@ impl<P: PolicyStore> ChangeKind for PolicyChange<'_, P> {
     }
     fn found(&self, now: Option<&IamPolicy>, found: Settlement) -> String {
         let resource = &self.resource;
-        if let Some((g, _)) = self.grant() {
-            let has = now.is_some_and(|p| p.has_member(&g.role, &g.member, g.condition.as_ref()));
-            let state = if has { "has" } else { "does not have" };
-            return format!("{} {state} {} on {resource}", g.member, g.role);
+        if let Some((grants, _)) = self.grants() {
+            let (has, lacks): (Vec<&Grant>, Vec<&Grant>) = grants
+                .iter()
+                .partition(|g| now.is_some_and(|p| p.has_member(&g.role, &g.member, g.condition.as_ref())));
+            let role = grants.first().map(|g| g.role.as_str()).unwrap_or_default();
+            let words =
+                |list: &[&Grant]| members_words(&list.iter().map(|g| g.member.clone()).collect::<Vec<_>>());
+            return match (has.is_empty(), lacks.is_empty()) {
+                (false, true) => {
+                    format!("{} {} {role} on {resource}", words(&has), verb(has.len(), "has", "have"))
+                }
+                (true, _) => format!(
+                    "{} {} {role} on {resource}",
+                    words(&lacks),
+                    verb(lacks.len(), "does not have", "do not have")
+                ),
+                (false, false) => format!(
+                    "{} {} {role} on {resource}, {} not",
+                    words(&has),
+                    verb(has.len(), "has", "have"),
+                    words(&lacks)
+                ),
+            };
         }
         match found {
             Settlement::Applied => format!("the IAM policy of {resource} is the edited one"),
@@ -372,11 +432,22 @@ impl<P: PolicyStore> ChangeKind for PolicyChange<'_, P> {
     }
     fn not_held(&self, _: Option<&IamPolicy>, _: &str) -> String {
         let resource = &self.resource;
-        match self.grant() {
-            Some((g, true)) => {
-                format!("{} is not in the {} binding of {resource} after the write", g.member, g.role)
+        match self.grants() {
+            Some((grants, wanted)) => {
+                let role = grants.first().map(|g| g.role.as_str()).unwrap_or_default();
+                let members: Vec<String> = grants.iter().map(|g| g.member.clone()).collect();
+                let (count, members) = (members.len(), members_words(&members));
+                match (wanted, count) {
+                    (true, 1) => {
+                        format!("{members} is not in the {role} binding of {resource} after the write")
+                    }
+                    (true, _) => format!(
+                        "not all of {members} are in the {role} binding of {resource} after the write"
+                    ),
+                    (false, 1) => format!("{members} still has {role} on {resource}"),
+                    (false, _) => format!("some of {members} still have {role} on {resource}"),
+                }
             }
-            Some((g, false)) => format!("{} still has {} on {resource}", g.member, g.role),
             None => format!("the IAM policy of {resource} reads back differently"),
         }
     }

@@ -5,7 +5,7 @@ pub mod config;
 pub mod projects;
 
 pub use binding_change::{
-    Backoff, BindingChange, BindingOutcome, apply_binding, plan_binding, plan_policy_document,
+    Backoff, BindingChange, BindingOutcome, apply_binding, plan_binding, plan_grant, plan_policy_document,
 };
 pub use config::{GcpCredentialSource, GcpTarget};
 pub use projects::{GcpProjects, PolicyResource, PolicyStore};

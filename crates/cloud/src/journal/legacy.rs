@@ -81,7 +81,7 @@ pub(super) fn upgrade(value: Value) -> Option<JournalEntry> {
                 Subject::GcpBinding {
                     resource: old.resource_arn,
                     role: grant["role"].as_str()?.to_owned(),
-                    member: grant["member"].as_str()?.to_owned(),
+                    members: vec![grant["member"].as_str()?.to_owned()],
                     condition: serde_json::from_value(grant["condition"].clone()).ok()?,
                 },
                 document(&old.before),

@@ -27,7 +27,8 @@ pub struct IamPlan {
     pub needs_confirmation: bool,
     /// The grant asked for; empty for [`IamPlan::for_documents`], where nothing was asked.
     pub role: String,
-    pub member: String,
+    /// Everyone the role is granted to, in one write (several Deployments at once).
+    pub members: Vec<String>,
     pub condition: Option<Condition>,
     /// Principals in `after`, against Google's limit of 1,500.
     pub principal_count: u32,
@@ -40,13 +41,27 @@ pub struct IamPlan {
 }
 
 impl IamPlan {
-    /// The plan to grant `role` to `member` under `condition` on the live policy `before`.
-    pub fn build(before: &IamPolicy, role: &str, member: &str, condition: Option<&Condition>) -> IamPlan {
-        let after = before.add_member(role, member, condition);
-        let lints = lint_change(&after, role, member, condition);
+    /// The plan to grant `role` to each of `members` under `condition` on the live policy
+    /// `before`.
+    pub fn build(
+        before: &IamPolicy,
+        role: &str,
+        members: &[String],
+        condition: Option<&Condition>,
+    ) -> IamPlan {
+        let after =
+            members.iter().fold(before.clone(), |policy, member| policy.add_member(role, member, condition));
+        let mut lints: Vec<IamLint> = Vec::new();
+        for member in members {
+            for lint in lint_change(&after, role, member, condition) {
+                if !lints.contains(&lint) {
+                    lints.push(lint);
+                }
+            }
+        }
         IamPlan {
             role: role.to_owned(),
-            member: member.to_owned(),
+            members: members.to_vec(),
             condition: condition.cloned(),
             ..Self::assemble(before, &after, lints)
         }
@@ -71,7 +86,7 @@ impl IamPlan {
             blocked: lints.iter().any(|l| l.level == IamLintLevel::Error),
             needs_confirmation: lints.iter().any(|l| l.level == IamLintLevel::Warning),
             role: String::new(),
-            member: String::new(),
+            members: Vec::new(),
             condition: None,
             principal_count: after.principal_count(),
             group_count: after.group_count(),
@@ -114,8 +129,24 @@ mod tests {
     }
 
     #[test]
+    fn one_plan_grants_several_members_and_skips_those_already_in() {
+        const OTHER: &str = "serviceAccount:astro-quiet-star-5678@astronomer-prod.iam.gserviceaccount.com";
+        let members = [ASTRO.to_owned(), OTHER.to_owned(), String::from("user:a@example.com")];
+        let plan = IamPlan::build(&before(), JOB_USER, &members, None);
+        assert_eq!(plan.members, members);
+        let added: Vec<&str> = plan.added.iter().map(|g| g.member.as_str()).collect();
+        assert_eq!(added, [ASTRO, OTHER], "user:a was in the binding already");
+        assert_eq!(plan.principal_count, 3);
+        assert!(plan.lints.is_empty(), "{:?}", plan.lints);
+        // A basic role warns once, not once per member.
+        let plan = IamPlan::build(&before(), "roles/editor", &members[..2], None);
+        assert_eq!(plan.lints.len(), 1, "{:?}", plan.lints);
+        assert!(plan.needs_confirmation);
+    }
+
+    #[test]
     fn grant_plan_shows_the_new_member() {
-        let plan = IamPlan::build(&before(), JOB_USER, ASTRO, None);
+        let plan = IamPlan::build(&before(), JOB_USER, &[ASTRO.into()], None);
         assert!(plan.changed);
         assert!(!plan.blocked && !plan.needs_confirmation, "{:?}", plan.lints);
         assert_eq!(
@@ -127,8 +158,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            (plan.role.as_str(), plan.member.as_str(), plan.condition.as_ref()),
-            (JOB_USER, ASTRO, None)
+            (plan.role.as_str(), plan.members.as_slice(), plan.condition.as_ref()),
+            (JOB_USER, &[ASTRO.to_owned()][..], None)
         );
         assert_eq!(plan.principal_count, 2);
         assert_eq!(plan.group_count, 0);
@@ -142,7 +173,7 @@ mod tests {
     #[test]
     fn granting_again_is_unchanged() {
         let once = before().add_member(JOB_USER, ASTRO, None);
-        let plan = IamPlan::build(&once, JOB_USER, ASTRO, None);
+        let plan = IamPlan::build(&once, JOB_USER, &[ASTRO.into()], None);
         assert!(!plan.changed);
         assert!(plan.added.is_empty() && plan.removed.is_empty());
         assert!(plan.diff.iter().all(|l| l.kind == DiffKind::Same));
@@ -154,7 +185,7 @@ mod tests {
         let condition =
             Condition::new("until 2027", None, "request.time < timestamp(\"2027-01-01T00:00:00Z\")")
                 .expect("valid");
-        let plan = IamPlan::build(&before(), JOB_USER, ASTRO, Some(&condition));
+        let plan = IamPlan::build(&before(), JOB_USER, &[ASTRO.into()], Some(&condition));
         assert!(changes(&plan).contains(&(DiffKind::Removed, "  \"version\": 1,")));
         assert!(changes(&plan).contains(&(DiffKind::Added, "  \"version\": 3,")));
         assert_eq!(plan.condition.as_ref(), Some(&condition));
@@ -163,11 +194,11 @@ mod tests {
 
     #[test]
     fn warnings_need_confirmation_and_errors_block() {
-        let plan = IamPlan::build(&before(), "roles/editor", ASTRO, None);
+        let plan = IamPlan::build(&before(), "roles/editor", &[ASTRO.into()], None);
         assert!(plan.needs_confirmation && !plan.blocked);
         assert_eq!(plan.lints[0].code, IamLintCode::BasicRole);
         let condition = Condition::new("t", None, "true").expect("valid");
-        let plan = IamPlan::build(&before(), "roles/editor", ASTRO, Some(&condition));
+        let plan = IamPlan::build(&before(), "roles/editor", &[ASTRO.into()], Some(&condition));
         assert!(plan.blocked);
         assert_eq!(plan.lints[0].code, IamLintCode::ConditionOnBasicRole);
     }
@@ -179,7 +210,8 @@ mod tests {
         assert!(plan.changed);
         assert_eq!(plan.removed, [Grant { role: JOB_USER.into(), member: ASTRO.into(), condition: None }]);
         assert!(plan.added.is_empty() && plan.lints.is_empty());
-        assert_eq!((plan.role.as_str(), plan.member.as_str()), ("", ""));
+        assert_eq!(plan.role, "");
+        assert!(plan.members.is_empty());
         assert_eq!(plan.principal_count, 1);
         assert_eq!(plan.compact_after, before().to_compact_json());
     }
@@ -195,7 +227,7 @@ mod tests {
 
     #[test]
     fn serializes_camel_case() {
-        let plan = IamPlan::build(&before(), JOB_USER, ASTRO, None);
+        let plan = IamPlan::build(&before(), JOB_USER, &[ASTRO.into()], None);
         let json = serde_json::to_value(&plan).expect("serialize");
         assert_eq!(json["principalCount"], serde_json::json!(2));
         assert_eq!(json["diff"][0]["kind"], "same");

@@ -1,0 +1,233 @@
+//! `astro-identity-cli astro deployments` and `--deployment` on `aws` / `gcp`, against the
+//! Astro API fake, moto and the GCP wire fake: Deployments authorized without one copied
+//! identity, and every wrong input refused with exit code 1 and nothing written.
+
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+use astro_identity_tests::astro_fake::{AstroFake, deployment};
+use astro_identity_tests::gcp_fake::GcpFake;
+use astro_identity_tests::{Error, Moto};
+
+const ORG: &str = "clorgacme";
+const TOKEN: &str = "astro-cli-token-42";
+
+fn astro() -> Result<AstroFake, Error> {
+    let fake = AstroFake::start(ORG, TOKEN)?;
+    fake.add_workspace(ORG, "clwsdata", "Data");
+    for (id, name, cloud) in [
+        ("cldepaws1", "Sales ETL", "AWS"),
+        ("cldepaws2", "Finance", "AWS"),
+        ("cldepgcp1", "Marketing", "GCP"),
+        ("cldepgcp2", "Ads", "GCP"),
+        ("cldepazr1", "Legacy", "AZURE"),
+    ] {
+        fake.add_deployment(deployment(ORG, "clwsdata", id, name, cloud));
+    }
+    Ok(fake)
+}
+
+fn cli(home: &std::path::Path, token: Option<&str>, args: &[&str]) -> Result<Output, Error> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_astro-identity-cli"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    if let Some(token) = token {
+        command.env("ASTRO_API_TOKEN", token);
+    }
+    Ok(command.output()?)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn deployments_are_listed_as_json_with_their_identities() -> Result<(), Error> {
+    let fake = astro()?;
+    let home = tempfile::tempdir()?;
+    let out = cli(home.path(), Some(TOKEN), &["astro", "deployments", "--json", "--api-url", &fake.url])?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list: Value = serde_json::from_slice(&out.stdout)?;
+    let list = list.as_array().ok_or("an array")?;
+    assert_eq!(list.len(), 5);
+    let first = &list[0];
+    for key in [
+        "id",
+        "name",
+        "workspaceId",
+        "cloudProvider",
+        "region",
+        "namespace",
+        "oidcIssuerUrl",
+        "workloadIdentity",
+        "customerManaged",
+    ] {
+        assert!(first.get(key).is_some(), "{key} missing in {first}");
+    }
+    assert_eq!(first["id"], "cldepaws1");
+    assert_eq!(first["workloadIdentity"], "arn:aws:iam::123456789012:role/astro-sales-etl-aws1");
+    assert_eq!(first["customerManaged"], false);
+    assert_eq!(first["workspaceName"], "Data");
+    assert_eq!(list[4]["workloadIdentity"], Value::Null);
+
+    let table = cli(home.path(), Some(TOKEN), &["astro", "deployments", "--api-url", &fake.url])?;
+    let stdout = text(&table.stdout);
+    assert!(stdout.contains("cldepgcp1  Marketing  [Data]  Google Cloud us-central1  HEALTHY"), "{stdout}");
+    assert!(stdout.contains("(no workload identity)") && stdout.contains("5 Deployment(s)"), "{stdout}");
+    Ok(())
+}
+
+#[test]
+fn aws_deployments_are_trusted_by_id_beside_a_pasted_identity() -> Result<(), Error> {
+    let fake = astro()?;
+    let moto = Moto::start()?;
+    let home = tempfile::tempdir()?;
+    let pasted = "arn:aws:iam::123456789012:role/astro-pasted-0001";
+    let out = cli(
+        home.path(),
+        Some(TOKEN),
+        &[
+            "aws",
+            "apply",
+            "--role",
+            "astro-etl",
+            "--create",
+            "--deployment",
+            "cldepaws1",
+            "--deployment",
+            "cldepaws2",
+            "--identity",
+            pasted,
+            "--yes",
+            "--json",
+            "--endpoint-url",
+            &moto.url,
+            "--api-url",
+            &fake.url,
+        ],
+    )?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let outcome: Value = serde_json::from_slice(&out.stdout)?;
+    let policy = outcome["trustPolicy"].as_str().ok_or("trust policy")?;
+    for arn in [
+        "arn:aws:iam::123456789012:role/astro-sales-etl-aws1",
+        "arn:aws:iam::123456789012:role/astro-finance-aws2",
+        pasted,
+    ] {
+        assert!(policy.contains(arn), "{arn} not trusted: {policy}");
+    }
+    Ok(())
+}
+
+#[test]
+fn gcp_deployments_are_granted_in_one_write() -> Result<(), Error> {
+    let fake = astro()?;
+    let gcp = GcpFake::start()?;
+    gcp.seed(
+        "astro-data",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+    );
+    let home = tempfile::tempdir()?;
+    let out = cli(
+        home.path(),
+        Some(TOKEN),
+        &[
+            "gcp",
+            "apply",
+            "--project",
+            "astro-data",
+            "--role",
+            "roles/bigquery.jobUser",
+            "--deployment",
+            "cldepgcp1",
+            "--deployment",
+            "cldepgcp2",
+            "--yes",
+            "--endpoint",
+            &gcp.url,
+            "--anonymous",
+            "--api-url",
+            &fake.url,
+        ],
+    )?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("grant roles/bigquery.jobUser to serviceAccount:astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com and serviceAccount:astro-ads-gcp2@"), "{}", text(&out.stdout));
+    assert_eq!(gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 1);
+    let policy = gcp.policy("astro-data").ok_or("gone")?.to_string();
+    assert!(policy.contains("astro-marketing-gcp1@") && policy.contains("astro-ads-gcp2@"), "{policy}");
+    assert!(policy.contains("user:ada@example.com"));
+    Ok(())
+}
+
+#[test]
+fn wrong_inputs_exit_1_name_the_problem_and_write_nothing() -> Result<(), Error> {
+    let fake = astro()?;
+    let gcp = GcpFake::start()?;
+    gcp.seed("astro-data", json!({"bindings": []}));
+    let home = tempfile::tempdir()?;
+    let grant = |token: Option<&str>, deployment: &str, extra: &[&str]| {
+        let mut args = vec![
+            "gcp",
+            "apply",
+            "--project",
+            "astro-data",
+            "--role",
+            "roles/bigquery.jobUser",
+            "--deployment",
+            deployment,
+            "--yes",
+            "--endpoint",
+            &gcp.url,
+            "--anonymous",
+            "--api-url",
+            &fake.url,
+        ];
+        args.extend_from_slice(extra);
+        cli(home.path(), token, &args)
+    };
+    let cases: [(Option<&str>, &str, &[&str], &[&str]); 6] = [
+        // An AWS-hosted Deployment offered to the GCP grant.
+        (Some(TOKEN), "cldepaws1", &[], &["Sales ETL (cldepaws1) runs on AWS", "Nothing was changed"]),
+        (Some(TOKEN), "cldepazr1", &[], &["runs on Azure"]),
+        (Some(TOKEN), "cldepnope1", &[], &["Deployment cldepnope1 in organization clorgacme does not exist"]),
+        (Some("wrong-token-123"), "cldepgcp1", &[], &["HTTP 401", "API Tokens"]),
+        (None, "cldepgcp1", &[], &["ASTRO_API_TOKEN is not set", "Export ASTRO_API_TOKEN"]),
+        (
+            Some(TOKEN),
+            "cldepgcp1",
+            &["--organization", "clorgother"],
+            &["organization clorgother", "the token belongs to organization Org clorgacme (clorgacme)"],
+        ),
+    ];
+    for (token, deployment, extra, expected) in cases {
+        let out = grant(token, deployment, extra)?;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{deployment}: {stderr}");
+        for words in expected {
+            assert!(stderr.contains(words), "{deployment}: expected {words:?} in {stderr}");
+        }
+        assert!(!stderr.contains("wrong-token-123") && !stderr.contains(TOKEN), "{stderr}");
+    }
+    assert_eq!(gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 0, "nothing written");
+
+    // A token seeing two organizations must be told which.
+    fake.add_organization("clorgsecond", "Second", TOKEN);
+    let out = cli(home.path(), Some(TOKEN), &["astro", "deployments", "--api-url", &fake.url])?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr)
+            .contains("Choose one with --organization: Org clorgacme (clorgacme), Second (clorgsecond)"),
+        "{}",
+        text(&out.stderr)
+    );
+    Ok(())
+}
