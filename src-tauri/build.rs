@@ -59,5 +59,9 @@ fn astro_commands() -> &'static [&'static str] {
         "journal_history",
         "journal_plan_undo",
         "journal_apply_undo",
+        "astro_token_sources",
+        "astro_connect",
+        "astro_workspaces",
+        "astro_deployment_page",
     ]
 }

@@ -7,7 +7,7 @@ use astro_identity_cloud::gcp::config::ServiceAccountKey;
 use astro_identity_cloud::gcp::projects::GrantableRole;
 use astro_identity_cloud::gcp::{
     Backoff, BindingChange, BindingOutcome, GcpProjects, GcpTarget, PolicyResource, apply_binding,
-    plan_binding, plan_policy_document,
+    plan_grant, plan_policy_document,
 };
 use astro_identity_cloud::undo::undo_binding;
 use astro_identity_domain::Sensitive;
@@ -41,8 +41,8 @@ pub struct ConditionInput {
 pub struct GrantRequest {
     pub target: GcpTarget,
     pub project: String,
-    /// The Deployment's service account (the member).
-    pub service_account: String,
+    /// The Deployments' service accounts (the members), granted in one write.
+    pub service_accounts: Vec<String>,
     /// The role on the project; ignored on the impersonation route.
     pub role: String,
     pub condition: Option<ConditionInput>,
@@ -95,7 +95,13 @@ async fn connect(state: &AppState, target: &GcpTarget) -> Result<GcpProjects, Ip
 #[specta::specta]
 pub async fn gcp_plan(state: State<'_, AppState>, request: GrantRequest) -> Result<PlannedGrant, IpcError> {
     ProjectId::parse(&request.project)?;
-    let member = ServiceAccountEmail::parse(&request.service_account)?.member();
+    let mut members: Vec<String> = Vec::new();
+    for text in request.service_accounts.iter().filter(|t| !t.trim().is_empty()) {
+        let member = ServiceAccountEmail::parse(text)?.member();
+        if !members.contains(&member) {
+            members.push(member);
+        }
+    }
     let route =
         GrantRoute::choose(Some(&request.project), Some(&request.role), request.impersonate.as_deref())?;
     let (resource, role) = (PolicyResource::for_route(&route), route.role().to_owned());
@@ -105,7 +111,7 @@ pub async fn gcp_plan(state: State<'_, AppState>, request: GrantRequest) -> Resu
         .transpose()?;
     let projects = connect(&state, &request.target).await?;
     let principal = projects.principal.clone();
-    let change = plan_binding(&projects, &resource, &role, &member, condition.as_ref(), principal).await?;
+    let change = plan_grant(&projects, &resource, &role, &members, condition.as_ref(), principal).await?;
     let plan_id = state.remember_plan(StoredPlan::Gcp(request.target, change.clone()));
     Ok(PlannedGrant { plan_id, change })
 }

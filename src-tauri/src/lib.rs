@@ -2,6 +2,7 @@
 //! crates. No domain logic lives here; see ARCHITECTURE.md.
 
 mod airflow_commands;
+mod astro_commands;
 mod aws_commands;
 mod commands;
 mod destination;
@@ -70,6 +71,10 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         journal_commands::journal_history,
         journal_commands::journal_plan_undo,
         journal_commands::journal_apply_undo,
+        astro_commands::astro_token_sources,
+        astro_commands::astro_connect,
+        astro_commands::astro_workspaces,
+        astro_commands::astro_deployment_page,
     ])
 }
 

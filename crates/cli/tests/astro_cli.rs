@@ -168,6 +168,9 @@ fn gcp_deployments_are_granted_in_one_write() -> Result<(), Error> {
     Ok(())
 }
 
+/// A token (or none), a Deployment id, extra arguments, and what stderr must say.
+type Case<'a> = (Option<&'a str>, &'a str, &'a [&'a str], &'a [&'a str]);
+
 #[test]
 fn wrong_inputs_exit_1_name_the_problem_and_write_nothing() -> Result<(), Error> {
     let fake = astro()?;
@@ -194,7 +197,7 @@ fn wrong_inputs_exit_1_name_the_problem_and_write_nothing() -> Result<(), Error>
         args.extend_from_slice(extra);
         cli(home.path(), token, &args)
     };
-    let cases: [(Option<&str>, &str, &[&str], &[&str]); 6] = [
+    let cases: [Case; 6] = [
         // An AWS-hosted Deployment offered to the GCP grant.
         (Some(TOKEN), "cldepaws1", &[], &["Sales ETL (cldepaws1) runs on AWS", "Nothing was changed"]),
         (Some(TOKEN), "cldepazr1", &[], &["runs on Azure"]),

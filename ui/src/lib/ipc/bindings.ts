@@ -134,6 +134,20 @@ export const commands = {
 	journalPlanUndo: (request: UndoRequest_Deserialize) => typedError<UndoPlan, IpcError_Serialize>(__TAURI_INVOKE("journal_plan_undo", { request })),
 	/**  Applies exactly the undo shown under `plan_id`, then verifies and journals it. */
 	journalApplyUndo: (planId: string) => typedError<UndoOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("journal_apply_undo", { planId })),
+	/**
+	 *  Where a token can come from on this machine: `ASTRO_API_TOKEN` when set, and every Astro
+	 *  token kept in the OS keyring. Reads no secret.
+	 */
+	astroTokenSources: () => typedError<AstroTokenSource[], IpcError_Serialize>(__TAURI_INVOKE("astro_token_sources")),
+	/**
+	 *  Stores a pasted token under `profile` (in the OS keyring, and only there), then lists
+	 *  the organizations it sees — which checks it.
+	 */
+	astroConnect: (access: AstroAccess_Deserialize, token: string | null) => typedError<AstroAccount, IpcError_Serialize>(__TAURI_INVOKE("astro_connect", { access, token })),
+	/**  The organization's Workspaces, for names and the Workspace filter. */
+	astroWorkspaces: (access: AstroAccess_Deserialize, organizationId: string) => typedError<Workspace[], IpcError_Serialize>(__TAURI_INVOKE("astro_workspaces", { access, organizationId })),
+	/**  One page of the organization's Deployments from `offset`. */
+	astroDeploymentPage: (access: AstroAccess_Deserialize, organizationId: string, workspaceIds: string[], offset: number) => typedError<DeploymentPage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("astro_deployment_page", { access, organizationId, workspaceIds, offset })),
 };
 
 /* Types */
@@ -263,6 +277,30 @@ export type ArnTemplate = {
 	template: string,
 };
 
+/**  Which token and which server: every picker command takes it. */
+export type AstroAccess = AstroAccess_Serialize | AstroAccess_Deserialize;
+
+/**  Which token and which server: every picker command takes it. */
+export type AstroAccess_Deserialize = {
+	source: AstroTokenSource,
+	/**  Another Astro API server; `None` or empty for `https://api.astronomer.io`. */
+	baseUrl?: string | null,
+};
+
+/**  Which token and which server: every picker command takes it. */
+export type AstroAccess_Serialize = {
+	source: AstroTokenSource,
+	/**  Another Astro API server; `None` or empty for `https://api.astronomer.io`. */
+	baseUrl: string | null,
+};
+
+/**  The token's organizations, as the picker and the home screen show them. */
+export type AstroAccount = {
+	/**  "ASTRO_API_TOKEN" or "keyring profile astro". */
+	source: string,
+	organizations: Organization[],
+};
+
 /**  The Deployment or Workspace an Environment Manager connection belongs to. */
 export type AstroScope = {
 	scope: AstroScopeKind,
@@ -272,6 +310,12 @@ export type AstroScope = {
 
 /**  Which Astro Environment Manager scope a connection is created in. */
 export type AstroScopeKind = "DEPLOYMENT" | "WORKSPACE";
+
+/**
+ *  Where the Astro API token comes from: the OS keyring (one entry per profile, the same
+ *  one the Environment Manager uses) or the `ASTRO_API_TOKEN` variable, as in the Astro CLI.
+ */
+export type AstroTokenSource = { kind: "env" } | { kind: "keyring"; profile: string };
 
 /**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
 export type AwsConnectionInput = AwsConnectionInput_Serialize | AwsConnectionInput_Deserialize;
@@ -588,6 +632,11 @@ export type ChangeOutcome_Serialize = {
 	consoleUrl: string,
 };
 
+/**  Where a Deployment runs. */
+export type CloudProvider = "AWS" | "GCP" | "AZURE" | 
+/**  A provider this app does not know yet (or none in the answer). */
+"OTHER";
+
 /**
  *  An IAM condition (a CEL expression with a title) attached to a binding.
  * 
@@ -805,6 +854,99 @@ export type CredentialSummary_Serialize = {
 	keyring: KeyringSummary_Serialize,
 };
 
+/**  One Deployment, as listed to pick from and as the CLI prints it (`--json`). */
+export type Deployment = Deployment_Serialize | Deployment_Deserialize;
+
+/**
+ *  One page of Deployments, as the app's picker loads them (with progress and a cancel
+ *  between pages).
+ */
+export type DeploymentPage = DeploymentPage_Serialize | DeploymentPage_Deserialize;
+
+/**
+ *  One page of Deployments, as the app's picker loads them (with progress and a cancel
+ *  between pages).
+ */
+export type DeploymentPage_Deserialize = {
+	deployments: Deployment_Deserialize[],
+	offset: number,
+	totalCount: number,
+	/**  The offset of the next page; `None` on the last one. */
+	nextOffset?: number | null,
+};
+
+/**
+ *  One page of Deployments, as the app's picker loads them (with progress and a cancel
+ *  between pages).
+ */
+export type DeploymentPage_Serialize = {
+	deployments: Deployment_Serialize[],
+	offset: number,
+	totalCount: number,
+	/**  The offset of the next page; `None` on the last one. */
+	nextOffset: number | null,
+};
+
+/**  One Deployment, as listed to pick from and as the CLI prints it (`--json`). */
+export type Deployment_Deserialize = {
+	id: string,
+	name: string,
+	organizationId: string,
+	workspaceId: string,
+	/**  From the Workspaces list; `None` when the token cannot list Workspaces. */
+	workspaceName?: string | null,
+	cloudProvider: CloudProvider,
+	region?: string | null,
+	clusterId?: string | null,
+	clusterName?: string | null,
+	/**  `HEALTHY`, `HIBERNATING`, `CREATING`, … */
+	status?: string | null,
+	/**  `STANDARD`, `DEDICATED` or `HYBRID`. */
+	deploymentType?: string | null,
+	namespace: string,
+	oidcIssuerUrl?: string | null,
+	/**
+	 *  The identity in force (`effectiveWorkloadIdentity`): an IAM role ARN on AWS, a
+	 *  service-account email on GCP; `None` when Astro gives none.
+	 */
+	workloadIdentity?: string | null,
+	/**
+	 *  The identity is not Astro's default for this namespace (`astro-<namespace>`): it is
+	 *  the customer's own role or service account.
+	 */
+	customerManaged: boolean,
+};
+
+/**  One Deployment, as listed to pick from and as the CLI prints it (`--json`). */
+export type Deployment_Serialize = {
+	id: string,
+	name: string,
+	organizationId: string,
+	workspaceId: string,
+	/**  From the Workspaces list; `None` when the token cannot list Workspaces. */
+	workspaceName: string | null,
+	cloudProvider: CloudProvider,
+	region: string | null,
+	clusterId: string | null,
+	clusterName: string | null,
+	/**  `HEALTHY`, `HIBERNATING`, `CREATING`, … */
+	status: string | null,
+	/**  `STANDARD`, `DEDICATED` or `HYBRID`. */
+	deploymentType: string | null,
+	namespace: string,
+	oidcIssuerUrl: string | null,
+	/**
+	 *  The identity in force (`effectiveWorkloadIdentity`): an IAM role ARN on AWS, a
+	 *  service-account email on GCP; `None` when Astro gives none.
+	 */
+	workloadIdentity: string | null,
+	/**
+	 *  The identity is not Astro's default for this namespace (`astro-<namespace>`): it is
+	 *  the customer's own role or service account.
+	 */
+	customerManaged: boolean,
+};
+
 export type DiffKind = "same" | "added" | "removed";
 
 export type DiffLine = {
@@ -955,8 +1097,8 @@ export type GrantRequest = GrantRequest_Serialize | GrantRequest_Deserialize;
 export type GrantRequest_Deserialize = {
 	target: GcpTarget_Deserialize,
 	project: string,
-	/**  The Deployment's service account (the member). */
-	serviceAccount: string,
+	/**  The Deployments' service accounts (the members), granted in one write. */
+	serviceAccounts: string[],
 	/**  The role on the project; ignored on the impersonation route. */
 	role: string,
 	condition?: ConditionInput_Deserialize | null,
@@ -967,8 +1109,8 @@ export type GrantRequest_Deserialize = {
 export type GrantRequest_Serialize = {
 	target: GcpTarget_Serialize,
 	project: string,
-	/**  The Deployment's service account (the member). */
-	serviceAccount: string,
+	/**  The Deployments' service accounts (the members), granted in one write. */
+	serviceAccounts: string[],
 	/**  The role on the project; ignored on the impersonation route. */
 	role: string,
 	condition: ConditionInput_Serialize | null,
@@ -1117,7 +1259,8 @@ export type IamPlan_Deserialize = {
 	needsConfirmation: boolean,
 	/**  The grant asked for; empty for [`IamPlan::for_documents`], where nothing was asked. */
 	role: string,
-	member: string,
+	/**  Everyone the role is granted to, in one write (several Deployments at once). */
+	members: string[],
 	condition?: Condition_Deserialize | null,
 	/**  Principals in `after`, against Google's limit of 1,500. */
 	principalCount: number,
@@ -1145,7 +1288,8 @@ export type IamPlan_Serialize = {
 	needsConfirmation: boolean,
 	/**  The grant asked for; empty for [`IamPlan::for_documents`], where nothing was asked. */
 	role: string,
-	member: string,
+	/**  Everyone the role is granted to, in one write (several Deployments at once). */
+	members: string[],
 	condition: Condition_Serialize | null,
 	/**  Principals in `after`, against Google's limit of 1,500. */
 	principalCount: number,
@@ -1182,6 +1326,8 @@ export type IpcErrorCode =
 "access_denied" | "not_found" | "already_exists" | "malformed_policy" | "limit_exceeded" | 
 /**  Still throttled after retries: wait and try again. */
 "throttled" | 
+/**  The service answered with server errors (5xx) after retries: an outage on its side. */
+"outage" | 
 /**  The service could not be reached (an outage, a network problem, a timeout). */
 "unreachable" | 
 /**  Someone else wrote at the same moment (a stale etag). */
@@ -1377,6 +1523,12 @@ export type NewRole_Serialize = {
 	description: string | null,
 	maxSessionDuration: number | null,
 	tags: ([string, string])[],
+};
+
+/**  An Astro organization the token sees. */
+export type Organization = {
+	id: string,
+	name: string,
 };
 
 /**  The identities a person pasted, split into valid ARNs and per-line errors. */
@@ -2176,6 +2328,12 @@ export type UndoRequest_Serialize = {
 	journalId: string,
 	aws: AwsTarget_Serialize | null,
 	gcp: GcpTarget_Serialize | null,
+};
+
+/**  An Astro Workspace: its id and name. */
+export type Workspace = {
+	id: string,
+	name: string,
 };
 
 /* Tauri Specta runtime */

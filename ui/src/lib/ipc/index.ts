@@ -2,6 +2,7 @@
 // tests replace the transport with `mockIPC` from @tauri-apps/api/mocks.
 import { commands } from "./bindings";
 import type {
+  AstroAccess_Deserialize as AstroAccess,
   ConnectionDestination_Deserialize as ConnectionDestination,
   ConnectionInput_Deserialize as ConnectionInput,
   AstroScope,
@@ -30,8 +31,16 @@ export type {
   ArnTemplate,
   AirflowConnection_Serialize as AirflowConnection,
   AppInfo,
+  AstroAccess_Deserialize as AstroAccess,
+  AstroAccount,
   AstroScope,
   AstroScopeKind,
+  AstroTokenSource,
+  CloudProvider,
+  Deployment_Serialize as Deployment,
+  DeploymentPage_Serialize as DeploymentPage,
+  Organization,
+  Workspace,
   AwsConnectionInput_Deserialize as AwsConnectionInput,
   GcpConnectionInput_Deserialize as GcpConnectionInput,
   AwsProfile_Serialize as AwsProfile,
@@ -191,6 +200,17 @@ export const backend = {
   journalHistory: () => settle(commands.journalHistory()),
   journalPlanUndo: (request: UndoRequest) => settle(commands.journalPlanUndo(request)),
   journalApplyUndo: (planId: string) => settle(commands.journalApplyUndo(planId)),
+  astroTokenSources: () => settle(commands.astroTokenSources()),
+  astroConnect: (access: AstroAccess, token: string | null) =>
+    settle(commands.astroConnect(access, token)),
+  astroWorkspaces: (access: AstroAccess, organizationId: string) =>
+    settle(commands.astroWorkspaces(access, organizationId)),
+  astroDeploymentPage: (
+    access: AstroAccess,
+    organizationId: string,
+    workspaceIds: string[],
+    offset: number,
+  ) => settle(commands.astroDeploymentPage(access, organizationId, workspaceIds, offset)),
   awsStoreKeys: (profile: string, accessKeyId: string, secretAccessKey: string) =>
     settle(commands.awsStoreKeys(profile, accessKeyId, secretAccessKey)),
 };

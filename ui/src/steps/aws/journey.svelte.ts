@@ -1,5 +1,7 @@
 import { backend } from "../../lib/ipc";
+import { DeploymentPicker } from "../../lib/astro/picker.svelte";
 import { Journey } from "../../lib/journey/journey.svelte";
+import { unique } from "../../lib/ui/unique";
 import type {
   AirflowConnection,
   AwsConnectionInput,
@@ -49,9 +51,20 @@ export type CredentialChoice =
 
 /** One run of the AWS journey: what the user entered and what the backend answered. */
 export class AwsJourney extends Journey {
-  // 1. Deployments
+  // 1. Deployments: picked from the Astro API, pasted, or both.
+  picker = new DeploymentPicker("AWS");
   identitiesText = $state("");
   parsed = $state<ParsedIdentities | null>(null);
+
+  /** Every identity to trust: the picked Deployments' and the pasted ones, once each. */
+  get identities(): string[] {
+    return unique([...this.picker.identities, ...(this.parsed?.valid ?? [])]);
+  }
+
+  /** Ready to go on: at least one identity, and no pasted line left broken. */
+  get identitiesReady(): boolean {
+    return this.identities.length > 0 && (this.parsed?.errors.length ?? 0) === 0;
+  }
 
   // 2. AWS account
   credential = $state<CredentialChoice>({ kind: "defaultChain" });
@@ -160,7 +173,7 @@ export class AwsJourney extends Journey {
       backend.awsPlan({
         target: this.target(),
         roleName: this.roleName.trim(),
-        identities: this.parsed?.valid ?? [],
+        identities: this.identities,
         create: this.newRole(),
         quota: null,
       }),

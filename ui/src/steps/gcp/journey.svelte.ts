@@ -1,5 +1,7 @@
 import { backend } from "../../lib/ipc";
+import { DeploymentPicker } from "../../lib/astro/picker.svelte";
 import { Journey } from "../../lib/journey/journey.svelte";
+import { unique } from "../../lib/ui/unique";
 import type {
   AirflowConnection,
   ConnectionInput,
@@ -30,9 +32,29 @@ export type GcpCredentialChoice =
 
 /** One run of the GCP journey: what the user entered and what the backend answered. */
 export class GcpJourney extends Journey {
-  // 1. Deployment
+  // 1. Deployments: picked from the Astro API, pasted, or both.
+  picker = new DeploymentPicker("GCP");
   serviceAccountText = $state("");
   parsed = $state<ParsedServiceAccount | null>(null);
+
+  /** Every service account to grant to, once each: the picked Deployments' and the pasted one. */
+  get serviceAccounts(): string[] {
+    const pasted = this.parsed?.member ? [this.serviceAccountText.trim()] : [];
+    return unique([...this.picker.identities, ...pasted]);
+  }
+
+  /** The members as IAM writes them, for summaries. */
+  get members(): string[] {
+    const pasted = this.parsed?.member ? [this.parsed.member] : [];
+    const picked = this.picker.identities.map((email) => `serviceAccount:${email}`);
+    return unique([...picked, ...pasted]);
+  }
+
+  /** Ready to go on: someone to grant to, and the pasted text (if any) valid. */
+  get identityReady(): boolean {
+    const pastedBroken = this.serviceAccountText.trim() !== "" && !this.parsed?.member;
+    return this.serviceAccounts.length > 0 && !pastedBroken;
+  }
 
   // 2. Project
   credential = $state<GcpCredentialChoice>({ kind: "adc" });
@@ -117,7 +139,7 @@ export class GcpJourney extends Journey {
       backend.gcpPlan({
         target: this.target(),
         project: this.project.trim(),
-        serviceAccount: this.serviceAccountText.trim(),
+        serviceAccounts: this.serviceAccounts,
         role: this.role,
         condition,
         impersonate: this.route === "impersonate" ? this.impersonateAccount.trim() : null,
