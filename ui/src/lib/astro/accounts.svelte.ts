@@ -22,6 +22,11 @@ class AstroAccounts {
     this.organizations = { ...this.organizations, [key]: names(account) };
   }
 
+  /** The Astro API address last used with this source (`null`: the default one). */
+  baseUrlFor(key: string): string | null {
+    return this.baseUrls.get(key) ?? null;
+  }
+
   async refresh() {
     const sources = await backend.astroTokenSources();
     if (sources.status !== "ok") return;

@@ -71,18 +71,22 @@ export class DeploymentPicker extends Runner {
     this.cloudFilter = cloud;
   }
 
-  /** The Deployments the filters and search leave, in the API's order. */
+  /** The Deployments the filters and search leave: those this journey can use first, then
+   * the API's order. */
   get visible(): Deployment[] {
     const words = this.query.trim().toLowerCase();
-    return this.deployments.filter(
-      (d) =>
-        (!this.workspaceFilter || d.workspaceId === this.workspaceFilter) &&
-        (!this.cloudFilter || d.cloudProvider === this.cloudFilter) &&
-        (!words ||
-          [d.name, d.id, d.namespace, d.workspaceName ?? "", d.workloadIdentity ?? ""].some((f) =>
-            f.toLowerCase().includes(words),
-          )),
-    );
+    const usable = (d: Deployment) => (ineligible(d, this.cloud) ? 1 : 0);
+    return this.deployments
+      .filter(
+        (d) =>
+          (!this.workspaceFilter || d.workspaceId === this.workspaceFilter) &&
+          (!this.cloudFilter || d.cloudProvider === this.cloudFilter) &&
+          (!words ||
+            [d.name, d.id, d.namespace, d.workspaceName ?? "", d.workloadIdentity ?? ""].some((f) =>
+              f.toLowerCase().includes(words),
+            )),
+      )
+      .sort((a, b) => usable(a) - usable(b));
   }
 
   /** The picked Deployments, in the order they are listed. */
@@ -114,6 +118,7 @@ export class DeploymentPicker extends Runner {
     if (this.sourceKey === "new" && first) {
       this.sourceKey = first.kind === "env" ? "env" : first.profile;
     }
+    if (!this.baseUrl) this.baseUrl = astroAccounts.baseUrlFor(this.sourceKey) ?? "";
   }
 
   /** Checks the token (storing a pasted one), then loads the Deployments. */

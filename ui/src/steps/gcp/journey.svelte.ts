@@ -14,7 +14,7 @@ import type {
 } from "../../lib/ipc";
 
 export const GCP_STEPS = [
-  { id: "identity", title: "Deployment" },
+  { id: "identity", title: "Deployments" },
   { id: "project", title: "Google Cloud project" },
   { id: "role", title: "Role" },
   { id: "review", title: "Review and apply" },

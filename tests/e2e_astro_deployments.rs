@@ -1,0 +1,237 @@
+//! End to end: Deployments picked from the Astro API in the real window — no identity
+//! copied — authorized on AWS (moto) and on GCP (the wire fake), then the Environment
+//! Manager connection created for a picked Deployment. Screenshots in target/e2e/astro-*.png.
+
+use aws_credential_types::Credentials;
+use fantoccini::Locator;
+use serde_json::{Value, json};
+
+use astro_identity_tests::astro_fake::{AstroFake, deployment};
+use astro_identity_tests::gcp_fake::GcpFake;
+use astro_identity_tests::{
+    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, write_home_file,
+};
+
+const ORG: &str = "clorgacme";
+const TOKEN: &str = "astro-e2e-token-7f3a";
+const CUSTOMER_ROLE: &str = "arn:aws:iam::123456789012:role/data-pipelines";
+
+fn astro() -> Result<AstroFake, Error> {
+    let fake = AstroFake::start(ORG, TOKEN)?;
+    fake.add_workspace(ORG, "clwsdata", "Data");
+    fake.add_workspace(ORG, "clwsml", "ML");
+    let mut customer = deployment(ORG, "clwsml", "cldepaws3", "Forecast", "AWS");
+    customer["effectiveWorkloadIdentity"] = json!(CUSTOMER_ROLE);
+    let mut creating = deployment(ORG, "clwsml", "cldepaws4", "Fresh", "AWS");
+    creating["status"] = json!("CREATING");
+    if let Some(map) = creating.as_object_mut() {
+        map.remove("effectiveWorkloadIdentity");
+    }
+    for d in [
+        deployment(ORG, "clwsdata", "cldepaws1", "Sales ETL", "AWS"),
+        deployment(ORG, "clwsdata", "cldepaws2", "Finance", "AWS"),
+        customer,
+        creating,
+        deployment(ORG, "clwsdata", "cldepgcp1", "Marketing", "GCP"),
+        deployment(ORG, "clwsml", "cldepgcp2", "Ads", "GCP"),
+        deployment(ORG, "clwsml", "cldepgcp3", "Search", "GCP"),
+        deployment(ORG, "clwsdata", "cldepazr1", "Legacy", "AZURE"),
+    ] {
+        fake.add_deployment(d);
+    }
+    Ok(fake)
+}
+
+fn aws_arns() -> [String; 3] {
+    [
+        String::from("arn:aws:iam::123456789012:role/astro-sales-etl-aws1"),
+        String::from("arn:aws:iam::123456789012:role/astro-finance-aws2"),
+        CUSTOMER_ROLE.to_owned(),
+    ]
+}
+
+fn gcp_members() -> [String; 3] {
+    ["marketing-gcp1", "ads-gcp2", "search-gcp3"]
+        .map(|ns| format!("serviceAccount:astro-{ns}@astronomer-prod.iam.gserviceaccount.com"))
+}
+
+async fn select(app: &AppSession, css: &str, value: &str) -> Result<(), Error> {
+    app.find(&format!("{css} option[value='{value}']")).await?.click().await?;
+    Ok(())
+}
+
+async fn aws_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> Result<(), Error> {
+    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
+
+    // 1. A pasted token (kept in the keyring), the fake's address, then the Deployments.
+    app.find("#astro-token").await?.send_keys(TOKEN).await?;
+    app.find("[data-testid=deployment-picker] details > summary").await?.click().await?;
+    app.find("#astro-api-url").await?.send_keys(&astro.url).await?;
+    app.click_button("Connect").await?;
+    app.wait_for_text("[data-testid=deployment-list]", "Forecast").await?;
+    let list = app.text_of("[data-testid=deployment-list]").await?;
+    assert!(list.contains("customer-managed"), "{list}");
+    assert!(app.text_of("[data-testid=deployment-cldepaws4]").await?.contains("no workload identity"));
+    assert!(!list.contains("Marketing"), "the AWS journey shows AWS Deployments first: {list}");
+    app.click_button("Pick all shown").await?;
+    let [a, b, c] = aws_arns();
+    let parsed = app.wait_for_text("[data-testid=parsed-identities]", &c).await?;
+    assert!(parsed.contains(&a) && parsed.contains(&b), "{parsed}");
+    app.screenshot("astro-1-aws-picked").await?;
+    app.click_button("Next").await?;
+
+    // 2. AWS account: the `moto` profile, pointed at moto.
+    app.client
+        .find(Locator::XPath("//label[.//strong[normalize-space()='moto']]/input"))
+        .await?
+        .click()
+        .await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#endpoint").await?.send_keys(moto_url).await?;
+    app.click_button("Check who I am").await?;
+    app.wait_for_text("[data-testid=caller]", "123456789012").await?;
+    app.click_button("Next").await?;
+
+    // 3. A new role; 4. the review trusts the three picked Deployments.
+    let name = app.find("#role-name").await?;
+    name.clear().await?;
+    name.send_keys("astro-picked").await?;
+    app.click_button("Next").await?;
+    let diff = app.wait_for_text("[data-testid=diff]", &c).await?;
+    assert!(diff.contains(&a) && diff.contains(&b), "{diff}");
+    assert!(app.text_of("[data-testid=review-summary]").await?.contains("trust 3 Deployments"));
+    app.screenshot("astro-2-aws-review").await?;
+    app.click_button("Apply").await?;
+    app.wait_for_text("h2", "What may the Deployments do?").await?;
+    app.click_button("← Home").await?;
+    Ok(())
+}
+
+async fn gcp_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Result<(), Error> {
+    // The home screen names the stored token's organization, never the token.
+    app.wait_for_text("[data-testid=astro-org]", &format!("Org {ORG}")).await?;
+    app.find("button[aria-label='Start: Authorize on GCP']").await?.click().await?;
+
+    // 1. The stored token and address are reused; the AWS Deployment cannot be picked.
+    app.click_button("Connect").await?;
+    app.wait_for_text("[data-testid=deployment-list]", "Marketing").await?;
+    select(app, "#cloud-filter", "").await?;
+    let aws_row = app.wait_for_text("[data-testid=deployment-cldepaws1]", "Runs on AWS").await?;
+    assert!(aws_row.contains("AWS journey"), "{aws_row}");
+    assert!(!app.find("[data-testid=deployment-cldepaws1] input").await?.is_enabled().await?);
+    app.click_button("Pick all shown").await?;
+    let members = gcp_members();
+    let picked = app.wait_for_text("[data-testid=parsed-member]", &members[2]).await?;
+    assert!(members.iter().all(|m| picked.contains(m)), "{picked}");
+    assert!(!picked.contains("sales-etl"), "an AWS Deployment was never picked: {picked}");
+    app.screenshot("astro-3-gcp-picked").await?;
+    app.click_button("Next").await?;
+
+    // 2. Project on the fake, no credentials; 3. the default role.
+    app.find("#project-id").await?.send_keys("astro-data").await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#gcp-endpoint").await?.send_keys(&gcp.url).await?;
+    app.client
+        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
+        .await?
+        .click()
+        .await?;
+    app.click_button("Next").await?;
+    app.click_button("Next").await?;
+
+    // 4. One plan, one write, three members.
+    let diff = app.wait_for_text("[data-testid=diff]", &members[2]).await?;
+    assert!(members.iter().all(|m| diff.contains(m)), "{diff}");
+    app.screenshot("astro-4-gcp-review").await?;
+    app.click_button("Apply").await?;
+    app.wait_for_text("[data-testid=connection]", "Connection Type: Google Cloud").await?;
+    assert_eq!(gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 1);
+
+    // 5. The Environment Manager target is a picked Deployment, not a typed id.
+    app.client
+        .find(Locator::XPath("//label[normalize-space()='Astro Environment Manager']/input"))
+        .await?
+        .click()
+        .await?;
+    let picked = app.find("#astro-create-picked").await?.prop("value").await?;
+    assert_eq!(picked.as_deref(), Some("cldepgcp1"));
+    assert_eq!(app.find("#astro-org").await?.prop("value").await?.as_deref(), Some(ORG));
+    select(app, "#astro-create-picked", "cldepgcp2").await?;
+    app.screenshot("astro-5-environment-manager").await?;
+    app.click_button("Check the connection").await?;
+    app.click_button("Create connection").await?;
+    app.wait_for_text("[data-testid=create-connection]", "verified").await?;
+    let objects = astro.objects();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert_eq!(objects[0]["scopeEntityId"], "cldepgcp2");
+    assert_eq!(objects[0]["connection"]["type"], "google_cloud_platform");
+    Ok(())
+}
+
+async fn moto_trust(url: &str, role: &str) -> Result<Value, Error> {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let out = aws_sdk_iam::Client::new(&config).get_role().role_name(role).send().await?;
+    let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
+    Ok(serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?)
+}
+
+#[test]
+fn picks_deployments_from_astro_and_authorizes_them_on_both_clouds() -> Result<(), Error> {
+    let app = app_binary()?;
+    let astro = astro()?;
+    let moto = Moto::start()?;
+    let gcp = GcpFake::start()?;
+    gcp.seed(
+        "astro-data",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+    );
+    let desktop = Desktop::start()?;
+    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
+    write_home_file(
+        &desktop,
+        ".aws/credentials",
+        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let session = AppSession::start(&driver, &app).await?;
+        let mut outcome = aws_journey(&session, &astro, &moto.url).await;
+        if outcome.is_ok() {
+            outcome = gcp_journey(&session, &astro, &gcp).await;
+        }
+        if outcome.is_err() {
+            let _ = session.screenshot("astro-failure").await;
+        }
+        session.close().await;
+        outcome?;
+        let trust = moto_trust(&moto.url, "astro-picked").await?;
+        let mut principals: Vec<String> =
+            serde_json::from_value(trust["Statement"][0]["Principal"]["AWS"].clone())?;
+        principals.sort();
+        let mut expected = aws_arns().to_vec();
+        expected.sort();
+        assert_eq!(principals, expected);
+        Ok::<(), Error>(())
+    })?;
+    let policy = gcp.policy("astro-data").ok_or("project gone")?;
+    let granted: Vec<String> = policy["bindings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["role"] == "roles/bigquery.jobUser")
+        .flat_map(|b| b["members"].as_array().cloned().unwrap_or_default())
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(granted, gcp_members());
+    assert!(policy.to_string().contains("user:ada@example.com"));
+    // Every Astro request carried the token in its header only; no file of the session has it.
+    assert!(astro.seen().iter().all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+    assert_eq!(files_containing(desktop.root.path(), TOKEN, &[])?, Vec::<std::path::PathBuf>::new());
+    Ok(())
+}
