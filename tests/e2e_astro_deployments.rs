@@ -63,10 +63,18 @@ async fn select(app: &AppSession, css: &str, value: &str) -> Result<(), Error> {
 async fn aws_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> Result<(), Error> {
     app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
 
-    // 1. A pasted token (kept in the keyring), the fake's address, then the Deployments.
-    app.find("#astro-token").await?.send_keys(TOKEN).await?;
+    // 1. A mistyped token is refused with the reason and not kept; then the right one.
     app.find("[data-testid=deployment-picker] details > summary").await?.click().await?;
     app.find("#astro-api-url").await?.send_keys(&astro.url).await?;
+    app.find("#astro-token").await?.send_keys("astro-mistyped-0000").await?;
+    app.click_button("Connect").await?;
+    let refused = app.wait_for_text("[data-testid=deployment-picker] [role=alert]", "HTTP 401").await?;
+    assert!(refused.contains("API Tokens") && !refused.contains("mistyped"), "{refused}");
+    assert_eq!(app.find("#astro-source").await?.prop("value").await?.as_deref(), Some("new"), "not stored");
+    // WebKitWebDriver can hand back the previous frame right after a change; let it paint.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.screenshot("astro-0-token-refused").await?;
+    app.find("#astro-token").await?.send_keys(TOKEN).await?;
     app.click_button("Connect").await?;
     app.wait_for_text("[data-testid=deployment-list]", "Forecast").await?;
     let list = app.text_of("[data-testid=deployment-list]").await?;
@@ -231,7 +239,15 @@ fn picks_deployments_from_astro_and_authorizes_them_on_both_clouds() -> Result<(
     assert_eq!(granted, gcp_members());
     assert!(policy.to_string().contains("user:ada@example.com"));
     // Every Astro request carried the token in its header only; no file of the session has it.
-    assert!(astro.seen().iter().all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+    let seen = astro.seen();
+    let mistyped = seen.iter().filter(|r| r.authorization.as_deref() == Some("Bearer astro-mistyped-0000"));
+    assert_eq!(mistyped.count(), 1, "the mistyped token was tried once and never again");
+    assert!(seen.iter().skip(1).all(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+    assert!(
+        seen.iter().all(|r| !r.query.contains(TOKEN)
+            && !r.path.contains(TOKEN)
+            && !r.body.to_string().contains(TOKEN))
+    );
     assert_eq!(files_containing(desktop.root.path(), TOKEN, &[])?, Vec::<std::path::PathBuf>::new());
     Ok(())
 }

@@ -40,7 +40,10 @@ async fn client(state: &AppState, access: &AstroAccess) -> Result<AstroClient, I
     let token = tokio::task::spawn_blocking(move || source.read(keyring.as_deref()))
         .await
         .map_err(|_| IpcError::internal())??;
-    let client = AstroClient::new(token)?;
+    with_base_url(AstroClient::new(token)?, access)
+}
+
+fn with_base_url(client: AstroClient, access: &AstroAccess) -> Result<AstroClient, IpcError> {
     Ok(match access.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(url) => client.with_base_url(url)?,
         None => client,
@@ -66,8 +69,9 @@ pub async fn astro_token_sources(state: State<'_, AppState>) -> Result<Vec<Astro
     Ok(sources)
 }
 
-/// Stores a pasted token under `profile` (in the OS keyring, and only there), then lists
-/// the organizations it sees — which checks it.
+/// Checks the token by listing the organizations it sees. A pasted `token` is tried first
+/// and kept under the keyring profile (in the OS keyring, and only there) once the Astro API
+/// accepted it, so a mistyped token is never stored.
 #[tauri::command]
 #[specta::specta]
 pub async fn astro_connect(
@@ -75,17 +79,19 @@ pub async fn astro_connect(
     access: AstroAccess,
     token: Option<String>,
 ) -> Result<AstroAccount, IpcError> {
-    if let (Some(token), AstroTokenSource::Keyring { profile }) =
-        (token.filter(|t| !t.trim().is_empty()), &access.source)
-    {
-        let key = SecretKey::new(Provider::Astro, ProfileName::parse(profile.trim())?);
-        let keyring = state.keyring().await?;
-        let secret = Sensitive::new(token.trim().to_owned());
-        tokio::task::spawn_blocking(move || keyring.put(&key, &secret))
-            .await
-            .map_err(|_| IpcError::internal())??;
-    }
-    let organizations = client(&state, &access).await?.organizations().await?;
+    let pasted = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    let (Some(token), AstroTokenSource::Keyring { profile }) = (pasted, &access.source) else {
+        let organizations = client(&state, &access).await?.organizations().await?;
+        return Ok(AstroAccount { source: access.source.describe(), organizations });
+    };
+    let key = SecretKey::new(Provider::Astro, ProfileName::parse(profile.trim())?);
+    let organizations =
+        with_base_url(AstroClient::new(Sensitive::new(token.clone()))?, &access)?.organizations().await?;
+    let secret = Sensitive::new(token);
+    let keyring = state.keyring().await?;
+    tokio::task::spawn_blocking(move || keyring.put(&key, &secret))
+        .await
+        .map_err(|_| IpcError::internal())??;
     Ok(AstroAccount { source: access.source.describe(), organizations })
 }
 

@@ -437,14 +437,17 @@ impl AppSession {
         Ok(self.find(css).await?.text().await?)
     }
 
-    /// Waits until the element's text contains `needle`; returns the text.
+    /// Waits until the element's text contains `needle`; returns the text. The element may be
+    /// replaced while the UI re-renders (a stale element between find and read): that is
+    /// read again, like any text that is not there yet.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> Result<String, Error> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let text = self.text_of(css).await?;
-            if text.contains(needle) {
-                return Ok(text);
-            }
+            let text = match self.text_of(css).await {
+                Ok(text) if text.contains(needle) => return Ok(text),
+                Ok(text) => text,
+                Err(err) => format!("(unreadable: {err})"),
+            };
             if Instant::now() > deadline {
                 return Err(format!("{css} never showed {needle:?}; last text: {text:?}").into());
             }

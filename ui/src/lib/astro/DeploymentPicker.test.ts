@@ -142,4 +142,42 @@ describe("Deployment picker", () => {
     expect(alert.textContent).toContain("Create a token");
     expect(picker.account).toBeNull();
   });
+
+  it("stops loading between pages when cancelled, and offers to load the rest", async () => {
+    let release: () => void = () => {};
+    const offsets: number[] = [];
+    mockIPC((cmd, raw) => {
+      const args = (raw ?? {}) as Record<string, unknown>;
+      switch (cmd) {
+        case "astro_token_sources":
+          return [{ kind: "env" }];
+        case "astro_connect":
+          return { source: "ASTRO_API_TOKEN", organizations: [{ id: "clorg", name: "Acme" }] };
+        case "astro_workspaces":
+          return [];
+        case "astro_deployment_page": {
+          offsets.push(Number(args.offset));
+          const page = { deployments: PAGES[0], offset: 0, totalCount: 4, nextOffset: 3 };
+          // The first page is held until the test has pressed Cancel.
+          return new Promise((resolve) => (release = () => resolve(page)));
+        }
+        default:
+          throw new Error(`unexpected command ${cmd}`);
+      }
+    });
+    const picker = new Picker("AWS");
+    render(DeploymentPicker, { picker });
+    await waitFor(() =>
+      expect((screen.getByLabelText("Astro API token") as HTMLSelectElement).value).toBe("env"),
+    );
+    await fireEvent.click(screen.getByRole("button", { name: "Connect" }));
+    const progress = await screen.findByTestId("deployments-progress");
+    expect(progress.textContent).toContain("Loaded 0 of");
+    await waitFor(() => expect(offsets).toEqual([0]));
+    await fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    release();
+    await screen.findByText(/Stopped after 3 of 4 Deployments/);
+    expect(offsets).toEqual([0]);
+    expect(picker.deployments.map((d) => d.id)).toEqual(["a1", "g1", "a2"]);
+  });
 });
