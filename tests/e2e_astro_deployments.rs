@@ -89,15 +89,7 @@ async fn aws_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> Res
     app.click_button("Next").await?;
 
     // 2. AWS account: the `moto` profile, pointed at moto.
-    app.client
-        .find(Locator::XPath("//label[.//strong[normalize-space()='moto']]/input"))
-        .await?
-        .click()
-        .await?;
-    app.find("details > summary").await?.click().await?;
-    app.find("#endpoint").await?.send_keys(moto_url).await?;
-    app.click_button("Check who I am").await?;
-    app.wait_for_text("[data-testid=caller]", "123456789012").await?;
+    app.use_aws_profile("moto", moto_url, "123456789012").await?;
     app.click_button("Next").await?;
 
     // 3. A new role; 4. the review trusts the three picked Deployments.

@@ -59,15 +59,7 @@ async fn journey(
     app.click_button("Next").await?;
 
     // 2. AWS account: the `moto` profile from the seeded config, pointed at moto.
-    app.client
-        .find(Locator::XPath("//label[.//strong[normalize-space()='moto']]/input"))
-        .await?
-        .click()
-        .await?;
-    app.find("details > summary").await?.click().await?;
-    app.find("#endpoint").await?.send_keys(moto_url).await?;
-    app.click_button("Check who I am").await?;
-    app.wait_for_text("[data-testid=caller]", "123456789012").await?;
+    app.use_aws_profile("moto", moto_url, "123456789012").await?;
     app.screenshot("aws-2-account").await?;
     app.click_button("Next").await?;
 

@@ -480,6 +480,18 @@ impl AppSession {
         Ok(())
     }
 
+    /// The AWS journey's account step: the config profile `profile`, pointed at `endpoint`
+    /// (moto), checked until the caller's `account` shows.
+    pub async fn use_aws_profile(&self, profile: &str, endpoint: &str, account: &str) -> Result<(), Error> {
+        let xpath = format!("//label[.//strong[normalize-space()='{profile}']]/input");
+        self.client.find(fantoccini::Locator::XPath(&xpath)).await?.click().await?;
+        self.find("details > summary").await?.click().await?;
+        self.find("#endpoint").await?.send_keys(endpoint).await?;
+        self.click_button("Check who I am").await?;
+        self.wait_for_text("[data-testid=caller]", account).await?;
+        Ok(())
+    }
+
     /// Clicks the (first) button whose visible text is `label`.
     pub async fn click_button(&self, label: &str) -> Result<(), Error> {
         let xpath = format!("//button[normalize-space()='{label}' and not(@disabled)]");

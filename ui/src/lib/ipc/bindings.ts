@@ -140,8 +140,9 @@ export const commands = {
 	 */
 	astroTokenSources: () => typedError<AstroTokenSource[], IpcError_Serialize>(__TAURI_INVOKE("astro_token_sources")),
 	/**
-	 *  Stores a pasted token under `profile` (in the OS keyring, and only there), then lists
-	 *  the organizations it sees — which checks it.
+	 *  Checks the token by listing the organizations it sees. A pasted `token` is tried first
+	 *  and kept under the keyring profile (in the OS keyring, and only there) once the Astro API
+	 *  accepted it, so a mistyped token is never stored.
 	 */
 	astroConnect: (access: AstroAccess_Deserialize, token: string | null) => typedError<AstroAccount, IpcError_Serialize>(__TAURI_INVOKE("astro_connect", { access, token })),
 	/**  The organization's Workspaces, for names and the Workspace filter. */
