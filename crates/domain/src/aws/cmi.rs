@@ -2,10 +2,18 @@
 //! customer's role trusts the Deployment's Kubernetes service accounts through the
 //! cluster's OIDC provider.
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 
 use super::arn::{Partition, check_account};
+use super::trust_policy::TrustPolicy;
 use crate::DomainError;
+
+/// Every service account of every namespace: allowed by Astro on dedicated clusters only.
+pub const WILDCARD_SUBJECT: &str = "system:serviceaccount:*:*";
+
+const WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
+const AUDIENCE: &str = "sts.amazonaws.com";
 
 /// The service accounts of one Deployment, as `<namespace>-<suffix>`.
 pub const CMI_SERVICE_ACCOUNT_SUFFIXES: [&str; 6] = [
@@ -58,6 +66,208 @@ pub fn customer_managed_identity_statement_in(
             }
         }
     }))
+}
+
+/// The `:sub` values of one Deployment: its six Kubernetes service accounts.
+pub fn deployment_subjects(namespace: &str) -> Result<Vec<String>, DomainError> {
+    let namespace = check_namespace(namespace.trim())?;
+    Ok(CMI_SERVICE_ACCOUNT_SUFFIXES
+        .iter()
+        .map(|suffix| format!("system:serviceaccount:{namespace}:{namespace}-{suffix}"))
+        .collect())
+}
+
+/// What one cluster's OIDC provider must be trusted for: the provider, its issuer as IAM
+/// writes it (host and path) and the `:sub` values of the Deployments on that cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct WebIdentityTrust {
+    pub provider_arn: String,
+    pub issuer: String,
+    pub subjects: Vec<String>,
+}
+
+impl WebIdentityTrust {
+    /// The provider ARN for `issuer_url` in `account`, trusted for `subjects`.
+    pub fn new(
+        partition: Partition,
+        account: &str,
+        issuer_url: &str,
+        subjects: Vec<String>,
+    ) -> Result<Self, DomainError> {
+        check_account(account.trim()).map_err(|problem| {
+            DomainError::invalid("account", problem, "the AWS account of the role and the OIDC provider")
+        })?;
+        let issuer = oidc_issuer_host_path(issuer_url)?;
+        Ok(Self {
+            provider_arn: format!("arn:{partition}:iam::{}:oidc-provider/{issuer}", account.trim()),
+            issuer,
+            subjects,
+        })
+    }
+
+    /// Literal subjects are matched exactly; a wildcard needs `StringLike`, in a statement of
+    /// its own (two operators on one key would both have to match).
+    fn operator(&self) -> &'static str {
+        if self.subjects.iter().any(|s| s.contains('*') || s.contains('?')) {
+            "StringLike"
+        } else {
+            "StringEquals"
+        }
+    }
+
+    fn statement(&self) -> Value {
+        let operator = self.operator();
+        let mut condition = Map::new();
+        if operator == "StringEquals" {
+            condition.insert(
+                operator.into(),
+                json!({format!("{}:aud", self.issuer): AUDIENCE, format!("{}:sub", self.issuer): self.subjects}),
+            );
+        } else {
+            condition.insert("StringEquals".into(), json!({format!("{}:aud", self.issuer): AUDIENCE}));
+            condition.insert(operator.into(), json!({format!("{}:sub", self.issuer): self.subjects}));
+        }
+        json!({
+            "Effect": "Allow",
+            "Principal": {"Federated": self.provider_arn},
+            "Action": WEB_IDENTITY,
+            "Condition": Value::Object(condition),
+        })
+    }
+
+    /// Whether `statement` is one of ours for this provider: it allows exactly the web
+    /// identity action to exactly this provider, under no condition but `aud` and `sub`, with
+    /// `sub` under this trust's operator. Only such a statement is extended: adding
+    /// Deployments to a statement with other conditions would put them under those too.
+    fn owns(&self, statement: &Map<String, Value>) -> bool {
+        let one = |value: Option<&Value>, wanted: &str| match value {
+            Some(Value::String(s)) => s == wanted,
+            Some(Value::Array(items)) => items.len() == 1 && items[0] == wanted,
+            _ => false,
+        };
+        let principal_ok = statement
+            .get("Principal")
+            .and_then(Value::as_object)
+            .is_some_and(|p| p.len() == 1 && one(p.get("Federated"), &self.provider_arn));
+        if statement.get("Effect") != Some(&json!("Allow"))
+            || !principal_ok
+            || !one(statement.get("Action"), WEB_IDENTITY)
+            || statement
+                .keys()
+                .any(|k| !matches!(k.as_str(), "Sid" | "Effect" | "Principal" | "Action" | "Condition"))
+        {
+            return false;
+        }
+        let (aud, sub) = (format!("{}:aud", self.issuer), format!("{}:sub", self.issuer));
+        let Some(condition) = statement.get("Condition").and_then(Value::as_object) else { return false };
+        let mut has_sub = false;
+        for (operator, keys) in condition {
+            let Some(keys) = keys.as_object() else { return false };
+            for (key, value) in keys {
+                if *key == sub && operator == self.operator() {
+                    has_sub = true;
+                } else if !(*key == aud
+                    && matches!(operator.as_str(), "StringEquals" | "StringLike")
+                    && one(Some(value), AUDIENCE))
+                {
+                    return false;
+                }
+            }
+        }
+        has_sub
+    }
+}
+
+/// `policy` trusting `trust`: its subjects added to the statement already held for that
+/// provider (never a second one), or a new statement. Everything else is kept as it was.
+pub fn trust_web_identity(policy: &TrustPolicy, trust: &WebIdentityTrust) -> TrustPolicy {
+    let mut doc = policy.as_value().clone();
+    let sub_key = format!("{}:sub", trust.issuer);
+    let mut extended = false;
+    for_each_statement(&mut doc, |statement| {
+        if extended || !trust.owns(statement) {
+            return;
+        }
+        if let Some(values) = statement
+            .get_mut("Condition")
+            .and_then(|c| c.get_mut(trust.operator()))
+            .and_then(|o| o.get_mut(&sub_key))
+        {
+            let mut list = values_of(values);
+            for subject in &trust.subjects {
+                if !list.contains(subject) {
+                    list.push(subject.clone());
+                }
+            }
+            *values = json!(list);
+            extended = true;
+        }
+    });
+    let extended_policy = TrustPolicy::from_value(doc).unwrap_or_else(|_| policy.clone());
+    if extended { extended_policy } else { policy.add_statement(trust.statement()) }
+}
+
+/// The inverse: `trust`'s subjects taken out of the statements held for that provider; a
+/// statement left with no subject is removed. Nothing else changes.
+pub fn untrust_web_identity(policy: &TrustPolicy, trust: &WebIdentityTrust) -> TrustPolicy {
+    let mut doc = policy.as_value().clone();
+    let sub_key = format!("{}:sub", trust.issuer);
+    let mut emptied = Vec::new();
+    let mut index = 0;
+    for_each_statement(&mut doc, |statement| {
+        if trust.owns(statement)
+            && let Some(values) = statement
+                .get_mut("Condition")
+                .and_then(|c| c.get_mut(trust.operator()))
+                .and_then(|o| o.get_mut(&sub_key))
+        {
+            let list: Vec<String> =
+                values_of(values).into_iter().filter(|s| !trust.subjects.contains(s)).collect();
+            if list.is_empty() {
+                emptied.push(index);
+            }
+            *values = json!(list);
+        }
+        index += 1;
+    });
+    if let Some(Value::Array(statements)) = doc.get_mut("Statement") {
+        let mut i = 0;
+        statements.retain(|_| {
+            i += 1;
+            !emptied.contains(&(i - 1))
+        });
+    }
+    TrustPolicy::from_value(doc).unwrap_or_else(|_| policy.clone())
+}
+
+/// The subjects `policy` trusts through `trust`'s provider and issuer (in statements it owns).
+pub fn trusted_subjects(policy: &TrustPolicy, trust: &WebIdentityTrust) -> Vec<String> {
+    let sub_key = format!("{}:sub", trust.issuer);
+    policy
+        .statements()
+        .into_iter()
+        .filter(|s| trust.owns(s))
+        .filter_map(|s| s.get("Condition")?.get(trust.operator())?.get(&sub_key).map(values_of))
+        .flatten()
+        .collect()
+}
+
+fn values_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn for_each_statement(doc: &mut Value, mut visit: impl FnMut(&mut Map<String, Value>)) {
+    match doc.get_mut("Statement") {
+        Some(Value::Array(items)) => items.iter_mut().filter_map(Value::as_object_mut).for_each(visit),
+        Some(Value::Object(one)) => visit(one),
+        _ => {}
+    }
 }
 
 /// The issuer as IAM names it in provider ARNs and condition keys: the `oidcIssuerUrl`
