@@ -9,7 +9,7 @@ use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::gcp::iam_policy::IamPolicy;
 
 use crate::CloudError;
-use crate::aws::iam::{Caller, NewRole, RoleState, RoleStore};
+use crate::aws::iam::{Caller, NewRole, OidcProvider, RoleState, RoleStore};
 use crate::gcp::projects::{PolicyResource, PolicyStore};
 use crate::journal::Journal;
 
@@ -48,6 +48,8 @@ pub struct MemoryRoles {
     pub roles: RefCell<BTreeMap<String, TrustPolicy>>,
     pub attached: RefCell<BTreeMap<String, Vec<String>>>,
     pub inline: RefCell<BTreeMap<(String, String), String>>,
+    /// OIDC providers: ARN → (issuer host and path, client ids).
+    pub providers: RefCell<BTreeMap<String, (String, Vec<String>)>>,
     pub faults: RefCell<VecDeque<Fault>>,
     /// Runs right after each successful write: another writer.
     pub after_write: RefCell<Option<OtherRoleWriter>>,
@@ -100,6 +102,51 @@ impl MemoryRoles {
 }
 
 impl RoleStore for MemoryRoles {
+    async fn oidc_provider(&self, arn: &str) -> Result<Option<OidcProvider>, CloudError> {
+        self.alive()?;
+        Ok(self.providers.borrow().get(arn).map(|(url, ids)| OidcProvider {
+            arn: arn.to_owned(),
+            url: url.clone(),
+            client_ids: ids.clone(),
+        }))
+    }
+    async fn create_oidc_provider(&self, url: &str, client_ids: &[String]) -> Result<String, CloudError> {
+        let host = url.trim_start_matches("https://").to_owned();
+        let arn = format!("arn:aws:iam::123456789012:oidc-provider/{host}");
+        self.write(|s| {
+            s.providers.borrow_mut().insert(arn.clone(), (host, client_ids.to_vec()));
+        })?;
+        Ok(arn)
+    }
+    async fn add_oidc_client_id(&self, arn: &str, client_id: &str) -> Result<(), CloudError> {
+        self.write(|s| {
+            if let Some((_, ids)) = s.providers.borrow_mut().get_mut(arn) {
+                ids.push(client_id.to_owned());
+            }
+        })
+    }
+    async fn remove_oidc_client_id(&self, arn: &str, client_id: &str) -> Result<(), CloudError> {
+        self.write(|s| {
+            if let Some((_, ids)) = s.providers.borrow_mut().get_mut(arn) {
+                ids.retain(|id| id != client_id);
+            }
+        })
+    }
+    async fn delete_oidc_provider(&self, arn: &str) -> Result<(), CloudError> {
+        self.write(|s| {
+            s.providers.borrow_mut().remove(arn);
+        })
+    }
+    async fn roles_naming(&self, text: &str) -> Result<Vec<String>, CloudError> {
+        Ok(self
+            .roles
+            .borrow()
+            .iter()
+            .filter(|(_, policy)| policy.to_compact_json().contains(text))
+            .map(|(name, _)| name.clone())
+            .collect())
+    }
+
     async fn caller(&self) -> Result<Caller, CloudError> {
         Ok(Caller {
             account: String::from("123456789012"),

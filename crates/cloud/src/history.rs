@@ -123,7 +123,8 @@ fn place(subject: &Subject) -> String {
     match subject {
         Subject::TrustPolicy { account, .. }
         | Subject::ManagedPolicyAttachment { account, .. }
-        | Subject::InlinePolicy { account, .. } => format!("account {account}"),
+        | Subject::InlinePolicy { account, .. }
+        | Subject::OidcProvider { account, .. } => format!("account {account}"),
         Subject::GcpBinding { .. } | Subject::GcpPolicy { .. } => subject.resource_name(),
         Subject::AirflowConnection { destination, account, .. } => {
             if destination == "astro" {
@@ -182,6 +183,18 @@ pub fn summary(entry: &JournalEntry) -> String {
                 None => format!("Trust policy of role {role}: edited"),
             }
         }
+        (Subject::OidcProvider { url, .. }, JournalAction::CreateOidcProvider) => {
+            format!("Created OIDC provider {url}")
+        }
+        (Subject::OidcProvider { url, .. }, JournalAction::DeleteOidcProvider) => {
+            format!("Deleted OIDC provider {url}")
+        }
+        (Subject::OidcProvider { url, .. }, JournalAction::RemoveOidcClientId) => {
+            format!("Removed client id sts.amazonaws.com from OIDC provider {url}")
+        }
+        (Subject::OidcProvider { url, .. }, _) => {
+            format!("Added client id sts.amazonaws.com to OIDC provider {url}")
+        }
         (Subject::ManagedPolicyAttachment { role, policy_arn, .. }, JournalAction::DetachPolicy) => {
             format!("Detached {policy_arn} from role {role}")
         }
@@ -232,6 +245,11 @@ pub fn describe(entry: &JournalEntry) -> String {
     let what = match (&entry.subject, entry.action) {
         (Subject::TrustPolicy { role, account, .. }, JournalAction::CreateRole) => {
             format!("creating role {role} in account {account}")
+        }
+        (Subject::OidcProvider { .. }, _) => {
+            let summary = summary(entry);
+            let mut chars = summary.chars();
+            chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
         }
         (Subject::TrustPolicy { role, account, .. }, JournalAction::DeleteRole) => {
             format!("deleting role {role} in account {account}")

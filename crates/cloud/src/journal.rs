@@ -76,6 +76,14 @@ pub enum JournalAction {
     /// Airflow / Astro: a connection the app created was deleted again (undo of
     /// `CreateConnection`).
     DeleteConnection,
+    /// An IAM OIDC identity provider was created (`after`: its client ids).
+    CreateOidcProvider,
+    /// `sts.amazonaws.com` was added to an existing provider's client ids.
+    AddOidcClientId,
+    /// A provider the app created was deleted again (undo of `CreateOidcProvider`).
+    DeleteOidcProvider,
+    /// The client id the app added was removed again (undo of `AddOidcClientId`).
+    RemoveOidcClientId,
     /// A project's `requirements.txt` had a line appended: `after`'s tail.
     AddRequirement,
     /// Those appended bytes were cut off again (undo of `AddRequirement`).
@@ -105,6 +113,9 @@ pub enum Subject {
     },
     /// A GCP IAM policy replaced as a whole (a hand edit). States: the policy.
     GcpPolicy { resource: String },
+    /// An IAM OIDC identity provider (a cluster's issuer, for Customer Managed Identity).
+    /// States: `{clientIds}`; absent when there is no provider.
+    OidcProvider { account: String, arn: String, url: String },
     /// An Airflow connection in an Airflow (`destination` `airflow`) or in Astro's
     /// Environment Manager (`astro`); `account` is the store's address, `address` the
     /// connection's. States: `{conn_type, extra}` without values the store hides.
@@ -150,9 +161,10 @@ impl Subject {
     /// `aws`, `gcp`, `airflow`, `astro` or `project`: whose credentials reach it.
     pub fn cloud(&self) -> &str {
         match self {
-            Self::TrustPolicy { .. } | Self::ManagedPolicyAttachment { .. } | Self::InlinePolicy { .. } => {
-                "aws"
-            }
+            Self::TrustPolicy { .. }
+            | Self::ManagedPolicyAttachment { .. }
+            | Self::InlinePolicy { .. }
+            | Self::OidcProvider { .. } => "aws",
             Self::GcpBinding { .. } | Self::GcpPolicy { .. } => "gcp",
             Self::AirflowConnection { destination, .. } => destination,
             Self::Requirements { .. } => PROJECT_CLOUD,
@@ -165,6 +177,7 @@ impl Subject {
             Self::TrustPolicy { account, .. }
             | Self::ManagedPolicyAttachment { account, .. }
             | Self::InlinePolicy { account, .. }
+            | Self::OidcProvider { account, .. }
             | Self::AirflowConnection { account, .. } => account,
             Self::GcpBinding { resource, .. } | Self::GcpPolicy { resource } => resource,
             Self::Requirements { project, .. } => project,
@@ -180,6 +193,7 @@ impl Subject {
             Self::GcpBinding { resource, .. } | Self::GcpPolicy { resource } => gcp_resource_words(resource),
             Self::AirflowConnection { conn_id, .. } => conn_id.clone(),
             Self::Requirements { path, .. } => path.clone(),
+            Self::OidcProvider { url, .. } => format!("OIDC provider {url}"),
         }
     }
 
@@ -187,6 +201,7 @@ impl Subject {
     pub fn describe(&self) -> String {
         match self {
             Self::TrustPolicy { account, role, .. } => format!("role {role} in account {account}"),
+            Self::OidcProvider { account, url, .. } => format!("OIDC provider {url} in account {account}"),
             Self::ManagedPolicyAttachment { account, role, policy_arn } => {
                 format!("{policy_arn} on role {role} in account {account}")
             }

@@ -23,6 +23,7 @@ use crate::airflow::ConnectionStore;
 use crate::airflow::connection_change::{Connection, ConnectionOp};
 use crate::airflow::requirements_file::{FileOp, RequirementsFile};
 use crate::aws::iam::RoleStore;
+use crate::aws::oidc_provider::ProviderChange;
 use crate::aws::permissions::{Attachment, Inline, InlineWrite};
 use crate::aws::trust_change::TrustSubject;
 use crate::change;
@@ -182,6 +183,9 @@ async fn classify_aws(
         Subject::InlinePolicy { role, name, .. } => {
             let kind = Inline { store, role, name, actor: String::new(), write: InlineWrite::Settle };
             change::settle(&kind, entry).await
+        }
+        Subject::OidcProvider { .. } => {
+            change::settle(&ProviderChange::for_entry(store, entry, false)?, entry).await
         }
         _ => Err(not_ours(entry)),
     }

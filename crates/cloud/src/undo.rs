@@ -14,6 +14,7 @@ use astro_identity_domain::gcp::iam_policy::IamPolicy;
 use crate::CloudError;
 use crate::airflow::requirements_file::{FileOp, RequirementsFile};
 use crate::aws::iam::{RoleState, RoleStore};
+use crate::aws::oidc_provider::ProviderChange;
 use crate::aws::permissions::{Attachment, Inline, InlineWrite};
 use crate::aws::trust_change::{ChangeOutcome, TrustUndo, console_url};
 use crate::backoff::Backoff;
@@ -190,6 +191,11 @@ pub async fn plan_aws(
             let kind = inline_undo(store, &entry, &caller.arn, role, name);
             preview(&kind, &entry, |_| Vec::new()).await
         }
+        Subject::OidcProvider { .. } => {
+            let kind = ProviderChange::for_entry(store, &entry, true)?;
+            kind.check_unused().await?;
+            preview(&kind, &entry, |_| Vec::new()).await
+        }
         _ => Err(not_aws(&entry)),
     }
 }
@@ -217,6 +223,12 @@ pub async fn apply_aws(
         }
         Subject::InlinePolicy { role, name, .. } => {
             let kind = inline_undo(store, &entry, &caller.arn, role, name);
+            let id = run(&kind, journal, Backoff::ONCE).await?;
+            Ok(outcome(&entry, id, None))
+        }
+        Subject::OidcProvider { .. } => {
+            let kind = ProviderChange::for_entry(store, &entry, true)?;
+            kind.check_unused().await?;
             let id = run(&kind, journal, Backoff::ONCE).await?;
             Ok(outcome(&entry, id, None))
         }

@@ -78,6 +78,47 @@ pub trait RoleStore {
     async fn inline_policy(&self, role: &str, name: &str) -> Result<Option<String>, CloudError>;
     async fn put_inline_policy(&self, role: &str, name: &str, document: &str) -> Result<(), CloudError>;
     async fn delete_inline_policy(&self, role: &str, name: &str) -> Result<(), CloudError>;
+
+    /// The IAM OIDC identity provider with this ARN, `None` when there is none. Stores
+    /// without providers (the engine's in-memory fake) refuse.
+    async fn oidc_provider(&self, arn: &str) -> Result<Option<OidcProvider>, CloudError> {
+        Err(no_providers(arn))
+    }
+    /// Creates the provider for `url` (`https://…`) with these client ids; returns its ARN.
+    async fn create_oidc_provider(&self, url: &str, _client_ids: &[String]) -> Result<String, CloudError> {
+        Err(no_providers(url))
+    }
+    async fn add_oidc_client_id(&self, arn: &str, _client_id: &str) -> Result<(), CloudError> {
+        Err(no_providers(arn))
+    }
+    async fn remove_oidc_client_id(&self, arn: &str, _client_id: &str) -> Result<(), CloudError> {
+        Err(no_providers(arn))
+    }
+    async fn delete_oidc_provider(&self, arn: &str) -> Result<(), CloudError> {
+        Err(no_providers(arn))
+    }
+    /// The roles whose trust policy names `text` (a provider ARN), for "still in use".
+    async fn roles_naming(&self, text: &str) -> Result<Vec<String>, CloudError> {
+        Err(no_providers(text))
+    }
+}
+
+fn no_providers(what: &str) -> CloudError {
+    CloudError::Refused {
+        reason: format!("this store keeps no OIDC identity providers ({what})"),
+        hint: String::from("Use IAM."),
+    }
+}
+
+/// An IAM OIDC identity provider as read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct OidcProvider {
+    pub arn: String,
+    /// The issuer as IAM keeps it: host and path, without `https://`.
+    pub url: String,
+    pub client_ids: Vec<String>,
 }
 
 /// IAM and STS clients sharing one configuration.
@@ -194,6 +235,73 @@ fn role_state(role: &aws_sdk_iam::types::Role) -> Result<RoleState, CloudError> 
 }
 
 impl RoleStore for AwsIam {
+    async fn oidc_provider(&self, arn: &str) -> Result<Option<OidcProvider>, CloudError> {
+        match self.iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await {
+            Ok(out) => Ok(Some(OidcProvider {
+                arn: arn.to_owned(),
+                url: out.url().unwrap_or_default().trim_start_matches("https://").to_owned(),
+                client_ids: out.client_id_list().to_vec(),
+            })),
+            Err(err) => match translate(err, &self.attempt("iam:GetOpenIDConnectProvider", arn)) {
+                CloudError::NotFound { .. } => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+    async fn create_oidc_provider(&self, url: &str, client_ids: &[String]) -> Result<String, CloudError> {
+        let out = self
+            .iam
+            .create_open_id_connect_provider()
+            .url(url)
+            .set_client_id_list(Some(client_ids.to_vec()))
+            .send()
+            .await
+            .map_err(|e| translate(e, &self.attempt("iam:CreateOpenIDConnectProvider", url)))?;
+        Ok(out.open_id_connect_provider_arn().unwrap_or_default().to_owned())
+    }
+    async fn add_oidc_client_id(&self, arn: &str, client_id: &str) -> Result<(), CloudError> {
+        self.iam
+            .add_client_id_to_open_id_connect_provider()
+            .open_id_connect_provider_arn(arn)
+            .client_id(client_id)
+            .send()
+            .await
+            .map_err(|e| translate(e, &self.attempt("iam:AddClientIDToOpenIDConnectProvider", arn)))?;
+        Ok(())
+    }
+    async fn remove_oidc_client_id(&self, arn: &str, client_id: &str) -> Result<(), CloudError> {
+        self.iam
+            .remove_client_id_from_open_id_connect_provider()
+            .open_id_connect_provider_arn(arn)
+            .client_id(client_id)
+            .send()
+            .await
+            .map_err(|e| translate(e, &self.attempt("iam:RemoveClientIDFromOpenIDConnectProvider", arn)))?;
+        Ok(())
+    }
+    async fn delete_oidc_provider(&self, arn: &str) -> Result<(), CloudError> {
+        self.iam
+            .delete_open_id_connect_provider()
+            .open_id_connect_provider_arn(arn)
+            .send()
+            .await
+            .map_err(|e| translate(e, &self.attempt("iam:DeleteOpenIDConnectProvider", arn)))?;
+        Ok(())
+    }
+    async fn roles_naming(&self, text: &str) -> Result<Vec<String>, CloudError> {
+        let attempt = self.attempt("iam:ListRoles", "*");
+        let mut pages = self.iam.list_roles().into_paginator().items().send();
+        let mut names = Vec::new();
+        while let Some(role) = pages.next().await {
+            let role = role.map_err(|e| translate(e, &attempt))?;
+            let document = role.assume_role_policy_document().map(decode_policy).transpose()?;
+            if document.is_some_and(|p| p.to_compact_json().contains(text)) {
+                names.push(role.role_name().to_owned());
+            }
+        }
+        Ok(names)
+    }
+
     async fn caller(&self) -> Result<Caller, CloudError> {
         let out = self
             .sts

@@ -1,8 +1,10 @@
 //! AWS: credentials, the IAM/STS adapter, and the trust-policy change flow.
 
+pub mod attach_role;
 pub mod config;
 pub mod errors;
 pub mod iam;
+pub mod oidc_provider;
 pub mod permissions;
 pub mod trust_change;
 

@@ -103,6 +103,11 @@ pub(super) fn upgrade(value: Value) -> Option<JournalEntry> {
             document(&old.before),
             document(&old.after),
         ),
+        // The first format predates OIDC providers.
+        JournalAction::CreateOidcProvider
+        | JournalAction::AddOidcClientId
+        | JournalAction::DeleteOidcProvider
+        | JournalAction::RemoveOidcClientId => return None,
         JournalAction::AddRequirement | JournalAction::RemoveRequirement => {
             let (short, long) = match old.action {
                 JournalAction::AddRequirement => (old.length_before?, old.length_after?),
