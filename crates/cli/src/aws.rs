@@ -27,6 +27,9 @@ pub enum AwsCommand {
     Plan(Box<ChangeArgs>),
     /// Apply the change (asks first unless --yes), verify it and journal it for undo.
     Apply(Box<ChangeArgs>),
+    /// Customer Managed Identity: your role trusts the Deployments' service accounts through
+    /// their clusters' OIDC providers (created when missing). Shows the plan, asks, applies.
+    AttachRole(Box<crate::attach_role::AttachArgs>),
     /// Attach a managed policy or write an inline one: shows the diff, asks, applies.
     #[command(subcommand)]
     Permissions(PermissionCommand),
@@ -164,6 +167,7 @@ pub async fn run(command: AwsCommand) -> Result<(), Failure> {
             report(&outcome, args.json)
         }
         AwsCommand::Permissions(command) => permissions(command).await,
+        AwsCommand::AttachRole(args) => crate::attach_role::run(&args).await,
         AwsCommand::Undo { journal_id, target, json } => {
             let iam = connect(&target).await?;
             let outcome = undo_change(&iam, &journal(), journal_id.as_deref()).await?;

@@ -2,6 +2,7 @@
 
 mod airflow;
 mod astro;
+mod attach_role;
 mod aws;
 mod gcp;
 mod journal;

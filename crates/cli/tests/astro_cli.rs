@@ -234,3 +234,72 @@ fn wrong_inputs_exit_1_name_the_problem_and_write_nothing() -> Result<(), Error>
     );
     Ok(())
 }
+
+#[test]
+fn attach_role_trusts_deployments_through_their_clusters_oidc_provider() -> Result<(), Error> {
+    let fake = astro()?;
+    let mut no_issuer = deployment(ORG, "clwsdata", "cldepaws9", "Old", "AWS");
+    if let Some(map) = no_issuer.as_object_mut() {
+        map.remove("oidcIssuerUrl");
+    }
+    fake.add_deployment(no_issuer);
+    let moto = Moto::start()?;
+    let home = tempfile::tempdir()?;
+    let attach = |extra: &[&str]| {
+        let mut args = vec![
+            "aws",
+            "attach-role",
+            "--role",
+            "astro-cmi",
+            "--create",
+            "--endpoint-url",
+            &moto.url,
+            "--api-url",
+            &fake.url,
+        ];
+        args.extend_from_slice(extra);
+        cli(home.path(), Some(TOKEN), &args)
+    };
+    // The plan alone writes nothing.
+    let plan = attach(&["--deployment", "cldepaws1", "--deployment", "cldepaws2", "--plan"])?;
+    assert!(plan.status.success(), "{}", text(&plan.stderr));
+    let stdout = text(&plan.stdout);
+    assert!(
+        stdout.contains("create OIDC provider oidc.astronomer.io/aws with client id sts.amazonaws.com"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Role astro-cmi will be created"), "{stdout}");
+    assert!(
+        stdout.contains("system:serviceaccount:finance-aws2:finance-aws2-worker-serviceaccount"),
+        "{stdout}"
+    );
+
+    let applied = attach(&["--deployment", "cldepaws1", "--deployment", "cldepaws2", "--yes", "--json"])?;
+    assert!(applied.status.success(), "{}", text(&applied.stderr));
+    let outcome: Value = serde_json::from_slice(&applied.stdout)?;
+    assert_eq!(outcome["providerJournalIds"].as_array().map(Vec::len), Some(1));
+    let policy: Value = serde_json::from_str(outcome["trust"]["trustPolicy"].as_str().ok_or("policy")?)?;
+    let statement = &policy["Statement"][0];
+    assert_eq!(
+        statement["Principal"]["Federated"],
+        "arn:aws:iam::123456789012:oidc-provider/oidc.astronomer.io/aws"
+    );
+    assert_eq!(
+        statement["Condition"]["StringEquals"]["oidc.astronomer.io/aws:sub"].as_array().map(Vec::len),
+        Some(12)
+    );
+
+    // Again: nothing to do. A Google Cloud Deployment, or one whose cluster has no issuer: exit 1.
+    let again = attach(&["--deployment", "cldepaws1", "--yes"])?;
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("Nothing to change"), "{}", text(&again.stdout));
+    for (id, words) in [("cldepgcp1", "runs on Google Cloud"), ("cldepaws9", "has no OIDC issuer")] {
+        let out = attach(&["--deployment", id, "--yes"])?;
+        assert_eq!(out.status.code(), Some(1), "{id}");
+        assert!(text(&out.stderr).contains(words), "{id}: {}", text(&out.stderr));
+    }
+    let unpaired = attach(&["--namespace", "x-1", "--yes"])?;
+    assert_eq!(unpaired.status.code(), Some(1));
+    assert!(text(&unpaired.stderr).contains("1 --namespace but 0 --oidc-issuer"));
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! `astro-identity-cli aws attach-role`: Customer Managed Identity on AWS — the role trusts
+//! the Deployments' service accounts through their clusters' OIDC providers.
+
+use clap::Args;
+
+use astro_identity_cloud::aws::NewRole;
+use astro_identity_cloud::aws::attach_role::{
+    CmiDeployment, CmiPlan, CmiRequest, apply_attach_role, plan_attach_role,
+};
+use astro_identity_domain::astro::CloudProvider;
+use astro_identity_domain::aws::arn::RoleName;
+use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
+
+use crate::astro::{AstroArgs, resolve};
+use crate::aws::{TargetArgs, connect, render_plan};
+use crate::journal_file::journal;
+use crate::output::{Failure, confirm, print_json};
+
+#[derive(Args)]
+pub struct AttachArgs {
+    /// Your IAM role that the Deployments will use.
+    #[arg(long)]
+    role: String,
+    /// Create the role when it does not exist yet.
+    #[arg(long)]
+    create: bool,
+    /// An Astro Deployment id (its namespace and cluster issuer come from the Astro API);
+    /// repeatable.
+    #[arg(long = "deployment")]
+    deployments: Vec<String>,
+    /// A Deployment typed by hand: its namespace, paired in order with --oidc-issuer.
+    #[arg(long = "namespace")]
+    namespaces: Vec<String>,
+    /// The OIDC issuer URL (https://…) of that Deployment's cluster.
+    #[arg(long = "oidc-issuer")]
+    issuers: Vec<String>,
+    /// Trust every service account of each cluster (system:serviceaccount:*:*). Astro allows
+    /// it on dedicated clusters only.
+    #[arg(long = "wildcard-subjects")]
+    wildcard_subjects: bool,
+    /// The role trust policy length quota of the account (2048 unless raised).
+    #[arg(long, default_value_t = DEFAULT_TRUST_POLICY_QUOTA)]
+    quota: u32,
+    /// Only show the plan.
+    #[arg(long)]
+    plan: bool,
+    /// Apply without asking, warnings included.
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    astro: AstroArgs,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
+    let deployments = deployments(args).await?;
+    let role = RoleName::parse(&args.role)?;
+    let create = args.create.then(|| NewRole {
+        name: role.as_str().to_owned(),
+        path: None,
+        description: Some(String::from("Astro Deployments (Customer Managed Identity)")),
+        max_session_duration: None,
+        tags: vec![(String::from("created-by"), String::from("astro-identity"))],
+    });
+    let request = CmiRequest {
+        role_name: role.as_str().to_owned(),
+        create,
+        deployments,
+        wildcard_subjects: args.wildcard_subjects,
+        quota: args.quota,
+    };
+    let iam = connect(&args.target).await?;
+    let plan = plan_attach_role(&iam, &request).await?;
+    if args.json && (args.plan || !plan.changed()) {
+        return print_json(&plan);
+    }
+    if !args.json {
+        print!("{}", render(&plan));
+    }
+    if args.plan {
+        return Ok(());
+    }
+    if plan.trust.plan.blocked {
+        return Err(Failure::new(
+            "the plan has errors, nothing was written",
+            "Fix the errors listed above (a raised quota goes in --quota) and run the command again.",
+        ));
+    }
+    if plan.changed() {
+        let warnings = if plan.trust.plan.needs_confirmation { " despite the warnings above" } else { "" };
+        let question = format!(
+            "Apply this to role {} in account {}{warnings}?",
+            plan.trust.role_name, plan.caller.account
+        );
+        if !(args.yes || confirm(&question)?) {
+            return Err(Failure::new("not applied: not confirmed", "Run again and answer y, or pass --yes."));
+        }
+        let outcome = apply_attach_role(&iam, &plan, true, &journal()).await?;
+        if args.json {
+            return print_json(&outcome);
+        }
+        println!("Done and verified: {}", outcome.trust.role_arn);
+        for id in outcome.provider_journal_ids.iter().chain(&outcome.trust.journal_id) {
+            println!("Journal entry {id} (undo with `astro-identity-cli journal undo --id {id}`)");
+        }
+    } else {
+        println!("Nothing to change: the role already trusts every Deployment (verified).");
+    }
+    println!(
+        "\nNext: set each Deployment's workload identity to {arn} (Astro UI: the Deployment's Details > \
+         Workload Identity, or `astro deployment update <id> --workload-identity {arn}`). Its Airflow `aws` \
+         connection then needs only a connection id and a region, no role_arn.",
+        arn = plan.role_arn
+    );
+    Ok(())
+}
+
+/// The Deployments from the Astro API (`--deployment`) and those typed by hand.
+async fn deployments(args: &AttachArgs) -> Result<Vec<CmiDeployment>, Failure> {
+    if args.namespaces.len() != args.issuers.len() {
+        return Err(Failure::new(
+            format!(
+                "{} --namespace but {} --oidc-issuer: they go in pairs",
+                args.namespaces.len(),
+                args.issuers.len()
+            ),
+            "Give each typed Deployment as --namespace NS --oidc-issuer https://…",
+        ));
+    }
+    let mut out = Vec::new();
+    for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Aws).await? {
+        let Some(issuer) = deployment.oidc_issuer_url.clone() else {
+            return Err(Failure::new(
+                format!(
+                    "Deployment {} has no OIDC issuer: its cluster does not support Customer Managed Identity",
+                    deployment.label()
+                ),
+                "Authorize it with `astro-identity-cli aws apply --deployment ID` (Astro's role trusts yours) instead.",
+            ));
+        };
+        out.push(CmiDeployment {
+            label: deployment.label(),
+            namespace: deployment.namespace.clone(),
+            issuer_url: issuer,
+        });
+    }
+    for (namespace, issuer) in args.namespaces.iter().zip(&args.issuers) {
+        out.push(CmiDeployment {
+            label: namespace.clone(),
+            namespace: namespace.clone(),
+            issuer_url: issuer.clone(),
+        });
+    }
+    if out.is_empty() {
+        return Err(Failure::new(
+            "no Deployment given",
+            "Pass --deployment ID (repeatable), or --namespace NS --oidc-issuer URL for each Deployment.",
+        ));
+    }
+    Ok(out)
+}
+
+fn render(plan: &CmiPlan) -> String {
+    let mut out = String::from("OIDC identity providers:\n");
+    for provider in &plan.providers {
+        out.push_str(&format!("  {}\n", provider.describe()));
+    }
+    out.push('\n');
+    out.push_str(&render_plan(&plan.trust));
+    out
+}
