@@ -127,3 +127,23 @@ fn bad_inputs_name_their_field() {
         deployment_subjects("Not_A_Label").expect_err("bad namespace").to_string().starts_with("namespace:")
     );
 }
+
+#[test]
+fn a_statement_written_by_astros_script_is_extended_not_duplicated() {
+    let issuer = "oidc.eks.us-east-1.amazonaws.com/id/AAAA0000AAAA0000AAAA0000AAAA0000";
+    let astro_style = TrustPolicy::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::123456789012:oidc-provider/{issuer}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{"{issuer}:aud":"sts.amazonaws.com","{issuer}:sub":["system:serviceaccount:old-1:old-1-kpo"]}}}}}}]}}"#
+    ))
+    .expect("valid");
+    let trust = trust(ISSUER_A, &["fiery-nebula-1234"]);
+    let added = trust_web_identity(&astro_style, &trust);
+    assert_eq!(added.statements().len(), 1, "{}", added.to_pretty_json());
+    let subs = added.statements()[0]["Condition"]["StringLike"][format!("{issuer}:sub")]
+        .as_array()
+        .expect("list")
+        .len();
+    assert_eq!(subs, 7);
+    assert_eq!(trusted_subjects(&added, &trust).len(), 7);
+    assert_eq!(untrust_web_identity(&added, &trust), astro_style.clone());
+    assert!(untrust_web_identity(&added, &trust).semantically_equal(&astro_style));
+}

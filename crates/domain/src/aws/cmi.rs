@@ -137,11 +137,13 @@ impl WebIdentityTrust {
         })
     }
 
-    /// Whether `statement` is one of ours for this provider: it allows exactly the web
-    /// identity action to exactly this provider, under no condition but `aud` and `sub`, with
-    /// `sub` under this trust's operator. Only such a statement is extended: adding
-    /// Deployments to a statement with other conditions would put them under those too.
-    fn owns(&self, statement: &Map<String, Value>) -> bool {
+    /// The condition operator holding `:sub` when `statement` allows exactly the web identity
+    /// action to exactly this provider, under no condition but `aud` and `sub`. Only such a
+    /// statement is extended: adding Deployments to a statement with other conditions would
+    /// put them under those too. Literal subjects may join a `StringLike` list (as Astro's own
+    /// script writes it: a value without `*` or `?` matches only itself); a wildcard only a
+    /// `StringLike` one.
+    fn sub_operator(&self, statement: &Map<String, Value>) -> Option<&'static str> {
         let one = |value: Option<&Value>, wanted: &str| match value {
             Some(Value::String(s)) => s == wanted,
             Some(Value::Array(items)) => items.len() == 1 && items[0] == wanted,
@@ -158,25 +160,27 @@ impl WebIdentityTrust {
                 .keys()
                 .any(|k| !matches!(k.as_str(), "Sid" | "Effect" | "Principal" | "Action" | "Condition"))
         {
-            return false;
+            return None;
         }
         let (aud, sub) = (format!("{}:aud", self.issuer), format!("{}:sub", self.issuer));
-        let Some(condition) = statement.get("Condition").and_then(Value::as_object) else { return false };
-        let mut has_sub = false;
+        let condition = statement.get("Condition").and_then(Value::as_object)?;
+        let mut found = None;
         for (operator, keys) in condition {
-            let Some(keys) = keys.as_object() else { return false };
+            let keys = keys.as_object()?;
+            let operator = match operator.as_str() {
+                "StringEquals" => "StringEquals",
+                "StringLike" => "StringLike",
+                _ => return None,
+            };
             for (key, value) in keys {
-                if *key == sub && operator == self.operator() {
-                    has_sub = true;
-                } else if !(*key == aud
-                    && matches!(operator.as_str(), "StringEquals" | "StringLike")
-                    && one(Some(value), AUDIENCE))
-                {
-                    return false;
+                if *key == sub && (operator == "StringLike" || self.operator() == "StringEquals") {
+                    found = Some(operator);
+                } else if !(*key == aud && one(Some(value), AUDIENCE)) {
+                    return None;
                 }
             }
         }
-        has_sub
+        found
     }
 }
 
@@ -187,13 +191,11 @@ pub fn trust_web_identity(policy: &TrustPolicy, trust: &WebIdentityTrust) -> Tru
     let sub_key = format!("{}:sub", trust.issuer);
     let mut extended = false;
     for_each_statement(&mut doc, |statement| {
-        if extended || !trust.owns(statement) {
+        let Some(operator) = trust.sub_operator(statement).filter(|_| !extended) else {
             return;
-        }
-        if let Some(values) = statement
-            .get_mut("Condition")
-            .and_then(|c| c.get_mut(trust.operator()))
-            .and_then(|o| o.get_mut(&sub_key))
+        };
+        if let Some(values) =
+            statement.get_mut("Condition").and_then(|c| c.get_mut(operator)).and_then(|o| o.get_mut(&sub_key))
         {
             let mut list = values_of(values);
             for subject in &trust.subjects {
@@ -217,10 +219,10 @@ pub fn untrust_web_identity(policy: &TrustPolicy, trust: &WebIdentityTrust) -> T
     let mut emptied = Vec::new();
     let mut index = 0;
     for_each_statement(&mut doc, |statement| {
-        if trust.owns(statement)
+        if let Some(operator) = trust.sub_operator(statement)
             && let Some(values) = statement
                 .get_mut("Condition")
-                .and_then(|c| c.get_mut(trust.operator()))
+                .and_then(|c| c.get_mut(operator))
                 .and_then(|o| o.get_mut(&sub_key))
         {
             let list: Vec<String> =
@@ -248,8 +250,7 @@ pub fn trusted_subjects(policy: &TrustPolicy, trust: &WebIdentityTrust) -> Vec<S
     policy
         .statements()
         .into_iter()
-        .filter(|s| trust.owns(s))
-        .filter_map(|s| s.get("Condition")?.get(trust.operator())?.get(&sub_key).map(values_of))
+        .filter_map(|s| s.get("Condition")?.get(trust.sub_operator(s)?)?.get(&sub_key).map(values_of))
         .flatten()
         .collect()
 }
