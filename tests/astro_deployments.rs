@@ -190,3 +190,87 @@ async fn server_errors_are_retried_and_then_named_an_outage() -> Result<(), Erro
     assert_eq!(fake.seen().len(), before + 1);
     Ok(())
 }
+
+fn without_volatile(mut deployment: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = deployment.as_object_mut() {
+        map.remove("effectiveWorkloadIdentity");
+    }
+    for variable in deployment["environmentVariables"].as_array_mut().into_iter().flatten() {
+        if let Some(map) = variable.as_object_mut() {
+            map.remove("updatedAt");
+        }
+    }
+    deployment
+}
+
+#[tokio::test]
+async fn setting_the_workload_identity_changes_nothing_else_and_undo_sets_it_back() -> Result<(), Error> {
+    use astro_identity_cloud::deployment_identity::{
+        DeploymentRef, set_workload_identity, undo_workload_identity,
+    };
+    use astro_identity_cloud::journal::{Journal, JournalAction};
+
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    let data = tempfile::tempdir()?;
+    let journal = Journal::in_dir(data.path());
+    let before = fake.stored_deployment("cldep0000").ok_or("seeded")?;
+    let target = DeploymentRef { organization: ORG.into(), id: "cldep0000".into(), name: "etl 0".into() };
+    let mine = "arn:aws:iam::123456789012:role/astro-cmi";
+
+    let id = set_workload_identity(&astro, &target, mine, &journal).await?.ok_or("written")?;
+    let after = fake.stored_deployment("cldep0000").ok_or("kept")?;
+    assert_eq!(after["effectiveWorkloadIdentity"], mine);
+    assert_eq!(without_volatile(after.clone()), without_volatile(before.clone()), "nothing else changed");
+    assert_eq!(after["environmentVariables"][0]["value"], "s3cr3t-value", "the secret kept its value");
+    let update = fake.seen().into_iter().rfind(|r| r.method == "POST").ok_or("an update")?;
+    assert!(!update.body.to_string().contains("s3cr3t-value"), "the secret never travels");
+    assert_eq!(update.body["contactEmails"], before["contactEmails"]);
+    let entry = journal.entries()?.pop().ok_or("journaled")?;
+    assert_eq!((entry.id.as_str(), entry.action), (id.as_str(), JournalAction::SetWorkloadIdentity));
+    assert!(astro_identity_cloud::history::summary(&entry).contains(&format!("→ {mine}")));
+
+    // Again: nothing to write. Undo: the old identity back, still nothing else changed.
+    assert_eq!(set_workload_identity(&astro, &target, mine, &journal).await?, None);
+    undo_workload_identity(&astro, &entry, &journal).await?;
+    let back = fake.stored_deployment("cldep0000").ok_or("kept")?;
+    assert_eq!(back["effectiveWorkloadIdentity"], before["effectiveWorkloadIdentity"]);
+    assert_eq!(without_volatile(back), without_volatile(before));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_identity_changed_since_is_not_undone_and_a_broken_read_sends_nothing() -> Result<(), Error> {
+    use astro_identity_cloud::deployment_identity::{
+        DeploymentRef, set_workload_identity, undo_workload_identity,
+    };
+    use astro_identity_cloud::journal::Journal;
+
+    let fake = fake()?;
+    let mut hybrid = deployment(ORG, "clwsdata", "cldephyb1", "Hybrid", "AWS");
+    hybrid["type"] = serde_json::json!("HYBRID");
+    hybrid["schedulerAu"] = serde_json::json!(5);
+    hybrid["schedulerReplicas"] = serde_json::json!(1);
+    fake.add_deployment(hybrid);
+    let astro = client(&fake, TOKEN)?;
+    let data = tempfile::tempdir()?;
+    let journal = Journal::in_dir(data.path());
+    let target = DeploymentRef { organization: ORG.into(), id: "cldephyb1".into(), name: "Hybrid".into() };
+    set_workload_identity(&astro, &target, "arn:aws:iam::123456789012:role/one", &journal).await?;
+    let entry = journal.entries()?.pop().ok_or("journaled")?;
+    assert_eq!(fake.stored_deployment("cldephyb1").ok_or("kept")?["schedulerAu"], 5);
+    set_workload_identity(&astro, &target, "arn:aws:iam::123456789012:role/two", &journal).await?;
+    let err = expect_err(undo_workload_identity(&astro, &entry, &journal).await, "remote_changed")?;
+    assert!(err.to_string().contains("it is arn:aws:iam::123456789012:role/two now"), "{err}");
+
+    // A read without a field the update requires: refused before any POST.
+    let mut broken = deployment(ORG, "clwsdata", "cldepbrk1", "Broken", "AWS");
+    broken.as_object_mut().ok_or("object")?.remove("executor");
+    fake.add_deployment(broken);
+    let posts = fake.seen().iter().filter(|r| r.method == "POST").count();
+    let target = DeploymentRef { organization: ORG.into(), id: "cldepbrk1".into(), name: "Broken".into() };
+    let err = expect_err(set_workload_identity(&astro, &target, "arn:x", &journal).await, "invalid_input")?;
+    assert!(err.to_string().contains("without executor"), "{err}");
+    assert_eq!(fake.seen().iter().filter(|r| r.method == "POST").count(), posts);
+    Ok(())
+}

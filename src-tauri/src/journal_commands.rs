@@ -10,7 +10,7 @@ use astro_identity_cloud::aws::{AwsIam, AwsTarget, sdk_config};
 use astro_identity_cloud::backoff::Backoff;
 use astro_identity_cloud::gcp::{GcpProjects, GcpTarget};
 use astro_identity_cloud::history::{self, HistoryItem};
-use astro_identity_cloud::journal::PROJECT_CLOUD;
+use astro_identity_cloud::journal::{ASTRO_DEPLOYMENT_CLOUD, PROJECT_CLOUD};
 use astro_identity_cloud::settle::{SettleReport, pending_changes, settle_aws, settle_gcp, settle_project};
 use astro_identity_cloud::undo::{self, UndoOutcome, UndoPlan};
 
@@ -74,6 +74,17 @@ pub async fn journal_plan_undo(
             (UndoTarget::Gcp(target), undo::plan_gcp(&projects, &journal, id).await?)
         }
         PROJECT_CLOUD => (UndoTarget::Project, undo::plan_project(&journal, &request.journal_id).await?),
+        ASTRO_DEPLOYMENT_CLOUD => {
+            return Err(IpcError::from(astro_identity_cloud::CloudError::Refused {
+                reason: String::from(
+                    "a Deployment's workload identity is set back from the command line for now",
+                ),
+                hint: format!(
+                    "Run `astro-identity-cli journal undo --id {}` with ASTRO_API_TOKEN set.",
+                    request.journal_id
+                ),
+            }));
+        }
         other => {
             return Err(IpcError::from(astro_identity_cloud::CloudError::Refused {
                 reason: format!("{other} connection changes are undone from the connection step"),

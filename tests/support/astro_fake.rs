@@ -143,6 +143,11 @@ impl AstroFake {
         }
     }
 
+    /// A stored Deployment as kept (secret values included).
+    pub fn stored_deployment(&self, id: &str) -> Option<Value> {
+        find_deployment(&lock(&self.state), id).cloned()
+    }
+
     pub fn seen(&self) -> Vec<AstroRequest> {
         lock(&self.state).seen.clone()
     }
@@ -289,6 +294,12 @@ fn handle(state: &Mutex<State>, request: AstroRequest) -> (u16, Value) {
         Some("deployments") if request.method == "GET" => {
             return deployments(&state, &organization, segments.next(), &request.query);
         }
+        Some("deployments") if request.method == "POST" => {
+            let Some(id) = segments.next().map(str::to_owned) else {
+                return error(405, "creating Deployments is not faked");
+            };
+            return update_deployment(&mut state, &organization, &id, &request.body);
+        }
         _ => return error(404, "no such endpoint"),
     }
     let id = segments.next().map(str::to_owned);
@@ -332,7 +343,7 @@ fn deployments(state: &State, organization: &str, id: Option<&str>, query: &str)
     let own = state.deployments.iter().filter(|d| d["organizationId"] == organization);
     if let Some(id) = id {
         return match own.clone().find(|d| d["id"] == id) {
-            Some(deployment) => (200, deployment.clone()),
+            Some(deployment) => (200, render_deployment(deployment)),
             None => error(404, &format!("deployment {id} not found")),
         };
     }
@@ -341,9 +352,137 @@ fn deployments(state: &State, organization: &str, id: Option<&str>, query: &str)
     let selected: Vec<Value> = own
         .filter(|d| workspaces.is_empty() || workspaces.iter().any(|w| d["workspaceId"] == w.as_str()))
         .filter(|d| ids.is_empty() || ids.iter().any(|i| d["id"] == i.as_str()))
-        .cloned()
+        .map(render_deployment)
         .collect();
     paged(&selected, "deployments", &query_map(query))
+}
+
+/// A Deployment as the API answers it: secret variables without their values.
+fn render_deployment(deployment: &Value) -> Value {
+    let mut out = deployment.clone();
+    if let Some(variables) = out.get_mut("environmentVariables").and_then(Value::as_array_mut) {
+        for variable in variables.iter_mut().filter(|v| v["isSecret"] == true) {
+            if let Some(map) = variable.as_object_mut() {
+                map.remove("value");
+            }
+        }
+    }
+    out
+}
+
+/// The whole-Deployment update as Astro's CLI relies on it: required fields checked (400
+/// naming the first missing one), the fields sent stored as sent and optional ones left out
+/// cleared, variables left out deleted, a secret sent without a value keeping its value,
+/// `workloadIdentity` left out keeping the current one.
+fn update_deployment(state: &mut State, organization: &str, id: &str, body: &Value) -> (u16, Value) {
+    let Some(stored) =
+        state.deployments.iter_mut().find(|d| d["organizationId"] == organization && d["id"] == id)
+    else {
+        return error(404, &format!("deployment {id} not found"));
+    };
+    let kind = stored["type"].as_str().unwrap_or("STANDARD").to_owned();
+    let mut required = vec![
+        "name",
+        "workspaceId",
+        "executor",
+        "isCicdEnforced",
+        "isDagDeployEnabled",
+        "type",
+        "environmentVariables",
+    ];
+    let optional: &[&str] = if kind == "HYBRID" {
+        required.push("scheduler");
+        &["description", "contactEmails", "workerQueues", "taskPodNodePoolId"]
+    } else {
+        required.extend(["isHighAvailability", "schedulerSize"]);
+        &[
+            "description",
+            "contactEmails",
+            "workerQueues",
+            "isDevelopmentMode",
+            "defaultTaskPodCpu",
+            "defaultTaskPodMemory",
+            "resourceQuotaCpu",
+            "resourceQuotaMemory",
+            "scalingSpec",
+        ]
+    };
+    if let Some(field) = required.iter().find(|f| body.get(**f).is_none_or(Value::is_null)) {
+        return error(400, &format!("{field} is required"));
+    }
+    if body["type"] != stored["type"] {
+        return error(400, "type cannot be changed");
+    }
+    let old_variables = stored["environmentVariables"].as_array().cloned().unwrap_or_default();
+    let variables: Vec<Value> = body["environmentVariables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|sent| {
+            let mut out = json!({"key": sent["key"], "isSecret": sent["isSecret"], "updatedAt": "2026-12-05T00:00:00Z"});
+            match sent.get("value") {
+                Some(value) => out["value"] = value.clone(),
+                None => {
+                    if let Some(old) = old_variables.iter().find(|o| o["key"] == sent["key"] && sent["isSecret"] == true) {
+                        out["value"] = old["value"].clone();
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    for field in required.iter().filter(|f| **f != "environmentVariables" && **f != "scheduler") {
+        stored[*field] = body[*field].clone();
+    }
+    if kind == "HYBRID" {
+        stored["schedulerAu"] = body["scheduler"]["au"].clone();
+        stored["schedulerReplicas"] = body["scheduler"]["replicas"].clone();
+    }
+    stored["environmentVariables"] = Value::Array(variables);
+    for field in optional {
+        match body.get(*field) {
+            Some(value) if *field == "workerQueues" => {
+                // Read-only queue fields (pod sizes) follow the machine; the rest as sent.
+                let old = stored["workerQueues"].as_array().cloned().unwrap_or_default();
+                let queues: Vec<Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|q| {
+                        let mut out =
+                            old.iter().find(|o| o["id"] == q["id"]).cloned().unwrap_or_else(|| json!({}));
+                        for (key, v) in q.as_object().into_iter().flatten() {
+                            out[key] = v.clone();
+                        }
+                        out
+                    })
+                    .collect();
+                stored["workerQueues"] = Value::Array(queues);
+            }
+            Some(value) => stored[*field] = value.clone(),
+            None => {
+                if let Some(map) = stored.as_object_mut() {
+                    map.remove(*field);
+                }
+            }
+        }
+    }
+    match body.get("remoteExecution") {
+        Some(remote) => stored["remoteExecution"] = remote.clone(),
+        None if stored["remoteExecution"]["enabled"] == true => {
+            stored["remoteExecution"] = json!({"enabled": false});
+        }
+        None => {}
+    }
+    if let Some(identity) = body.get("workloadIdentity").and_then(Value::as_str) {
+        stored["effectiveWorkloadIdentity"] = json!(identity);
+    }
+    (200, render_deployment(stored))
+}
+
+/// The stored Deployment, secrets included.
+fn find_deployment<'a>(state: &'a State, id: &str) -> Option<&'a Value> {
+    state.deployments.iter().find(|d| d["id"] == id)
 }
 
 /// The object as the API answers it: no password, no secret Extra value; `setFields`.
@@ -520,7 +659,16 @@ pub fn deployment(organization: &str, workspace: &str, id: &str, name: &str, clo
         "clusterId": format!("clcluster{}", cloud.to_lowercase()), "clusterName": format!("{} cluster", cloud),
         "status": "HEALTHY", "type": "STANDARD", "executor": "CELERY", "runtimeVersion": "13.1.0",
         "oidcIssuerUrl": format!("https://oidc.astronomer.io/{}", cloud.to_lowercase()),
-        "environmentVariables": [{"key": "SECRET_KEY", "isSecret": true, "updatedAt": "2026-01-01T00:00:00Z"}],
+        "environmentVariables": [
+            {"key": "SECRET_KEY", "isSecret": true, "value": "s3cr3t-value", "updatedAt": "2026-01-01T00:00:00Z"},
+            {"key": "LOG_LEVEL", "isSecret": false, "value": "INFO", "updatedAt": "2026-01-01T00:00:00Z"}
+        ],
+        "isCicdEnforced": false, "isDagDeployEnabled": true, "isHighAvailability": false, "isDevelopmentMode": false,
+        "schedulerSize": "SMALL", "description": format!("{name} pipelines"), "contactEmails": ["data@example.com"],
+        "defaultTaskPodCpu": "0.25", "defaultTaskPodMemory": "0.5Gi", "resourceQuotaCpu": "10", "resourceQuotaMemory": "20Gi",
+        "workerQueues": [{"id": format!("clq{id}"), "name": "default", "isDefault": true, "astroMachine": "A5",
+            "maxWorkerCount": 10, "minWorkerCount": 0, "workerConcurrency": 5, "podCpu": "1", "podMemory": "2Gi"}],
+        "remoteExecution": {"enabled": false},
         "webServerUrl": format!("https://example.astronomer.run/{namespace}")
     });
     if let Some(identity) = identity {

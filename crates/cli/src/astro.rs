@@ -67,7 +67,7 @@ pub async fn run(command: AstroCommand) -> Result<(), Failure> {
 }
 
 /// The client and the organization to work in.
-async fn connect(api: &AstroArgs) -> Result<(AstroClient, String), Failure> {
+pub async fn connect(api: &AstroArgs) -> Result<(AstroClient, String), Failure> {
     let source = match &api.token_profile {
         Some(profile) => AstroTokenSource::Keyring { profile: profile.clone() },
         None => AstroTokenSource::Env,

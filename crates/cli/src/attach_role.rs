@@ -7,11 +7,12 @@ use astro_identity_cloud::aws::NewRole;
 use astro_identity_cloud::aws::attach_role::{
     CmiDeployment, CmiPlan, CmiRequest, apply_attach_role, plan_attach_role,
 };
-use astro_identity_domain::astro::CloudProvider;
+use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
+use astro_identity_domain::astro::{CloudProvider, Deployment};
 use astro_identity_domain::aws::arn::RoleName;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 
-use crate::astro::{AstroArgs, resolve};
+use crate::astro::{AstroArgs, connect as connect_astro, resolve};
 use crate::aws::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
@@ -56,7 +57,7 @@ pub struct AttachArgs {
 }
 
 pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
-    let deployments = deployments(args).await?;
+    let (deployments, picked) = deployments(args).await?;
     let role = RoleName::parse(&args.role)?;
     let create = args.create.then(|| NewRole {
         name: role.as_str().to_owned(),
@@ -79,6 +80,18 @@ pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
     }
     if !args.json {
         print!("{}", render(&plan));
+        for deployment in &picked {
+            let now = deployment.workload_identity.as_deref().unwrap_or("none");
+            if now == plan.role_arn {
+                println!("Deployment {} already uses {now}", deployment.label());
+            } else {
+                println!(
+                    "Set the workload identity of Deployment {}: {now} → {}",
+                    deployment.label(),
+                    plan.role_arn
+                );
+            }
+        }
     }
     if args.plan {
         return Ok(());
@@ -89,7 +102,9 @@ pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
             "Fix the errors listed above (a raised quota goes in --quota) and run the command again.",
         ));
     }
-    if plan.changed() {
+    let identities_change =
+        picked.iter().any(|d| d.workload_identity.as_deref() != Some(plan.role_arn.as_str()));
+    if plan.changed() || identities_change {
         let warnings = if plan.trust.plan.needs_confirmation { " despite the warnings above" } else { "" };
         let question = format!(
             "Apply this to role {} in account {}{warnings}?",
@@ -98,28 +113,55 @@ pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
         if !(args.yes || confirm(&question)?) {
             return Err(Failure::new("not applied: not confirmed", "Run again and answer y, or pass --yes."));
         }
-        let outcome = apply_attach_role(&iam, &plan, true, &journal()).await?;
+        let journal = journal();
+        let outcome = apply_attach_role(&iam, &plan, true, &journal).await?;
+        // The role trusts them now: attach it to each picked Deployment (journaled too).
+        let mut identity_journal_ids = Vec::new();
+        if !picked.is_empty() {
+            let (client, organization) = connect_astro(&args.astro).await?;
+            for deployment in &picked {
+                let target = DeploymentRef {
+                    organization: organization.clone(),
+                    id: deployment.id.clone(),
+                    name: deployment.name.clone(),
+                };
+                identity_journal_ids
+                    .extend(set_workload_identity(&client, &target, &plan.role_arn, &journal).await?);
+            }
+        }
         if args.json {
-            return print_json(&outcome);
+            return print_json(
+                &serde_json::json!({"iam": outcome, "identityJournalIds": identity_journal_ids}),
+            );
         }
         println!("Done and verified: {}", outcome.trust.role_arn);
-        for id in outcome.provider_journal_ids.iter().chain(&outcome.trust.journal_id) {
+        for id in
+            outcome.provider_journal_ids.iter().chain(&outcome.trust.journal_id).chain(&identity_journal_ids)
+        {
             println!("Journal entry {id} (undo with `astro-identity-cli journal undo --id {id}`)");
         }
     } else {
-        println!("Nothing to change: the role already trusts every Deployment (verified).");
+        println!("Nothing to change: the role trusts every Deployment and they use it (verified).");
+    }
+    let typed = args.namespaces.len();
+    if typed > 0 {
+        println!(
+            "\nNext, for the {typed} Deployment(s) given by namespace: set the workload identity to {arn} (Astro \
+             UI: the Deployment's Details > Workload Identity, or `astro deployment update <id> \
+             --workload-identity {arn}`).",
+            arn = plan.role_arn
+        );
     }
     println!(
-        "\nNext: set each Deployment's workload identity to {arn} (Astro UI: the Deployment's Details > \
-         Workload Identity, or `astro deployment update <id> --workload-identity {arn}`). Its Airflow `aws` \
-         connection then needs only a connection id and a region, no role_arn.",
-        arn = plan.role_arn
+        "Their Airflow `aws` connection needs only a connection id and a region, no role_arn: the Deployment's \
+         own identity is the role."
     );
     Ok(())
 }
 
-/// The Deployments from the Astro API (`--deployment`) and those typed by hand.
-async fn deployments(args: &AttachArgs) -> Result<Vec<CmiDeployment>, Failure> {
+/// The Deployments from the Astro API (`--deployment`) and those typed by hand, and the
+/// picked ones as the Astro API describes them.
+async fn deployments(args: &AttachArgs) -> Result<(Vec<CmiDeployment>, Vec<Deployment>), Failure> {
     if args.namespaces.len() != args.issuers.len() {
         return Err(Failure::new(
             format!(
@@ -131,7 +173,8 @@ async fn deployments(args: &AttachArgs) -> Result<Vec<CmiDeployment>, Failure> {
         ));
     }
     let mut out = Vec::new();
-    for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Aws).await? {
+    let picked = resolve(&args.astro, &args.deployments, CloudProvider::Aws).await?;
+    for deployment in &picked {
         let Some(issuer) = deployment.oidc_issuer_url.clone() else {
             return Err(Failure::new(
                 format!(
@@ -160,7 +203,7 @@ async fn deployments(args: &AttachArgs) -> Result<Vec<CmiDeployment>, Failure> {
             "Pass --deployment ID (repeatable), or --namespace NS --oidc-issuer URL for each Deployment.",
         ));
     }
-    Ok(out)
+    Ok((out, picked))
 }
 
 fn render(plan: &CmiPlan) -> String {

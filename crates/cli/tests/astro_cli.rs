@@ -277,8 +277,16 @@ fn attach_role_trusts_deployments_through_their_clusters_oidc_provider() -> Resu
     let applied = attach(&["--deployment", "cldepaws1", "--deployment", "cldepaws2", "--yes", "--json"])?;
     assert!(applied.status.success(), "{}", text(&applied.stderr));
     let outcome: Value = serde_json::from_slice(&applied.stdout)?;
-    assert_eq!(outcome["providerJournalIds"].as_array().map(Vec::len), Some(1));
-    let policy: Value = serde_json::from_str(outcome["trust"]["trustPolicy"].as_str().ok_or("policy")?)?;
+    assert_eq!(outcome["iam"]["providerJournalIds"].as_array().map(Vec::len), Some(1));
+    let identity_ids = outcome["identityJournalIds"].as_array().cloned().unwrap_or_default();
+    assert_eq!(identity_ids.len(), 2, "{outcome}");
+    for id in ["cldepaws1", "cldepaws2"] {
+        let stored = fake.stored_deployment(id).ok_or("seeded")?;
+        assert_eq!(stored["effectiveWorkloadIdentity"], "arn:aws:iam::123456789012:role/astro-cmi", "{id}");
+        assert_eq!(stored["environmentVariables"][0]["value"], "s3cr3t-value", "{id}: the secret kept");
+    }
+    let policy: Value =
+        serde_json::from_str(outcome["iam"]["trust"]["trustPolicy"].as_str().ok_or("policy")?)?;
     let statement = &policy["Statement"][0];
     assert_eq!(
         statement["Principal"]["Federated"],
@@ -293,6 +301,20 @@ fn attach_role_trusts_deployments_through_their_clusters_oidc_provider() -> Resu
     let again = attach(&["--deployment", "cldepaws1", "--yes"])?;
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(text(&again.stdout).contains("Nothing to change"), "{}", text(&again.stdout));
+
+    // The identity's undo sets Astro's default back, through the API it went to.
+    let first = identity_ids[0].as_str().ok_or("id")?;
+    let undo = cli(home.path(), Some(TOKEN), &["journal", "undo", "--id", first, "--yes"])?;
+    assert!(undo.status.success(), "{}", text(&undo.stderr));
+    assert!(
+        text(&undo.stdout).contains("uses arn:aws:iam::123456789012:role/astro-sales-etl-aws1 again"),
+        "{}",
+        text(&undo.stdout)
+    );
+    assert_eq!(
+        fake.stored_deployment("cldepaws1").ok_or("seeded")?["effectiveWorkloadIdentity"],
+        "arn:aws:iam::123456789012:role/astro-sales-etl-aws1"
+    );
     for (id, words) in [("cldepgcp1", "runs on Google Cloud"), ("cldepaws9", "has no OIDC issuer")] {
         let out = attach(&["--deployment", id, "--yes"])?;
         assert_eq!(out.status.code(), Some(1), "{id}");

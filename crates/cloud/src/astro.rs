@@ -310,6 +310,45 @@ impl AstroClient {
         Ok(found)
     }
 
+    /// The Deployment as the API answers it (for an update built from it); `None` when the
+    /// organization has no such Deployment.
+    pub async fn deployment_raw(&self, organization: &str, id: &str) -> Result<Option<Value>, CloudError> {
+        check_astro_id(organization, "organization")?;
+        check_astro_id(id, "deployment")?;
+        let url = self.url(&["organizations", organization, "deployments", id]);
+        match self.get_in_org(url, &format!("read Deployment {id} of organization {organization}")).await {
+            Ok(value) => Ok(Some(value)),
+            Err(CloudError::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Sends a whole-Deployment update (`POST`, not retried: the caller's change kind re-reads
+    /// and judges what happened). A 400 names what Astro refused.
+    pub async fn update_deployment(
+        &self,
+        organization: &str,
+        id: &str,
+        body: &Value,
+    ) -> Result<(), CloudError> {
+        check_astro_id(organization, "organization")?;
+        check_astro_id(id, "deployment")?;
+        let url = self.url(&["organizations", organization, "deployments", id]);
+        let action = format!("update Deployment {id} of organization {organization}");
+        let answer = self.http.send(Method::POST, url, Some(body)).await?;
+        match answer.status {
+            200..=299 => Ok(()),
+            400 => Err(CloudError::Refused {
+                reason: format!(
+                    "Astro refused the update of Deployment {id}: {}",
+                    self.http.scrub(answer.json()["message"].as_str().unwrap_or(&answer.body))
+                ),
+                hint: String::from("Nothing was changed. Check the Deployment in the Astro UI."),
+            }),
+            _ => Err(self.error(&answer, &action)),
+        }
+    }
+
     /// Fills in Workspace names; leaves them out when the token cannot list Workspaces.
     pub async fn name_workspaces(&self, organization: &str, deployments: &mut [Deployment]) {
         if deployments.is_empty() {

@@ -125,6 +125,7 @@ fn place(subject: &Subject) -> String {
         | Subject::ManagedPolicyAttachment { account, .. }
         | Subject::InlinePolicy { account, .. }
         | Subject::OidcProvider { account, .. } => format!("account {account}"),
+        Subject::AstroDeployment { organization, .. } => format!("Astro organization {organization}"),
         Subject::GcpBinding { .. } | Subject::GcpPolicy { .. } => subject.resource_name(),
         Subject::AirflowConnection { destination, account, .. } => {
             if destination == "astro" {
@@ -182,6 +183,16 @@ pub fn summary(entry: &JournalEntry) -> String {
                 Some(change) => format!("Trust policy of role {role}: {change}"),
                 None => format!("Trust policy of role {role}: edited"),
             }
+        }
+        (Subject::AstroDeployment { name, .. }, _) => {
+            let identity = |state: Option<&serde_json::Value>| {
+                state.and_then(|s| s["workloadIdentity"].as_str()).unwrap_or("—").to_owned()
+            };
+            format!(
+                "Workload identity of Deployment {name}: {} → {}",
+                identity(entry.before.as_ref()),
+                identity(entry.after.as_ref())
+            )
         }
         (Subject::OidcProvider { url, .. }, JournalAction::CreateOidcProvider) => {
             format!("Created OIDC provider {url}")
@@ -246,7 +257,7 @@ pub fn describe(entry: &JournalEntry) -> String {
         (Subject::TrustPolicy { role, account, .. }, JournalAction::CreateRole) => {
             format!("creating role {role} in account {account}")
         }
-        (Subject::OidcProvider { .. }, _) => {
+        (Subject::OidcProvider { .. } | Subject::AstroDeployment { .. }, _) => {
             let summary = summary(entry);
             let mut chars = summary.chars();
             chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()

@@ -76,6 +76,9 @@ pub enum JournalAction {
     /// Airflow / Astro: a connection the app created was deleted again (undo of
     /// `CreateConnection`).
     DeleteConnection,
+    /// An Astro Deployment's workload identity was set (`before`/`after`:
+    /// `{workloadIdentity}`); its undo sets `before` back.
+    SetWorkloadIdentity,
     /// An IAM OIDC identity provider was created (`after`: its client ids).
     CreateOidcProvider,
     /// `sts.amazonaws.com` was added to an existing provider's client ids.
@@ -113,6 +116,8 @@ pub enum Subject {
     },
     /// A GCP IAM policy replaced as a whole (a hand edit). States: the policy.
     GcpPolicy { resource: String },
+    /// An Astro Deployment's workload identity, through the Astro API at `api`.
+    AstroDeployment { api: String, organization: String, deployment_id: String, name: String },
     /// An IAM OIDC identity provider (a cluster's issuer, for Customer Managed Identity).
     /// States: `{clientIds}`; absent when there is no provider.
     OidcProvider { account: String, arn: String, url: String },
@@ -167,6 +172,7 @@ impl Subject {
             | Self::OidcProvider { .. } => "aws",
             Self::GcpBinding { .. } | Self::GcpPolicy { .. } => "gcp",
             Self::AirflowConnection { destination, .. } => destination,
+            Self::AstroDeployment { .. } => ASTRO_DEPLOYMENT_CLOUD,
             Self::Requirements { .. } => PROJECT_CLOUD,
         }
     }
@@ -179,6 +185,7 @@ impl Subject {
             | Self::InlinePolicy { account, .. }
             | Self::OidcProvider { account, .. }
             | Self::AirflowConnection { account, .. } => account,
+            Self::AstroDeployment { organization, .. } => organization,
             Self::GcpBinding { resource, .. } | Self::GcpPolicy { resource } => resource,
             Self::Requirements { project, .. } => project,
         }
@@ -194,6 +201,9 @@ impl Subject {
             Self::AirflowConnection { conn_id, .. } => conn_id.clone(),
             Self::Requirements { path, .. } => path.clone(),
             Self::OidcProvider { url, .. } => format!("OIDC provider {url}"),
+            Self::AstroDeployment { name, deployment_id, .. } => {
+                format!("Deployment {name} ({deployment_id})")
+            }
         }
     }
 
@@ -202,6 +212,9 @@ impl Subject {
         match self {
             Self::TrustPolicy { account, role, .. } => format!("role {role} in account {account}"),
             Self::OidcProvider { account, url, .. } => format!("OIDC provider {url} in account {account}"),
+            Self::AstroDeployment { name, deployment_id, organization, .. } => {
+                format!("Deployment {name} ({deployment_id}) in Astro organization {organization}")
+            }
             Self::ManagedPolicyAttachment { account, role, policy_arn } => {
                 format!("{policy_arn} on role {role} in account {account}")
             }
@@ -237,6 +250,10 @@ fn gcp_resource_words(name: &str) -> String {
 
 /// The journal's `cloud` for project file changes.
 pub const PROJECT_CLOUD: &str = "project";
+
+/// `cloud()` of an Astro Deployment's workload identity (the Astro API's Deployment side;
+/// `astro` is its Environment Manager).
+pub const ASTRO_DEPLOYMENT_CLOUD: &str = "astro-deployment";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -11,6 +11,7 @@ pub mod aws;
 pub mod aws_profiles;
 pub mod backoff;
 pub mod change;
+pub mod deployment_identity;
 pub mod detect;
 pub mod error;
 #[cfg(test)]

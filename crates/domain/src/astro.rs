@@ -327,3 +327,195 @@ mod tests {
         }
     }
 }
+
+/// The body of `POST /organizations/{org}/deployments/{id}` that changes only the workload
+/// identity of `current` (the Deployment as just read).
+///
+/// The update takes the whole Deployment; what is left out is reset or deleted, so every
+/// field is sent back as read — more than Astro's CLI, which drops contact emails and the
+/// hibernation spec. Environment variables go back as read: key, `isSecret`, and the value
+/// only where the API returned one (never for secrets, which the platform keeps). A field
+/// the update requires but the read lacks is refused here, before anything is sent.
+pub fn identity_update_body(current: &Value, workload_identity: &str) -> Result<Value, DomainError> {
+    use serde_json::{Map, json};
+
+    let id = text(current, "id").unwrap_or_default();
+    let missing = |field: &str| {
+        DomainError::invalid(
+            "deployment",
+            format!("Deployment {id} was read without {field}, which its update requires"),
+            "Nothing was sent. Check the Deployment in the Astro UI; report this answer if it persists.",
+        )
+    };
+    let copy = |body: &mut Map<String, Value>, field: &str, required: bool| -> Result<(), DomainError> {
+        match current.get(field).filter(|v| !v.is_null()) {
+            Some(value) => {
+                body.insert(field.to_owned(), value.clone());
+                Ok(())
+            }
+            None if required => Err(missing(field)),
+            None => Ok(()),
+        }
+    };
+    let kind = text(current, "type").ok_or_else(|| missing("type"))?;
+    let mut body = Map::new();
+    for field in ["name", "workspaceId", "executor", "isCicdEnforced", "isDagDeployEnabled", "type"] {
+        copy(&mut body, field, true)?;
+    }
+    for field in ["description", "contactEmails"] {
+        copy(&mut body, field, false)?;
+    }
+    let variables: Vec<Value> = current["environmentVariables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            let mut out = json!({"key": v["key"], "isSecret": v["isSecret"].as_bool().unwrap_or(false)});
+            if let Some(value) = v.get("value").filter(|value| value.is_string()) {
+                out["value"] = value.clone();
+            }
+            out
+        })
+        .collect();
+    body.insert("environmentVariables".into(), Value::Array(variables));
+    let hybrid = kind == "HYBRID";
+    let queues: Vec<Value> = current["workerQueues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| {
+            let mut out = Map::new();
+            for field in ["id", "name", "isDefault", "maxWorkerCount", "minWorkerCount", "workerConcurrency"]
+            {
+                if let Some(value) = q.get(field).filter(|v| !v.is_null()) {
+                    out.insert(field.into(), value.clone());
+                }
+            }
+            let extra: &[&str] =
+                if hybrid { &["nodePoolId"] } else { &["astroMachine", "podEphemeralStorage"] };
+            for field in extra {
+                if let Some(value) = q.get(*field).filter(|v| !v.is_null()) {
+                    out.insert((*field).into(), value.clone());
+                }
+            }
+            Value::Object(out)
+        })
+        .collect();
+    if !queues.is_empty() {
+        body.insert("workerQueues".into(), Value::Array(queues));
+    }
+    if hybrid {
+        let au = current.get("schedulerAu").filter(|v| !v.is_null()).ok_or_else(|| missing("schedulerAu"))?;
+        let replicas = current
+            .get("schedulerReplicas")
+            .filter(|v| !v.is_null())
+            .ok_or_else(|| missing("schedulerReplicas"))?;
+        body.insert("scheduler".into(), json!({"au": au, "replicas": replicas}));
+        copy(&mut body, "taskPodNodePoolId", false)?;
+    } else {
+        copy(&mut body, "schedulerSize", true)?;
+        copy(&mut body, "isHighAvailability", true)?;
+        for field in [
+            "isDevelopmentMode",
+            "defaultTaskPodCpu",
+            "defaultTaskPodMemory",
+            "resourceQuotaCpu",
+            "resourceQuotaMemory",
+            "scalingSpec",
+        ] {
+            copy(&mut body, field, false)?;
+        }
+        let remote = &current["remoteExecution"];
+        if remote["enabled"].as_bool() == Some(true) {
+            let mut out = json!({"enabled": true});
+            for field in ["allowedIpAddressRanges", "taskLogBucket", "taskLogUrlPattern"] {
+                if let Some(value) = remote.get(field).filter(|v| !v.is_null()) {
+                    out[field] = value.clone();
+                }
+            }
+            body.insert("remoteExecution".into(), out);
+        }
+    }
+    body.insert("workloadIdentity".into(), json!(workload_identity));
+    Ok(Value::Object(body))
+}
+
+#[cfg(test)]
+mod update_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn standard() -> Value {
+        json!({
+            "id": "cldep1", "name": "etl", "workspaceId": "clws", "type": "DEDICATED", "executor": "CELERY",
+            "isCicdEnforced": true, "isDagDeployEnabled": false, "isHighAvailability": true,
+            "isDevelopmentMode": false, "schedulerSize": "MEDIUM", "description": "Sales",
+            "contactEmails": ["ops@example.com"], "defaultTaskPodCpu": "0.25", "defaultTaskPodMemory": "0.5Gi",
+            "resourceQuotaCpu": "10", "resourceQuotaMemory": "20Gi",
+            "scalingSpec": {"hibernationSpec": {"override": {"isHibernating": false}}},
+            "remoteExecution": {"enabled": false},
+            "environmentVariables": [
+                {"key": "PLAIN", "isSecret": false, "value": "1", "updatedAt": "t"},
+                {"key": "TOKEN", "isSecret": true, "updatedAt": "t"}
+            ],
+            "workerQueues": [{"id": "q1", "name": "default", "isDefault": true, "astroMachine": "A5",
+                "maxWorkerCount": 10, "minWorkerCount": 0, "workerConcurrency": 5, "podCpu": "1", "podMemory": "2Gi"}],
+            "effectiveWorkloadIdentity": "arn:aws:iam::1:role/astro-x", "clusterId": "clc", "region": "us-east-1",
+            "cloudProvider": "AWS"
+        })
+    }
+
+    #[test]
+    fn only_the_identity_changes_and_secrets_go_back_without_values() {
+        let body = identity_update_body(&standard(), "arn:aws:iam::123456789012:role/mine").expect("body");
+        assert_eq!(body["workloadIdentity"], "arn:aws:iam::123456789012:role/mine");
+        assert_eq!(
+            body["environmentVariables"],
+            json!([{"key": "PLAIN", "isSecret": false, "value": "1"}, {"key": "TOKEN", "isSecret": true}])
+        );
+        assert_eq!(body["contactEmails"], json!(["ops@example.com"]));
+        assert_eq!(body["scalingSpec"], standard()["scalingSpec"]);
+        assert_eq!(
+            body["workerQueues"],
+            json!([{"id": "q1", "name": "default", "isDefault": true, "maxWorkerCount": 10, "minWorkerCount": 0,
+                "workerConcurrency": 5, "astroMachine": "A5"}])
+        );
+        for read_only in
+            ["clusterId", "region", "cloudProvider", "effectiveWorkloadIdentity", "remoteExecution", "id"]
+        {
+            assert!(body.get(read_only).is_none(), "{read_only} is not sent");
+        }
+        assert_eq!(body["schedulerSize"], "MEDIUM");
+        assert_eq!(body["isHighAvailability"], true);
+    }
+
+    #[test]
+    fn hybrid_sends_its_scheduler_and_node_pools() {
+        let hybrid = json!({
+            "id": "h", "name": "h", "workspaceId": "w", "type": "HYBRID", "executor": "KUBERNETES",
+            "isCicdEnforced": false, "isDagDeployEnabled": true, "schedulerAu": 5, "schedulerReplicas": 1,
+            "taskPodNodePoolId": "np1", "environmentVariables": []
+        });
+        let body = identity_update_body(&hybrid, "arn:x").expect("body");
+        assert_eq!(body["scheduler"], json!({"au": 5, "replicas": 1}));
+        assert_eq!(body["taskPodNodePoolId"], "np1");
+        assert!(body.get("schedulerSize").is_none() && body.get("isHighAvailability").is_none());
+    }
+
+    #[test]
+    fn a_read_without_a_required_field_is_refused_before_sending() {
+        let mut partial = standard();
+        partial.as_object_mut().expect("object").remove("executor");
+        let err = identity_update_body(&partial, "arn:x").expect_err("missing");
+        assert!(err.to_string().contains("without executor"), "{err}");
+        let mut remote = standard();
+        remote["remoteExecution"] =
+            json!({"enabled": true, "taskLogBucket": "b", "allowedIpAddressRanges": ["1.2.3.4/32"]});
+        let body = identity_update_body(&remote, "arn:x").expect("body");
+        assert_eq!(
+            body["remoteExecution"],
+            json!({"enabled": true, "allowedIpAddressRanges": ["1.2.3.4/32"], "taskLogBucket": "b"})
+        );
+    }
+}

@@ -105,6 +105,7 @@ pub(super) fn upgrade(value: Value) -> Option<JournalEntry> {
         ),
         // The first format predates OIDC providers.
         JournalAction::CreateOidcProvider
+        | JournalAction::SetWorkloadIdentity
         | JournalAction::AddOidcClientId
         | JournalAction::DeleteOidcProvider
         | JournalAction::RemoveOidcClientId => return None,
