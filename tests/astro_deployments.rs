@@ -274,3 +274,41 @@ async fn an_identity_changed_since_is_not_undone_and_a_broken_read_sends_nothing
     assert_eq!(fake.seen().iter().filter(|r| r.method == "POST").count(), posts);
     Ok(())
 }
+
+#[tokio::test]
+async fn an_interrupted_identity_change_is_settled_by_reading_the_deployment() -> Result<(), Error> {
+    use astro_identity_cloud::journal::{Journal, JournalAction, JournalEntry, Subject};
+    use astro_identity_cloud::settle::{SettleResult, settle_deployments};
+    use serde_json::json;
+
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    let data = tempfile::tempdir()?;
+    let journal = Journal::in_dir(data.path());
+    let mine = "arn:aws:iam::123456789012:role/astro-cmi";
+    let intent = |id: &str| -> Result<JournalEntry, Error> {
+        let subject = Subject::AstroDeployment {
+            api: fake.url.clone(),
+            organization: ORG.into(),
+            deployment_id: id.into(),
+            name: id.into(),
+        };
+        let mut entry = JournalEntry::now("", subject, JournalAction::SetWorkloadIdentity);
+        let before = fake.stored_deployment(id).ok_or("seeded")?["effectiveWorkloadIdentity"].clone();
+        entry.before = Some(json!({"workloadIdentity": before}));
+        entry.after = Some(json!({"workloadIdentity": mine}));
+        journal.intend(&entry)?;
+        Ok(entry)
+    };
+    // One write landed before the process died, one never left.
+    let landed = intent("cldep0000")?;
+    let lost = intent("cldep0003")?;
+    fake.edit_deployment("cldep0000", |d| d["effectiveWorkloadIdentity"] = json!(mine));
+    let mut reports = settle_deployments(&astro, &journal).await?;
+    reports.sort_by(|a, b| a.journal_id.cmp(&b.journal_id));
+    let mut expected = vec![(landed.id, SettleResult::Applied), (lost.id, SettleResult::NotApplied)];
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(reports.iter().map(|r| (r.journal_id.clone(), r.result)).collect::<Vec<_>>(), expected);
+    assert!(journal.pending()?.is_empty());
+    Ok(())
+}

@@ -143,6 +143,13 @@ impl AstroFake {
         }
     }
 
+    /// Changes a stored Deployment behind the app's back.
+    pub fn edit_deployment(&self, id: &str, change: impl FnOnce(&mut Value)) {
+        if let Some(deployment) = lock(&self.state).deployments.iter_mut().find(|d| d["id"] == id) {
+            change(deployment);
+        }
+    }
+
     /// A stored Deployment as kept (secret values included).
     pub fn stored_deployment(&self, id: &str) -> Option<Value> {
         find_deployment(&lock(&self.state), id).cloned()

@@ -14,7 +14,8 @@ use astro_identity_cloud::gcp::{GcpCredentialSource, GcpProjects, GcpTarget};
 use astro_identity_cloud::history::{self, HistoryItem, HistoryStatus};
 use astro_identity_cloud::journal::{ASTRO_DEPLOYMENT_CLOUD, Journal, PROJECT_CLOUD, Subject};
 use astro_identity_cloud::settle::{
-    SettleReport, SettleResult, pending_changes, settle_aws, settle_connections, settle_gcp, settle_project,
+    SettleReport, SettleResult, pending_changes, settle_aws, settle_connections, settle_deployments,
+    settle_gcp, settle_project,
 };
 use astro_identity_cloud::undo::{self, UndoOutcome, UndoPlan};
 
@@ -123,6 +124,12 @@ pub async fn run(command: JournalCommand) -> Result<(), Failure> {
                     Err(err) => problems.push(format!("AWS: {}", err.message)),
                 }
             }
+            if pending.iter().any(|r| r.cloud == ASTRO_DEPLOYMENT_CLOUD) {
+                match settle_with_astro(&journal).await {
+                    Ok(found) => reports.extend(found),
+                    Err(err) => problems.push(format!("Astro API: {}", err.message)),
+                }
+            }
             if pending.iter().any(|r| r.cloud == "gcp") {
                 match settle_with_gcp(&args, &journal).await {
                     Ok(found) => reports.extend(found),
@@ -186,6 +193,25 @@ async fn settle_with_aws(args: &SettleArgs, journal: &Journal) -> Result<Vec<Set
 
 async fn settle_with_gcp(args: &SettleArgs, journal: &Journal) -> Result<Vec<SettleReport>, Failure> {
     Ok(settle_gcp(&gcp_projects(args).await?, journal).await?)
+}
+
+/// Each pending Deployment identity change, through the Astro API it went to (token from
+/// ASTRO_API_TOKEN).
+async fn settle_with_astro(journal: &Journal) -> Result<Vec<SettleReport>, Failure> {
+    let mut apis: Vec<String> = Vec::new();
+    for entry in journal.pending()? {
+        if let Subject::AstroDeployment { api, .. } = &entry.subject
+            && !apis.contains(api)
+        {
+            apis.push(api.clone());
+        }
+    }
+    let mut reports = Vec::new();
+    for api in apis {
+        let client = AstroClient::new(AstroTokenSource::Env.read(None)?)?.with_base_url(&api)?;
+        reports.extend(settle_deployments(&client, journal).await?);
+    }
+    Ok(reports)
 }
 
 async fn settle_with_airflow(url: &str, journal: &Journal) -> Result<Vec<SettleReport>, Failure> {

@@ -22,15 +22,17 @@ use crate::CloudError;
 use crate::airflow::ConnectionStore;
 use crate::airflow::connection_change::{Connection, ConnectionOp};
 use crate::airflow::requirements_file::{FileOp, RequirementsFile};
+use crate::astro::AstroClient;
 use crate::aws::iam::RoleStore;
 use crate::aws::oidc_provider::ProviderChange;
 use crate::aws::permissions::{Attachment, Inline, InlineWrite};
 use crate::aws::trust_change::TrustSubject;
 use crate::change;
+use crate::deployment_identity::settle_workload_identity;
 use crate::gcp::binding_change::{PolicyChange, PolicyOp, grants_of};
 use crate::gcp::projects::{PolicyResource, PolicyStore};
 use crate::history::describe;
-use crate::journal::{Journal, JournalAction, JournalEntry, Settlement, Subject};
+use crate::journal::{ASTRO_DEPLOYMENT_CLOUD, Journal, JournalAction, JournalEntry, Settlement, Subject};
 
 /// What settling found for one interrupted change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,6 +79,22 @@ pub fn pending_changes(journal: &Journal) -> Result<Vec<SettleReport>, CloudErro
         .iter()
         .map(|entry| report(entry, SettleResult::Unchecked, "it has not been checked yet"))
         .collect())
+}
+
+/// Settles the pending Deployment identity changes made through the Astro API at `client`'s
+/// address; others stay pending.
+pub async fn settle_deployments(
+    client: &AstroClient,
+    journal: &Journal,
+) -> Result<Vec<SettleReport>, CloudError> {
+    let mut reports = Vec::new();
+    for entry in journal.pending()?.into_iter().filter(|e| e.cloud() == ASTRO_DEPLOYMENT_CLOUD) {
+        if matches!(&entry.subject, Subject::AstroDeployment { api, .. } if *api == client.base_url()) {
+            let found = settle_workload_identity(client, &entry).await;
+            reports.push(record(journal, &entry, found)?);
+        }
+    }
+    Ok(reports)
 }
 
 /// Settles the pending AWS changes with `store`'s credentials. Changes made in another
