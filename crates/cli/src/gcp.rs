@@ -23,6 +23,10 @@ pub enum GcpCommand {
     Plan(Box<GrantArgs>),
     /// Apply the grant (asks first unless --yes), verify it and journal it for undo.
     Apply(Box<GrantArgs>),
+    /// Customer Managed Identity: the Deployments use your service account — its roles on the
+    /// project, token creation for the Deployments' Astro identities, their workload identity
+    /// set to it. Shows the plan, asks, applies.
+    AttachSa(Box<crate::attach_sa::AttachSaArgs>),
     /// Undo a journaled grant (default: the newest one not yet undone).
     Undo {
         #[arg(long = "journal-id")]
@@ -121,6 +125,7 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
             let outcome = apply_binding(&projects, &change, confirmed, &journal(), Backoff::DEFAULT).await?;
             report(&outcome, args.json)
         }
+        GcpCommand::AttachSa(args) => crate::attach_sa::run(&args).await,
         GcpCommand::Undo { journal_id, target, json } => {
             let projects = connect(&target).await?;
             let outcome =
@@ -130,7 +135,7 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
     }
 }
 
-async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
+pub async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
     let target = GcpTarget {
         source: if target.anonymous { GcpCredentialSource::Anonymous } else { GcpCredentialSource::Adc },
         endpoint: target.endpoint.clone(),

@@ -3,6 +3,7 @@
 mod airflow;
 mod astro;
 mod attach_role;
+mod attach_sa;
 mod aws;
 mod gcp;
 mod journal;

@@ -325,3 +325,94 @@ fn attach_role_trusts_deployments_through_their_clusters_oidc_provider() -> Resu
     assert!(text(&unpaired.stderr).contains("1 --namespace but 0 --oidc-issuer"));
     Ok(())
 }
+
+#[test]
+fn attach_sa_grants_roles_and_token_creation_then_sets_the_identity() -> Result<(), Error> {
+    let fake = astro()?;
+    let gcp = GcpFake::start()?;
+    gcp.seed(
+        "astro-data",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+    );
+    let mine = "etl-runner@astro-data.iam.gserviceaccount.com";
+    gcp.seed_service_account(mine, json!({}));
+    let home = tempfile::tempdir()?;
+    let attach = |extra: &[&str]| {
+        let mut args = vec![
+            "gcp",
+            "attach-sa",
+            "--service-account",
+            mine,
+            "--deployment",
+            "cldepgcp1",
+            "--deployment",
+            "cldepgcp2",
+            "--project",
+            "astro-data",
+            "--role",
+            "roles/bigquery.jobUser",
+            "--role",
+            "roles/storage.objectViewer",
+            "--endpoint",
+            &gcp.url,
+            "--anonymous",
+            "--api-url",
+            &fake.url,
+        ];
+        args.extend_from_slice(extra);
+        cli(home.path(), Some(TOKEN), &args)
+    };
+    let plan = attach(&["--plan"])?;
+    assert!(plan.status.success(), "{}", text(&plan.stderr));
+    let stdout = text(&plan.stdout);
+    assert!(stdout.contains(&format!("grant roles/iam.serviceAccountTokenCreator to serviceAccount:astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com and serviceAccount:astro-ads-gcp2@")), "{stdout}");
+    assert!(stdout.contains(&format!("Set the workload identity of Deployment Marketing (cldepgcp1): astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com → {mine}")), "{stdout}");
+    assert_eq!(gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 0);
+
+    let applied = attach(&["--yes", "--json"])?;
+    assert!(applied.status.success(), "{}", text(&applied.stderr));
+    let outcome: Value = serde_json::from_slice(&applied.stdout)?;
+    assert_eq!(outcome["journalIds"].as_array().map(Vec::len), Some(5), "{outcome}");
+    let project = gcp.policy("astro-data").ok_or("project")?.to_string();
+    assert!(
+        project.contains("roles/bigquery.jobUser") && project.contains("roles/storage.objectViewer"),
+        "{project}"
+    );
+    assert!(project.contains(&format!("serviceAccount:{mine}")) && project.contains("user:ada@example.com"));
+    let account = gcp.service_account_policy(mine).ok_or("account policy")?.to_string();
+    assert!(
+        account.contains("roles/iam.serviceAccountTokenCreator") && account.contains("astro-ads-gcp2@"),
+        "{account}"
+    );
+    for id in ["cldepgcp1", "cldepgcp2"] {
+        assert_eq!(fake.stored_deployment(id).ok_or("seeded")?["effectiveWorkloadIdentity"], mine, "{id}");
+    }
+    // Again: nothing to do.
+    let again = attach(&["--yes"])?;
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("Nothing to change"), "{}", text(&again.stdout));
+    // An AWS Deployment is refused; nothing written.
+    let writes = gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count();
+    let out = cli(
+        home.path(),
+        Some(TOKEN),
+        &[
+            "gcp",
+            "attach-sa",
+            "--service-account",
+            mine,
+            "--deployment",
+            "cldepaws1",
+            "--endpoint",
+            &gcp.url,
+            "--anonymous",
+            "--api-url",
+            &fake.url,
+            "--yes",
+        ],
+    )?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("runs on AWS"), "{}", text(&out.stderr));
+    assert_eq!(gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), writes);
+    Ok(())
+}
