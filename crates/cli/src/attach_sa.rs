@@ -79,7 +79,7 @@ pub async fn run(args: &AttachSaArgs) -> Result<(), Failure> {
     }
     if !args.json {
         for change in &changes {
-            print!("{}\n", render_plan(change));
+            println!("{}", render_plan(change));
         }
         print!("{}", identity_lines(&deployments, &account));
     }

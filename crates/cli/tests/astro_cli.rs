@@ -365,7 +365,7 @@ fn attach_sa_grants_roles_and_token_creation_then_sets_the_identity() -> Result<
     let plan = attach(&["--plan"])?;
     assert!(plan.status.success(), "{}", text(&plan.stderr));
     let stdout = text(&plan.stdout);
-    assert!(stdout.contains(&format!("grant roles/iam.serviceAccountTokenCreator to serviceAccount:astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com and serviceAccount:astro-ads-gcp2@")), "{stdout}");
+    assert!(stdout.contains("grant roles/iam.serviceAccountTokenCreator to serviceAccount:astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com and serviceAccount:astro-ads-gcp2@"), "{stdout}");
     assert!(stdout.contains(&format!("Set the workload identity of Deployment Marketing (cldepgcp1): astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com → {mine}")), "{stdout}");
     assert_eq!(gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 0);
 
