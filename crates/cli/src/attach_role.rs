@@ -13,7 +13,7 @@ use astro_identity_domain::aws::arn::RoleName;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 
 use crate::astro::{AstroArgs, connect as connect_astro, resolve};
-use crate::aws::{TargetArgs, connect, render_plan};
+use crate::aws_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
 

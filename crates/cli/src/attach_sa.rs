@@ -13,7 +13,7 @@ use astro_identity_domain::gcp::catalog::TOKEN_CREATOR_ROLE;
 use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 
 use crate::astro::{AstroArgs, connect as connect_astro, resolve};
-use crate::gcp::{TargetArgs, connect, render_plan};
+use crate::gcp_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
 

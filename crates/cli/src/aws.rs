@@ -6,18 +6,18 @@ use astro_identity_cloud::aws::permissions::{
     PermissionPlan, PermissionTarget, apply_permission, plan_attach, plan_inline,
 };
 use astro_identity_cloud::aws::{
-    AwsCredentialSource, AwsIam, AwsTarget, ChangeOutcome, NewRole, TrustChange, apply_trust_change,
-    plan_trust_change, sdk_config,
+    AwsIam, ChangeOutcome, NewRole, TrustChange, apply_trust_change, plan_trust_change,
 };
 use astro_identity_cloud::undo::undo_change;
 use astro_identity_domain::astro::CloudProvider;
 use astro_identity_domain::aws::arn::{
     RoleName, RolePath, WorkloadIdentityArn, parse_identities, validate_max_session,
 };
-use astro_identity_domain::aws::lint::{DEFAULT_TRUST_POLICY_QUOTA, LintLevel};
+use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 
 use crate::astro::{AstroArgs, resolve};
+use crate::aws_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json, render_diff};
 
@@ -80,18 +80,6 @@ pub struct PermissionApplyArgs {
     json: bool,
     #[command(flatten)]
     target: TargetArgs,
-}
-
-#[derive(Args)]
-pub struct TargetArgs {
-    /// A profile from the AWS config files (SSO included). Default: the SDK's chain.
-    #[arg(long)]
-    profile: Option<String>,
-    #[arg(long)]
-    region: Option<String>,
-    /// Another IAM/STS endpoint, e.g. a local test server.
-    #[arg(long = "endpoint-url")]
-    endpoint_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -271,18 +259,6 @@ warning: an inline policy of that name exists and will be replaced (the - lines)
     out
 }
 
-pub async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
-    let target = AwsTarget {
-        source: match &target.profile {
-            Some(name) => AwsCredentialSource::Profile(name.clone()),
-            None => AwsCredentialSource::DefaultChain,
-        },
-        region: target.region.clone(),
-        endpoint_url: target.endpoint_url.clone(),
-    };
-    Ok(AwsIam::new(&sdk_config(&target, None).await?))
-}
-
 async fn plan(args: &ChangeArgs) -> Result<(AwsIam, TrustChange), Failure> {
     let mut identities = if args.identities.is_empty() { Vec::new() } else { identities(&args.identities)? };
     let role = RoleName::parse(&args.role)?;
@@ -333,34 +309,6 @@ fn ask(change: &TrustChange) -> Result<bool, Failure> {
         "Apply this change to role {} in account {}{warnings}?",
         change.role_name, change.caller.account
     ))
-}
-
-pub fn render_plan(change: &TrustChange) -> String {
-    let plan = &change.plan;
-    let mut out = format!("Acting as {} in account {}\n", change.caller.arn, change.caller.account);
-    match (&change.role_arn, &change.create) {
-        (Some(arn), _) => out.push_str(&format!("Role {arn}\n")),
-        (None, _) => out.push_str(&format!("Role {} will be created\n", change.role_name)),
-    }
-    if plan.changed {
-        out.push_str("\nTrust policy:\n");
-        out.push_str(&render_diff(&plan.diff));
-    } else {
-        out.push_str("\nNothing to change: every Deployment is already trusted.\n");
-    }
-    if !plan.lints.is_empty() {
-        out.push('\n');
-        for lint in &plan.lints {
-            let level = if lint.level == LintLevel::Error { "error" } else { "warning" };
-            out.push_str(&format!("{level}: {}\n  {}\n", lint.message, lint.hint));
-        }
-    }
-    let size = &plan.size;
-    out.push_str(&format!(
-        "\nSize: {} of {} characters ({} left, room for about {} more Deployments)\n",
-        size.used, size.quota, size.remaining, size.more_deployments_fit
-    ));
-    out
 }
 
 fn report(outcome: &ChangeOutcome, json: bool) -> Result<(), Failure> {

@@ -3,19 +3,18 @@
 use clap::{Args, Subcommand};
 
 use astro_identity_cloud::gcp::{
-    Backoff, BindingChange, BindingOutcome, GcpCredentialSource, GcpProjects, GcpTarget, PolicyResource,
-    apply_binding, plan_grant,
+    Backoff, BindingChange, BindingOutcome, GcpProjects, PolicyResource, apply_binding, plan_grant,
 };
 use astro_identity_cloud::journal::members_words;
 use astro_identity_cloud::undo::undo_binding;
 use astro_identity_domain::astro::CloudProvider;
 use astro_identity_domain::gcp::iam_policy::Condition;
 use astro_identity_domain::gcp::identity::{GrantRoute, parse_member};
-use astro_identity_domain::gcp::lint::IamLintLevel;
 
 use crate::astro::{AstroArgs, resolve};
+use crate::gcp_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
-use crate::output::{Failure, confirm, print_json, render_diff};
+use crate::output::{Failure, confirm, print_json};
 
 #[derive(Subcommand)]
 pub enum GcpCommand {
@@ -36,16 +35,6 @@ pub enum GcpCommand {
         #[arg(long)]
         json: bool,
     },
-}
-
-#[derive(Args)]
-pub struct TargetArgs {
-    /// Another API root for Resource Manager and IAM (an emulator or fake).
-    #[arg(long)]
-    endpoint: Option<String>,
-    /// Send no credentials (only for emulators). Default: Application Default Credentials.
-    #[arg(long)]
-    anonymous: bool,
 }
 
 #[derive(Args)]
@@ -135,14 +124,6 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
     }
 }
 
-pub async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
-    let target = GcpTarget {
-        source: if target.anonymous { GcpCredentialSource::Anonymous } else { GcpCredentialSource::Adc },
-        endpoint: target.endpoint.clone(),
-    };
-    Ok(GcpProjects::connect(&target, None).await?)
-}
-
 async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure> {
     let route =
         GrantRoute::choose(args.project.as_deref(), args.role.as_deref(), args.impersonate.as_deref())?;
@@ -172,35 +153,6 @@ async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure>
     Ok((projects, change))
 }
 
-pub fn render_plan(change: &BindingChange) -> String {
-    let plan = &change.plan;
-    let mut out = String::new();
-    if let Some(principal) = &change.principal {
-        out.push_str(&format!("Acting as {principal}\n"));
-    }
-    out.push_str(&format!(
-        "{}: grant {} to {}\n",
-        capitalized(&change.resource.to_string()),
-        plan.role,
-        members_words(&plan.members)
-    ));
-    if let Some(condition) = &plan.condition {
-        out.push_str(&format!("  when {} ({})\n", condition.expression, condition.title));
-    }
-    if plan.changed {
-        out.push_str("\nIAM policy:\n");
-        out.push_str(&render_diff(&plan.diff));
-    } else {
-        out.push_str("\nNothing to change: the member already has this role.\n");
-    }
-    for lint in &plan.lints {
-        let level = if lint.level == IamLintLevel::Error { "error" } else { "warning" };
-        out.push_str(&format!("\n{level}: {}\n  {}\n", lint.message, lint.hint));
-    }
-    out.push_str(&format!("\nPrincipals: {} of 1,500\n", plan.principal_count));
-    out
-}
-
 fn report(outcome: &BindingOutcome, json: bool) -> Result<(), Failure> {
     if json {
         return print_json(outcome);
@@ -215,9 +167,4 @@ fn report(outcome: &BindingOutcome, json: bool) -> Result<(), Failure> {
     }
     println!("Console: {}", outcome.console_url);
     Ok(())
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -1,0 +1,61 @@
+//! What the `aws` commands share: where they act (profile, region, endpoint) and how a
+//! trust-policy plan is printed.
+
+use clap::Args;
+
+use astro_identity_cloud::aws::{AwsCredentialSource, AwsIam, AwsTarget, TrustChange, sdk_config};
+use astro_identity_domain::aws::lint::LintLevel;
+
+use crate::output::{Failure, render_diff};
+
+#[derive(Args)]
+pub struct TargetArgs {
+    /// A profile from the AWS config files (SSO included). Default: the SDK's chain.
+    #[arg(long)]
+    pub profile: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Another IAM/STS endpoint, e.g. a local test server.
+    #[arg(long = "endpoint-url")]
+    pub endpoint_url: Option<String>,
+}
+
+pub async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
+    let target = AwsTarget {
+        source: match &target.profile {
+            Some(name) => AwsCredentialSource::Profile(name.clone()),
+            None => AwsCredentialSource::DefaultChain,
+        },
+        region: target.region.clone(),
+        endpoint_url: target.endpoint_url.clone(),
+    };
+    Ok(AwsIam::new(&sdk_config(&target, None).await?))
+}
+
+pub fn render_plan(change: &TrustChange) -> String {
+    let plan = &change.plan;
+    let mut out = format!("Acting as {} in account {}\n", change.caller.arn, change.caller.account);
+    match (&change.role_arn, &change.create) {
+        (Some(arn), _) => out.push_str(&format!("Role {arn}\n")),
+        (None, _) => out.push_str(&format!("Role {} will be created\n", change.role_name)),
+    }
+    if plan.changed {
+        out.push_str("\nTrust policy:\n");
+        out.push_str(&render_diff(&plan.diff));
+    } else {
+        out.push_str("\nNothing to change: every Deployment is already trusted.\n");
+    }
+    if !plan.lints.is_empty() {
+        out.push('\n');
+        for lint in &plan.lints {
+            let level = if lint.level == LintLevel::Error { "error" } else { "warning" };
+            out.push_str(&format!("{level}: {}\n  {}\n", lint.message, lint.hint));
+        }
+    }
+    let size = &plan.size;
+    out.push_str(&format!(
+        "\nSize: {} of {} characters ({} left, room for about {} more Deployments)\n",
+        size.used, size.quota, size.remaining, size.more_deployments_fit
+    ));
+    out
+}

@@ -1,0 +1,62 @@
+//! What the `gcp` commands share: where they act (endpoint, credentials) and how a grant's
+//! plan is printed.
+
+use clap::Args;
+
+use astro_identity_cloud::gcp::{BindingChange, GcpCredentialSource, GcpProjects, GcpTarget};
+use astro_identity_cloud::journal::members_words;
+use astro_identity_domain::gcp::lint::IamLintLevel;
+
+use crate::output::{Failure, render_diff};
+
+#[derive(Args)]
+pub struct TargetArgs {
+    /// Another API root for Resource Manager and IAM (an emulator or fake).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Send no credentials (only for emulators). Default: Application Default Credentials.
+    #[arg(long)]
+    pub anonymous: bool,
+}
+
+pub async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
+    let target = GcpTarget {
+        source: if target.anonymous { GcpCredentialSource::Anonymous } else { GcpCredentialSource::Adc },
+        endpoint: target.endpoint.clone(),
+    };
+    Ok(GcpProjects::connect(&target, None).await?)
+}
+
+pub fn render_plan(change: &BindingChange) -> String {
+    let plan = &change.plan;
+    let mut out = String::new();
+    if let Some(principal) = &change.principal {
+        out.push_str(&format!("Acting as {principal}\n"));
+    }
+    out.push_str(&format!(
+        "{}: grant {} to {}\n",
+        capitalized(&change.resource.to_string()),
+        plan.role,
+        members_words(&plan.members)
+    ));
+    if let Some(condition) = &plan.condition {
+        out.push_str(&format!("  when {} ({})\n", condition.expression, condition.title));
+    }
+    if plan.changed {
+        out.push_str("\nIAM policy:\n");
+        out.push_str(&render_diff(&plan.diff));
+    } else {
+        out.push_str("\nNothing to change: the member already has this role.\n");
+    }
+    for lint in &plan.lints {
+        let level = if lint.level == IamLintLevel::Error { "error" } else { "warning" };
+        out.push_str(&format!("\n{level}: {}\n  {}\n", lint.message, lint.hint));
+    }
+    out.push_str(&format!("\nPrincipals: {} of 1,500\n", plan.principal_count));
+    out
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
