@@ -1408,6 +1408,19 @@ export type JournalAction =
  *  `CreateConnection`).
  */
 "deleteConnection" | 
+/**
+ *  An Astro Deployment's workload identity was set (`before`/`after`:
+ *  `{workloadIdentity}`); its undo sets `before` back.
+ */
+"setWorkloadIdentity" | 
+/**  An IAM OIDC identity provider was created (`after`: its client ids). */
+"createOidcProvider" | 
+/**  `sts.amazonaws.com` was added to an existing provider's client ids. */
+"addOidcClientId" | 
+/**  A provider the app created was deleted again (undo of `CreateOidcProvider`). */
+"deleteOidcProvider" | 
+/**  The client id the app added was removed again (undo of `AddOidcClientId`). */
+"removeOidcClientId" | 
 /**  A project's `requirements.txt` had a line appended: `after`'s tail. */
 "addRequirement" | 
 /**  Those appended bytes were cut off again (undo of `AddRequirement`). */
