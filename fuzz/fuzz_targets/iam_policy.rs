@@ -62,10 +62,19 @@ fn run(data: &[u8]) {
         let added = check_add(&policy, role, member, condition);
         check_remove(&policy, role, member, condition);
         check_remove(&added, role, member, condition);
-        let plan = IamPlan::build(&policy, role, member, condition);
+        let plan = IamPlan::build(&policy, role, std::slice::from_ref(member), condition);
         assert_eq!(plan.compact_after, added.to_compact_json());
         let _ = IamPlan::for_documents(&added, &policy);
         let _ = lint_change(&added, role, member, condition);
+    }
+    // Every member at once is the same write as one after the other.
+    if let Some((role, _, condition)) = grants.first() {
+        let members: Vec<String> =
+            grants.iter().filter(|(r, _, c)| r == role && c == condition).map(|(_, m, _)| m.clone()).collect();
+        let one_by_one =
+            members.iter().fold(policy.clone(), |p, m| p.add_member(role, m, condition.as_ref()));
+        let plan = IamPlan::build(&policy, role, &members, condition.as_ref());
+        assert_eq!(plan.compact_after, one_by_one.to_compact_json());
     }
 }
 

@@ -165,10 +165,16 @@ impl Deployment {
                     self.cloud_provider,
                     cloud
                 ),
-                format!(
-                    "Pick a Deployment hosted on {cloud}, or use the {} journey for this one.",
-                    self.cloud_provider
-                ),
+                match self.cloud_provider {
+                    CloudProvider::Aws | CloudProvider::Gcp => format!(
+                        "Pick a Deployment hosted on {cloud}, or use the {} journey for this one.",
+                        self.cloud_provider
+                    ),
+                    _ => format!(
+                        "Pick a Deployment hosted on {cloud}; Deployments on {} are not supported yet.",
+                        self.cloud_provider
+                    ),
+                },
             ));
         }
         self.workload_identity.as_deref().ok_or_else(|| {
@@ -301,7 +307,9 @@ mod tests {
         let azure = Deployment::from_api(&json!({"id": "z", "cloudProvider": "AZURE",
             "effectiveWorkloadIdentity": "/subscriptions/x"}))
         .expect("valid");
-        assert!(azure.aws_identity().expect_err("azure").to_string().contains("runs on Azure"));
+        let err = azure.aws_identity().expect_err("azure");
+        assert!(err.to_string().contains("runs on Azure"));
+        assert!(err.hint().contains("not supported yet"), "{}", err.hint());
 
         let creating = Deployment::from_api(&json!({"id": "c", "name": "new", "cloudProvider": "AWS",
             "status": "CREATING"}))

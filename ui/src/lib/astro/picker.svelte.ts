@@ -28,7 +28,10 @@ export function cloudName(cloud: CloudProvider): string {
 /** Why a Deployment cannot be picked for `cloud`, or null when it can. */
 export function ineligible(deployment: Deployment, cloud: JourneyCloud): string | null {
   if (deployment.cloudProvider !== cloud) {
-    return `Runs on ${cloudName(deployment.cloudProvider)}: authorize it in the ${cloudName(deployment.cloudProvider)} journey instead.`;
+    const where = cloudName(deployment.cloudProvider);
+    return deployment.cloudProvider === "AWS" || deployment.cloudProvider === "GCP"
+      ? `Runs on ${where}: authorize it in the ${where} journey instead.`
+      : `Runs on ${where}, which this app does not support yet.`;
   }
   if (!deployment.workloadIdentity) {
     return "Has no workload identity yet (still being created?).";
