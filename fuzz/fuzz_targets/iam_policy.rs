@@ -69,8 +69,11 @@ fn run(data: &[u8]) {
     }
     // Every member at once is the same write as one after the other.
     if let Some((role, _, condition)) = grants.first() {
-        let members: Vec<String> =
-            grants.iter().filter(|(r, _, c)| r == role && c == condition).map(|(_, m, _)| m.clone()).collect();
+        let members: Vec<String> = grants
+            .iter()
+            .filter(|(r, _, c)| r == role && c == condition)
+            .map(|(_, m, _)| m.clone())
+            .collect();
         let one_by_one =
             members.iter().fold(policy.clone(), |p, m| p.add_member(role, m, condition.as_ref()));
         let plan = IamPlan::build(&policy, role, &members, condition.as_ref());

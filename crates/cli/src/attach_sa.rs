@@ -1,8 +1,15 @@
 //! `astro-identity-cli gcp attach-sa`: Customer Managed Identity on GCP — the Deployments
 //! use your service account. Its roles are granted on the project, the Deployments' Astro
-//! identities may create its tokens (the binding Astro documents for impersonation), and the
-//! Deployments' workload identity is set to it; the Airflow connection names it in
-//! `impersonation_chain`.
+//! identities may create its tokens, and the Deployments' workload identity is set to it;
+//! the Airflow connection names it in `impersonation_chain`.
+//!
+//! Which binding the Astro UI's own gcloud command makes for an attached account is not in
+//! Astro's public docs or API reference (the docs say only "run the provided command"). The
+//! one they do document is this: `roles/iam.serviceAccountTokenCreator` on your account for
+//! the Deployment's `astro-<namespace>@…` identity, with the connection's
+//! `impersonation_chain`. The other candidate, GKE Workload Identity
+//! (`roles/iam.workloadIdentityUser` for `serviceAccount:<project>.svc.id.goog[<ns>/<ksa>]`),
+//! would need Astro's cluster project and service-account names, which the API does not give.
 
 use clap::Args;
 
