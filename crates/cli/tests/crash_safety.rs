@@ -615,3 +615,64 @@ fn airflow_create_without_a_token_says_so_and_journals_nothing() -> Result<(), E
     assert!(!journal_path(home.path()).exists(), "nothing was journaled");
     Ok(())
 }
+
+/// The OIDC providers in moto, read directly.
+fn oidc_providers(moto: &Moto) -> Result<usize, Error> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        let out = moto_client(&moto.url).await.list_open_id_connect_providers().send().await?;
+        Ok(out.open_id_connect_provider_list().len())
+    })
+}
+
+/// Customer Managed Identity killed right at its first write (the cluster's OIDC provider):
+/// settling says whether it landed, and running the command again finishes the job.
+fn attach_role_killed_at_the_provider(landed: bool) -> Result<(), Error> {
+    let moto = Moto::start()?;
+    let home = tempfile::tempdir()?;
+    let issuer = "https://oidc.eks.us-east-1.amazonaws.com/id/CRASH0000CRASH0000CRASH0000CRASH";
+    let attach = [
+        "aws",
+        "attach-role",
+        "--role",
+        "astro-cmi",
+        "--create",
+        "--namespace",
+        "fiery-nebula-1234",
+        "--oidc-issuer",
+        issuer,
+        "--yes",
+        "--endpoint-url",
+        &moto.url,
+    ];
+    kill_in_window(home.path(), &attach, &[], landed, || oidc_providers(&moto).is_ok_and(|n| n == 1))?;
+    settle_and_check(
+        home.path(),
+        &["journal", "settle", "--endpoint-url", &moto.url],
+        &[],
+        landed,
+        &format!("created OIDC provider {}", issuer.trim_start_matches("https://")),
+    )?;
+    let again = run(home.path(), &attach)?;
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(oidc_providers(&moto)?, 1, "never a second provider");
+    let trusted = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        let out = moto_client(&moto.url).await.get_role().role_name("astro-cmi").send().await?;
+        let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
+        Ok::<_, Error>(percent_encoding::percent_decode_str(encoded).decode_utf8()?.into_owned())
+    })?;
+    assert!(
+        trusted.contains("system:serviceaccount:fiery-nebula-1234:fiery-nebula-1234-worker-serviceaccount"),
+        "{trusted}"
+    );
+    Ok(())
+}
+
+#[test]
+fn attach_role_killed_after_the_provider_landed_settles_and_a_rerun_finishes() -> Result<(), Error> {
+    attach_role_killed_at_the_provider(true)
+}
+
+#[test]
+fn attach_role_killed_before_the_provider_landed_settles_and_a_rerun_finishes() -> Result<(), Error> {
+    attach_role_killed_at_the_provider(false)
+}
