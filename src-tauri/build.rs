@@ -63,5 +63,7 @@ fn astro_commands() -> &'static [&'static str] {
         "astro_connect",
         "astro_workspaces",
         "astro_deployment_page",
+        "aws_plan_attach_role",
+        "aws_apply_attach_role",
     ]
 }

@@ -243,3 +243,87 @@ fn picks_deployments_from_astro_and_authorizes_them_on_both_clouds() -> Result<(
     assert_eq!(files_containing(desktop.root.path(), TOKEN, &[])?, Vec::<std::path::PathBuf>::new());
     Ok(())
 }
+
+async fn attach_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> Result<(), Error> {
+    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
+    app.client
+        .find(Locator::XPath(
+            "//label[.//strong[normalize-space()='Attach my role to the Deployments']]/input",
+        ))
+        .await?
+        .click()
+        .await?;
+    app.find("[data-testid=deployment-picker] details > summary").await?.click().await?;
+    app.find("#astro-api-url").await?.send_keys(&astro.url).await?;
+    app.find("#astro-token").await?.send_keys(TOKEN).await?;
+    app.click_button("Connect").await?;
+    app.wait_for_text("[data-testid=deployment-list]", "Finance").await?;
+    app.find("[data-testid=deployment-cldepaws1] input").await?.click().await?;
+    app.find("[data-testid=deployment-cldepaws2] input").await?.click().await?;
+    app.click_button("Next").await?;
+    app.use_aws_profile("moto", moto_url, "123456789012").await?;
+    app.click_button("Next").await?;
+    let name = app.find("#role-name").await?;
+    name.clear().await?;
+    name.send_keys("astro-attached").await?;
+    app.click_button("Next").await?;
+    let steps = app
+        .wait_for_text("[data-testid=attach-steps]", "Create the OIDC provider oidc.astronomer.io/aws")
+        .await?;
+    assert!(steps.contains("Deployment Sales ETL: workload identity arn:aws:iam::123456789012:role/astro-sales-etl-aws1 → arn:aws:iam::123456789012:role/astro-attached"), "{steps}");
+    let diff = app.text_of("[data-testid=diff]").await?;
+    assert!(diff.contains("system:serviceaccount:finance-aws2:finance-aws2-worker-serviceaccount"), "{diff}");
+    app.screenshot("astro-6-attach-review").await?;
+    app.click_button("Apply").await?;
+    app.wait_for_text("h2", "What may the Deployments do?").await?;
+    Ok(())
+}
+
+#[test]
+fn attaches_a_role_to_picked_deployments_through_their_clusters_oidc_provider() -> Result<(), Error> {
+    let app = app_binary()?;
+    let astro = astro()?;
+    let moto = Moto::start()?;
+    let desktop = Desktop::start()?;
+    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
+    write_home_file(
+        &desktop,
+        ".aws/credentials",
+        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let session = AppSession::start(&driver, &app).await?;
+        let outcome = attach_journey(&session, &astro, &moto.url).await;
+        if outcome.is_err() {
+            let _ = session.screenshot("astro-attach-failure").await;
+        }
+        session.close().await;
+        outcome?;
+        let trust = moto_trust(&moto.url, "astro-attached").await?;
+        let statement = &trust["Statement"][0];
+        assert_eq!(
+            statement["Principal"]["Federated"],
+            "arn:aws:iam::123456789012:oidc-provider/oidc.astronomer.io/aws"
+        );
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["oidc.astronomer.io/aws:sub"].as_array().map(Vec::len),
+            Some(12)
+        );
+        Ok::<(), Error>(())
+    })?;
+    for id in ["cldepaws1", "cldepaws2"] {
+        let stored = astro.stored_deployment(id).ok_or("seeded")?;
+        assert_eq!(
+            stored["effectiveWorkloadIdentity"], "arn:aws:iam::123456789012:role/astro-attached",
+            "{id}"
+        );
+    }
+    assert_eq!(
+        astro.stored_deployment("cldepaws3").ok_or("seeded")?["effectiveWorkloadIdentity"],
+        CUSTOMER_ROLE,
+        "an unpicked Deployment is untouched"
+    );
+    Ok(())
+}

@@ -31,7 +31,7 @@ pub struct AstroAccount {
     pub organizations: Vec<Organization>,
 }
 
-async fn client(state: &AppState, access: &AstroAccess) -> Result<AstroClient, IpcError> {
+pub(crate) async fn client(state: &AppState, access: &AstroAccess) -> Result<AstroClient, IpcError> {
     let keyring = match access.source {
         AstroTokenSource::Keyring { .. } => Some(state.keyring().await?),
         AstroTokenSource::Env => None,

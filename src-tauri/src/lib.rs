@@ -3,7 +3,9 @@
 
 mod airflow_commands;
 mod astro_commands;
+mod attach_context;
 mod aws_commands;
+mod cmi_commands;
 mod commands;
 mod destination;
 mod gcp_commands;
@@ -75,6 +77,8 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         astro_commands::astro_connect,
         astro_commands::astro_workspaces,
         astro_commands::astro_deployment_page,
+        cmi_commands::aws_plan_attach_role,
+        cmi_commands::aws_apply_attach_role,
     ])
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use astro_identity_cloud::airflow::ConnectionPlan;
+use astro_identity_cloud::aws::attach_role::CmiPlan;
 use astro_identity_cloud::aws::permissions::PermissionPlan;
 use astro_identity_cloud::aws::{AwsTarget, TrustChange};
 use astro_identity_cloud::gcp::{BindingChange, GcpTarget};
@@ -12,6 +13,7 @@ use astro_identity_cloud::undo::UndoPlan;
 use astro_identity_cloud::{CloudError, HostEnv, SecretStore};
 use astro_identity_domain::airflow::ConnectionSpec;
 
+use crate::attach_context::AttachContext;
 use crate::destination::ConnectionDestination;
 
 /// Where an undo's resource is read and written: the credentials its preview used.
@@ -29,6 +31,8 @@ pub enum StoredPlan {
     Connection(ConnectionDestination, ConnectionSpec, ConnectionPlan),
     Permission(AwsTarget, PermissionPlan),
     Undo(UndoTarget, UndoPlan),
+    /// Boxed: the IAM plan and its Deployments are large beside the other plans.
+    Attach(Box<(AwsTarget, AttachContext, CmiPlan)>),
 }
 
 /// The one piece of managed state.

@@ -149,6 +149,10 @@ export const commands = {
 	astroWorkspaces: (access: AstroAccess_Deserialize, organizationId: string) => typedError<Workspace[], IpcError_Serialize>(__TAURI_INVOKE("astro_workspaces", { access, organizationId })),
 	/**  One page of the organization's Deployments from `offset`. */
 	astroDeploymentPage: (access: AstroAccess_Deserialize, organizationId: string, workspaceIds: string[], offset: number) => typedError<DeploymentPage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("astro_deployment_page", { access, organizationId, workspaceIds, offset })),
+	/**  Reads the clusters' OIDC providers and the role; computes the change. Writes nothing. */
+	awsPlanAttachRole: (request: AttachRoleRequest_Deserialize) => typedError<PlannedAttach_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan_attach_role", { request })),
+	/**  Applies exactly the plan shown: providers, trust policy, then each Deployment's identity. */
+	awsApplyAttachRole: (planId: string, confirmWarnings: boolean) => typedError<AttachOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_apply_attach_role", { planId, confirmWarnings })),
 };
 
 /* Types */
@@ -317,6 +321,48 @@ export type AstroScopeKind = "DEPLOYMENT" | "WORKSPACE";
  *  one the Environment Manager uses) or the `ASTRO_API_TOKEN` variable, as in the Astro CLI.
  */
 export type AstroTokenSource = { kind: "env" } | { kind: "keyring"; profile: string };
+
+export type AttachOutcome = AttachOutcome_Serialize | AttachOutcome_Deserialize;
+
+export type AttachOutcome_Deserialize = {
+	iam: CmiOutcome_Deserialize,
+	/**  Journal ids of the Deployments' identity changes (none when they already used it). */
+	identityJournalIds: string[],
+};
+
+export type AttachOutcome_Serialize = {
+	iam: CmiOutcome_Serialize,
+	/**  Journal ids of the Deployments' identity changes (none when they already used it). */
+	identityJournalIds: string[],
+};
+
+export type AttachRoleRequest = AttachRoleRequest_Serialize | AttachRoleRequest_Deserialize;
+
+export type AttachRoleRequest_Deserialize = {
+	target: AwsTarget_Deserialize,
+	roleName: string,
+	/**  Present when the role is to be created (if it does not exist yet). */
+	create?: NewRole_Deserialize | null,
+	deployments: PickedDeployment_Deserialize[],
+	wildcardSubjects: boolean,
+	quota?: number | null,
+	/**  Where the Deployments' workload identity is set. */
+	astro: AstroAccess_Deserialize,
+	organizationId: string,
+};
+
+export type AttachRoleRequest_Serialize = {
+	target: AwsTarget_Serialize,
+	roleName: string,
+	/**  Present when the role is to be created (if it does not exist yet). */
+	create: NewRole_Serialize | null,
+	deployments: PickedDeployment_Serialize[],
+	wildcardSubjects: boolean,
+	quota: number | null,
+	/**  Where the Deployments' workload identity is set. */
+	astro: AstroAccess_Serialize,
+	organizationId: string,
+};
 
 /**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
 export type AwsConnectionInput = AwsConnectionInput_Serialize | AwsConnectionInput_Deserialize;
@@ -637,6 +683,46 @@ export type ChangeOutcome_Serialize = {
 export type CloudProvider = "AWS" | "GCP" | "AZURE" | 
 /**  A provider this app does not know yet (or none in the answer). */
 "OTHER";
+
+/**  What an apply did. */
+export type CmiOutcome = CmiOutcome_Serialize | CmiOutcome_Deserialize;
+
+/**  What an apply did. */
+export type CmiOutcome_Deserialize = {
+	/**  Journal ids of the provider changes made (none when every provider was ready). */
+	providerJournalIds: string[],
+	trust: ChangeOutcome_Deserialize,
+};
+
+/**  What an apply did. */
+export type CmiOutcome_Serialize = {
+	/**  Journal ids of the provider changes made (none when every provider was ready). */
+	providerJournalIds: string[],
+	trust: ChangeOutcome_Serialize,
+};
+
+/**  The plan: providers to ensure, the trust-policy change, and the trusts it adds. */
+export type CmiPlan = CmiPlan_Serialize | CmiPlan_Deserialize;
+
+/**  The plan: providers to ensure, the trust-policy change, and the trusts it adds. */
+export type CmiPlan_Deserialize = {
+	caller: Caller,
+	providers: ProviderPlan_Deserialize[],
+	trusts: WebIdentityTrust[],
+	trust: TrustChange_Deserialize,
+	/**  The role ARN the Deployments' workload identity is set to. */
+	roleArn: string,
+};
+
+/**  The plan: providers to ensure, the trust-policy change, and the trusts it adds. */
+export type CmiPlan_Serialize = {
+	caller: Caller,
+	providers: ProviderPlan_Serialize[],
+	trusts: WebIdentityTrust[],
+	trust: TrustChange_Serialize,
+	/**  The role ARN the Deployments' workload identity is set to. */
+	roleArn: string,
+};
 
 /**
  *  An IAM condition (a CEL expression with a title) attached to a binding.
@@ -1766,6 +1852,25 @@ export type PermissionView_Serialize = {
 	hasUnknownTopLevelFields: boolean,
 };
 
+/**  A Deployment picked from the Astro API, as Customer Managed Identity needs it. */
+export type PickedDeployment = PickedDeployment_Serialize | PickedDeployment_Deserialize;
+
+/**  A Deployment picked from the Astro API, as Customer Managed Identity needs it. */
+export type PickedDeployment_Deserialize = {
+	id: string,
+	name: string,
+	namespace: string,
+	oidcIssuerUrl?: string | null,
+};
+
+/**  A Deployment picked from the Astro API, as Customer Managed Identity needs it. */
+export type PickedDeployment_Serialize = {
+	id: string,
+	name: string,
+	namespace: string,
+	oidcIssuerUrl: string | null,
+};
+
 export type PlanRequest = PlanRequest_Serialize | PlanRequest_Deserialize;
 
 export type PlanRequest_Deserialize = {
@@ -1784,6 +1889,18 @@ export type PlanRequest_Serialize = {
 	/**  Present when the role is to be created. */
 	create: NewRole_Serialize | null,
 	quota: number | null,
+};
+
+export type PlannedAttach = PlannedAttach_Serialize | PlannedAttach_Deserialize;
+
+export type PlannedAttach_Deserialize = {
+	planId: string,
+	plan: CmiPlan_Deserialize,
+};
+
+export type PlannedAttach_Serialize = {
+	planId: string,
+	plan: CmiPlan_Serialize,
 };
 
 /**  A plan the UI shows; `plan_id` is what the UI sends back to apply exactly this plan. */
@@ -1958,6 +2075,29 @@ export type ProviderCheck_Serialize = {
 	 *  does not look like an Astro project.
 	 */
 	problems: string[],
+};
+
+/**  One provider as planned: what is there now and what ensuring it does. */
+export type ProviderPlan = ProviderPlan_Serialize | ProviderPlan_Deserialize;
+
+/**  One provider as planned: what is there now and what ensuring it does. */
+export type ProviderPlan_Deserialize = {
+	account: string,
+	arn: string,
+	/**  The issuer: host and path, as IAM keeps it. */
+	url: string,
+	/**  `None`: no provider yet, it will be created. */
+	clientIds?: string[] | null,
+};
+
+/**  One provider as planned: what is there now and what ensuring it does. */
+export type ProviderPlan_Serialize = {
+	account: string,
+	arn: string,
+	/**  The issuer: host and path, as IAM keeps it. */
+	url: string,
+	/**  `None`: no provider yet, it will be created. */
+	clientIds: string[] | null,
 };
 
 /**  A connection as a store returned it. */
@@ -2342,6 +2482,16 @@ export type UndoRequest_Serialize = {
 	journalId: string,
 	aws: AwsTarget_Serialize | null,
 	gcp: GcpTarget_Serialize | null,
+};
+
+/**
+ *  What one cluster's OIDC provider must be trusted for: the provider, its issuer as IAM
+ *  writes it (host and path) and the `:sub` values of the Deployments on that cluster.
+ */
+export type WebIdentityTrust = {
+	providerArn: string,
+	issuer: string,
+	subjects: string[],
 };
 
 /**  An Astro Workspace: its id and name. */

@@ -2,6 +2,7 @@
 // tests replace the transport with `mockIPC` from @tauri-apps/api/mocks.
 import { commands } from "./bindings";
 import type {
+  AttachRoleRequest_Deserialize as AttachRoleRequest,
   AstroAccess_Deserialize as AstroAccess,
   ConnectionDestination_Deserialize as ConnectionDestination,
   ConnectionInput_Deserialize as ConnectionInput,
@@ -32,6 +33,9 @@ export type {
   AirflowConnection_Serialize as AirflowConnection,
   AppInfo,
   AstroAccess_Deserialize as AstroAccess,
+  AttachOutcome_Serialize as AttachOutcome,
+  CmiPlan_Serialize as CmiPlan,
+  PlannedAttach_Serialize as PlannedAttach,
   AstroAccount,
   AstroScope,
   AstroScopeKind,
@@ -200,6 +204,9 @@ export const backend = {
   journalHistory: () => settle(commands.journalHistory()),
   journalPlanUndo: (request: UndoRequest) => settle(commands.journalPlanUndo(request)),
   journalApplyUndo: (planId: string) => settle(commands.journalApplyUndo(planId)),
+  awsPlanAttachRole: (request: AttachRoleRequest) => settle(commands.awsPlanAttachRole(request)),
+  awsApplyAttachRole: (planId: string, confirmWarnings: boolean) =>
+    settle(commands.awsApplyAttachRole(planId, confirmWarnings)),
   astroTokenSources: () => settle(commands.astroTokenSources()),
   astroConnect: (access: AstroAccess, token: string | null) =>
     settle(commands.astroConnect(access, token)),

@@ -13,6 +13,7 @@ import type {
   ManagedPolicySummary,
   NewRole,
   ParsedIdentities,
+  PlannedAttach,
   PermissionOutcome,
   PlannedChange,
   PlannedPermission,
@@ -53,6 +54,16 @@ export type CredentialChoice =
 export class AwsJourney extends Journey {
   // 1. Deployments: picked from the Astro API, pasted, or both.
   picker = new DeploymentPicker("AWS");
+  /**
+   * How the Deployments reach the account: Astro's identity assumes the role (the seed's
+   * setup), or the role is attached to them (Customer Managed Identity: the role trusts
+   * their clusters' OIDC providers, and their workload identity is set to it).
+   */
+  mode = $state<"trust" | "attach">("trust");
+  /** The Customer Managed Identity plan under review (mode "attach"). */
+  attachPlan = $state<PlannedAttach | null>(null);
+  /** Journal ids of the Deployments' identity changes, after an attach. */
+  identityJournalIds = $state<string[]>([]);
   identitiesText = $state("");
   parsed = $state<ParsedIdentities | null>(null);
 
@@ -61,9 +72,72 @@ export class AwsJourney extends Journey {
     return unique([...this.picker.identities, ...(this.parsed?.valid ?? [])]);
   }
 
-  /** Ready to go on: at least one identity, and no pasted line left broken. */
+  /** Ready to go on: at least one identity, and no pasted line left broken; attaching needs
+   * picked Deployments whose clusters have an OIDC issuer. */
   get identitiesReady(): boolean {
+    if (this.mode === "attach") {
+      const picked = this.picker.picked;
+      return picked.length > 0 && picked.every((d) => !!d.oidcIssuerUrl);
+    }
     return this.identities.length > 0 && (this.parsed?.errors.length ?? 0) === 0;
+  }
+
+  /** Whether applying the attach plan writes anything: a provider, the trust policy, or a
+   * Deployment's identity. */
+  get attachChanges(): boolean {
+    const plan = this.attachPlan?.plan;
+    if (!plan) return false;
+    const providers = plan.providers.some((p) => !p.clientIds?.includes("sts.amazonaws.com"));
+    const identities = this.picker.picked.some((d) => d.workloadIdentity !== plan.roleArn);
+    return plan.trust.plan.changed || providers || identities;
+  }
+
+  /** Plans Customer Managed Identity: providers, the merged trust policy, identities. */
+  async planAttachRole(): Promise<boolean> {
+    const account = this.caller?.account ?? "your account";
+    this.confirmWarnings = false;
+    const picked = this.picker.picked;
+    this.attachPlan = await this.run(
+      `Reading the OIDC providers and role ${this.roleName} in ${account}…`,
+      () =>
+        backend.awsPlanAttachRole({
+          target: this.target(),
+          roleName: this.roleName.trim(),
+          create: this.newRole(),
+          deployments: picked.map((d) => ({
+            id: d.id,
+            name: d.name,
+            namespace: d.namespace,
+            oidcIssuerUrl: d.oidcIssuerUrl,
+          })),
+          wildcardSubjects: false,
+          quota: null,
+          astro: this.picker.access(),
+          organizationId: this.picker.organizationId,
+        }),
+    );
+    // The review step shows the trust policy as for the other setup.
+    this.planned = this.attachPlan
+      ? { planId: this.attachPlan.planId, change: this.attachPlan.plan.trust }
+      : null;
+    return this.attachPlan !== null;
+  }
+
+  async applyAttachRole(): Promise<boolean> {
+    if (!this.attachPlan) return false;
+    const { planId, plan } = this.attachPlan;
+    const done = await this.run(
+      `Attaching role ${plan.trust.roleName} to ${this.picker.picked.length} Deployment(s)…`,
+      () => backend.awsApplyAttachRole(planId, this.confirmWarnings),
+    );
+    if (!done) {
+      await this.planAttachRole();
+      return false;
+    }
+    this.outcome = done.iam.trust;
+    this.identityJournalIds = done.identityJournalIds;
+    this.connWebIdentity = true;
+    return true;
   }
 
   // 2. AWS account
