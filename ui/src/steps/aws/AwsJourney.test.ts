@@ -186,4 +186,113 @@ describe("AWS journey", () => {
     expect(error.textContent).toContain("Review the new plan.");
     expect(confirmed).toBe(true);
   });
+
+  it("attaches the role to picked Deployments: providers, trust policy and identities reviewed, then applied", async () => {
+    const issuer = "https://oidc.astronomer.io/aws";
+    const deployment = (id: string, issuerUrl: string | null) => ({
+      id,
+      name: `Deployment ${id}`,
+      organizationId: "clorg",
+      workspaceId: "clws",
+      workspaceName: null,
+      cloudProvider: "AWS",
+      region: "us-east-1",
+      clusterId: null,
+      clusterName: null,
+      status: "HEALTHY",
+      deploymentType: "STANDARD",
+      namespace: `ns-${id}`,
+      oidcIssuerUrl: issuerUrl,
+      workloadIdentity: `arn:aws:iam::123456789012:role/astro-ns-${id}`,
+      customerManaged: false,
+    });
+    const trust = plan().change;
+    let applied: unknown = null;
+    const calls = backend({
+      // The permissions step, reached after the apply, loads its catalogs.
+      aws_action_services: () => [],
+      aws_managed_policy_catalog: () => [],
+      aws_permission_policy_analyze: () => ({ state: "empty" }),
+      astro_token_sources: () => [{ kind: "env" }],
+      astro_connect: () => ({
+        source: "ASTRO_API_TOKEN",
+        organizations: [{ id: "clorg", name: "Acme" }],
+      }),
+      astro_workspaces: () => [],
+      astro_deployment_page: () => ({
+        deployments: [deployment("a1", issuer), deployment("a2", null)],
+        offset: 0,
+        totalCount: 2,
+        nextOffset: null,
+      }),
+      aws_plan_attach_role: (args) => {
+        const request = args.request as { deployments: { id: string }[] };
+        expect(request.deployments.map((d) => d.id)).toEqual(["a1"]);
+        return {
+          planId: "attach-1",
+          plan: {
+            caller: trust.caller,
+            providers: [
+              {
+                account: "123456789012",
+                arn: "arn:p",
+                url: "oidc.astronomer.io/aws",
+                clientIds: null,
+              },
+            ],
+            trusts: [],
+            trust,
+            roleArn: "arn:aws:iam::123456789012:role/astro-deployments",
+          },
+        };
+      },
+      aws_apply_attach_role: (args) => {
+        applied = args.planId;
+        return {
+          iam: {
+            providerJournalIds: ["j1"],
+            trust: {
+              written: true,
+              verified: true,
+              journalId: "j2",
+              roleName: "astro-deployments",
+              roleArn: "arn:aws:iam::123456789012:role/astro-deployments",
+              account: "123456789012",
+              trustPolicy: "{}",
+              consoleUrl: "https://console",
+            },
+          },
+          identityJournalIds: ["j3"],
+        };
+      },
+    });
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await fireEvent.click(screen.getByLabelText(/Attach my role to the Deployments/));
+    await new Promise((r) => setTimeout(r, 0));
+    await fireEvent.click(screen.getByRole("button", { name: "Connect" }));
+    await screen.findByText("Deployment a2");
+    await fireEvent.click(
+      screen.getByTestId("deployment-a2").querySelector("input") as HTMLInputElement,
+    );
+    expect((await screen.findByRole("alert")).textContent).toContain("has no OIDC issuer");
+    expect(screen.getByRole("button", { name: "Next" }).hasAttribute("disabled")).toBe(true);
+    await fireEvent.click(
+      screen.getByTestId("deployment-a2").querySelector("input") as HTMLInputElement,
+    );
+    await fireEvent.click(
+      screen.getByTestId("deployment-a1").querySelector("input") as HTMLInputElement,
+    );
+    await next();
+    await next();
+    await next();
+    const steps =
+      (await screen.findByTestId("attach-steps")).textContent?.replace(/\s+/g, " ") ?? "";
+    expect(steps).toContain("Create the OIDC provider oidc.astronomer.io/aws");
+    expect(steps).toContain("Deployment Deployment a1: workload identity");
+    expect(calls).toContain("aws_plan_attach_role");
+    expect(calls).not.toContain("aws_plan");
+    await fireEvent.click(screen.getByRole("button", { name: "Apply" }));
+    await screen.findByText("What may the Deployments do?", { exact: false });
+    expect(applied).toBe("attach-1");
+  });
 });
