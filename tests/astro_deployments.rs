@@ -312,3 +312,24 @@ async fn an_interrupted_identity_change_is_settled_by_reading_the_deployment() -
     assert!(journal.pending()?.is_empty());
     Ok(())
 }
+
+#[tokio::test]
+async fn an_update_astro_refuses_is_a_refusal_naming_its_reason() -> Result<(), Error> {
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    // What the app never sends (its bodies are built from a read): Astro's 400 is named.
+    let err = expect_err(astro.update_deployment(ORG, "cldep0000", &serde_json::json!({})).await, "refused")?;
+    assert!(
+        err.to_string().contains("Astro refused the update of Deployment cldep0000: name is required"),
+        "{err}"
+    );
+    let err = expect_err(
+        astro.update_deployment(ORG, "cldepnope", &serde_json::json!({"name": "x"})).await,
+        "not_found",
+    )?;
+    assert!(err.to_string().contains("update Deployment cldepnope"), "{err}");
+    let other = client(&fake, "wrong-token")?;
+    expect_err(other.update_deployment(ORG, "cldep0000", &serde_json::json!({})).await, "credentials")?;
+    assert_eq!(fake.stored_deployment("cldep0000").ok_or("kept")?["name"], "etl 0", "nothing changed");
+    Ok(())
+}

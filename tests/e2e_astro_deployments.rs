@@ -60,22 +60,29 @@ async fn select(app: &AppSession, css: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Points the picker at the fake and types `token` (the API URL stays for a second try).
+async fn paste_token(app: &AppSession, astro: &AstroFake, token: &str) -> Result<(), Error> {
+    if app.find("#astro-api-url").await?.prop("value").await?.as_deref() != Some(astro.url.as_str()) {
+        app.find("[data-testid=deployment-picker] details > summary").await?.click().await?;
+        app.find("#astro-api-url").await?.send_keys(&astro.url).await?;
+    }
+    app.find("#astro-token").await?.send_keys(token).await?;
+    app.click_button("Connect").await?;
+    Ok(())
+}
+
 async fn aws_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> Result<(), Error> {
     app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
 
     // 1. A mistyped token is refused with the reason and not kept; then the right one.
-    app.find("[data-testid=deployment-picker] details > summary").await?.click().await?;
-    app.find("#astro-api-url").await?.send_keys(&astro.url).await?;
-    app.find("#astro-token").await?.send_keys("astro-mistyped-0000").await?;
-    app.click_button("Connect").await?;
+    paste_token(app, astro, "astro-mistyped-0000").await?;
     let refused = app.wait_for_text("[data-testid=deployment-picker] [role=alert]", "HTTP 401").await?;
     assert!(refused.contains("API Tokens") && !refused.contains("mistyped"), "{refused}");
     assert_eq!(app.find("#astro-source").await?.prop("value").await?.as_deref(), Some("new"), "not stored");
     // WebKitWebDriver can hand back the previous frame right after a change; let it paint.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     app.screenshot("astro-0-token-refused").await?;
-    app.find("#astro-token").await?.send_keys(TOKEN).await?;
-    app.click_button("Connect").await?;
+    paste_token(app, astro, TOKEN).await?;
     app.wait_for_text("[data-testid=deployment-list]", "Forecast").await?;
     let list = app.text_of("[data-testid=deployment-list]").await?;
     assert!(list.contains("customer-managed"), "{list}");
@@ -253,10 +260,7 @@ async fn attach_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> 
         .await?
         .click()
         .await?;
-    app.find("[data-testid=deployment-picker] details > summary").await?.click().await?;
-    app.find("#astro-api-url").await?.send_keys(&astro.url).await?;
-    app.find("#astro-token").await?.send_keys(TOKEN).await?;
-    app.click_button("Connect").await?;
+    paste_token(app, astro, TOKEN).await?;
     app.wait_for_text("[data-testid=deployment-list]", "Finance").await?;
     app.find("[data-testid=deployment-cldepaws1] input").await?.click().await?;
     app.find("[data-testid=deployment-cldepaws2] input").await?.click().await?;

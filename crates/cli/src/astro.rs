@@ -7,6 +7,8 @@ use astro_identity_cloud::SecretStore;
 use astro_identity_cloud::astro::{
     AstroClient, AstroTokenSource, DEFAULT_BASE_URL, DeploymentFilter, TOKEN_ENV,
 };
+use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
+use astro_identity_cloud::journal::Journal;
 use astro_identity_domain::astro::{CloudProvider, Deployment};
 
 use crate::output::{Failure, print_json};
@@ -67,7 +69,7 @@ pub async fn run(command: AstroCommand) -> Result<(), Failure> {
 }
 
 /// The client and the organization to work in.
-pub async fn connect(api: &AstroArgs) -> Result<(AstroClient, String), Failure> {
+async fn connect(api: &AstroArgs) -> Result<Astro, Failure> {
     let source = match &api.token_profile {
         Some(profile) => AstroTokenSource::Keyring { profile: profile.clone() },
         None => AstroTokenSource::Env,
@@ -95,15 +97,19 @@ pub async fn connect(api: &AstroArgs) -> Result<(AstroClient, String), Failure> 
     Ok((client, organization.id))
 }
 
-/// The Deployments with these ids, each checked to run on `cloud` with a workload identity.
-/// Nothing is planned when one is wrong.
+/// A client of the Astro API and the organization it works in.
+pub type Astro = (AstroClient, String);
+
+/// The Deployments with these ids, each checked to run on `cloud` with a workload identity,
+/// and the client and organization they were read with (`None` when no id was given), for
+/// commands that write to them next. Nothing is planned when one is wrong.
 pub async fn resolve(
     api: &AstroArgs,
     ids: &[String],
     cloud: CloudProvider,
-) -> Result<Vec<Deployment>, Failure> {
+) -> Result<(Vec<Deployment>, Option<Astro>), Failure> {
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let (client, organization) = connect(api).await?;
     let deployments = client.resolve(&organization, ids).await.map_err(|err| {
@@ -141,7 +147,7 @@ pub async fn resolve(
             if cloud == CloudProvider::Gcp { "service account" } else { "IAM role" }
         );
     }
-    Ok(deployments)
+    Ok((deployments, Some((client, organization))))
 }
 
 fn render_table(deployments: &[Deployment]) -> String {
@@ -169,4 +175,24 @@ fn render_table(deployments: &[Deployment]) -> String {
     }
     out.push_str(&format!("{} Deployment(s)\n", deployments.len()));
     out
+}
+
+/// Sets each Deployment's workload identity to `identity` (verified and journaled, one entry
+/// each) with the client they were resolved with; the journal ids of the changes made.
+pub async fn set_identities(
+    (client, organization): &Astro,
+    deployments: &[Deployment],
+    identity: &str,
+    journal: &Journal,
+) -> Result<Vec<String>, Failure> {
+    let mut ids = Vec::new();
+    for deployment in deployments {
+        let target = DeploymentRef {
+            organization: organization.clone(),
+            id: deployment.id.clone(),
+            name: deployment.name.clone(),
+        };
+        ids.extend(set_workload_identity(client, &target, identity, journal).await?);
+    }
+    Ok(ids)
 }

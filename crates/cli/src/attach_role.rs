@@ -7,12 +7,11 @@ use astro_identity_cloud::aws::NewRole;
 use astro_identity_cloud::aws::attach_role::{
     CmiDeployment, CmiPlan, CmiRequest, apply_attach_role, plan_attach_role,
 };
-use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
 use astro_identity_domain::astro::{CloudProvider, Deployment};
 use astro_identity_domain::aws::arn::RoleName;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 
-use crate::astro::{AstroArgs, connect as connect_astro, resolve};
+use crate::astro::{Astro, AstroArgs, resolve, set_identities};
 use crate::aws_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
@@ -57,7 +56,7 @@ pub struct AttachArgs {
 }
 
 pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
-    let (deployments, picked) = deployments(args).await?;
+    let (deployments, picked, astro) = deployments(args).await?;
     let role = RoleName::parse(&args.role)?;
     let create = args.create.then(|| NewRole {
         name: role.as_str().to_owned(),
@@ -116,19 +115,10 @@ pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
         let journal = journal();
         let outcome = apply_attach_role(&iam, &plan, true, &journal).await?;
         // The role trusts them now: attach it to each picked Deployment (journaled too).
-        let mut identity_journal_ids = Vec::new();
-        if !picked.is_empty() {
-            let (client, organization) = connect_astro(&args.astro).await?;
-            for deployment in &picked {
-                let target = DeploymentRef {
-                    organization: organization.clone(),
-                    id: deployment.id.clone(),
-                    name: deployment.name.clone(),
-                };
-                identity_journal_ids
-                    .extend(set_workload_identity(&client, &target, &plan.role_arn, &journal).await?);
-            }
-        }
+        let identity_journal_ids = match &astro {
+            Some(astro) => set_identities(astro, &picked, &plan.role_arn, &journal).await?,
+            None => Vec::new(),
+        };
         if args.json {
             return print_json(
                 &serde_json::json!({"iam": outcome, "identityJournalIds": identity_journal_ids}),
@@ -161,7 +151,9 @@ pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
 
 /// The Deployments from the Astro API (`--deployment`) and those typed by hand, and the
 /// picked ones as the Astro API describes them.
-async fn deployments(args: &AttachArgs) -> Result<(Vec<CmiDeployment>, Vec<Deployment>), Failure> {
+async fn deployments(
+    args: &AttachArgs,
+) -> Result<(Vec<CmiDeployment>, Vec<Deployment>, Option<Astro>), Failure> {
     if args.namespaces.len() != args.issuers.len() {
         return Err(Failure::new(
             format!(
@@ -173,7 +165,7 @@ async fn deployments(args: &AttachArgs) -> Result<(Vec<CmiDeployment>, Vec<Deplo
         ));
     }
     let mut out = Vec::new();
-    let picked = resolve(&args.astro, &args.deployments, CloudProvider::Aws).await?;
+    let (picked, astro) = resolve(&args.astro, &args.deployments, CloudProvider::Aws).await?;
     for deployment in &picked {
         let Some(issuer) = deployment.oidc_issuer_url.clone() else {
             return Err(Failure::new(
@@ -203,7 +195,7 @@ async fn deployments(args: &AttachArgs) -> Result<(Vec<CmiDeployment>, Vec<Deplo
             "Pass --deployment ID (repeatable), or --namespace NS --oidc-issuer URL for each Deployment.",
         ));
     }
-    Ok((out, picked))
+    Ok((out, picked, astro))
 }
 
 fn render(plan: &CmiPlan) -> String {

@@ -13,13 +13,12 @@
 
 use clap::Args;
 
-use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
 use astro_identity_cloud::gcp::{Backoff, BindingChange, PolicyResource, apply_binding, plan_grant};
 use astro_identity_domain::astro::{CloudProvider, Deployment};
 use astro_identity_domain::gcp::catalog::TOKEN_CREATOR_ROLE;
 use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 
-use crate::astro::{AstroArgs, connect as connect_astro, resolve};
+use crate::astro::{AstroArgs, resolve, set_identities};
 use crate::gcp_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
@@ -54,7 +53,7 @@ pub struct AttachSaArgs {
 pub async fn run(args: &AttachSaArgs) -> Result<(), Failure> {
     let account = ServiceAccountEmail::parse(&args.service_account)?;
     let project = args.project.as_deref().map(ProjectId::parse).transpose()?;
-    let deployments = resolve(&args.astro, &args.deployments, CloudProvider::Gcp).await?;
+    let (deployments, astro) = resolve(&args.astro, &args.deployments, CloudProvider::Gcp).await?;
     // Who impersonates: each Deployment's Astro identity. One already using this account
     // has had its binding made (its default identity is no longer shown by the API).
     let impersonators: Vec<String> = deployments
@@ -116,14 +115,8 @@ pub async fn run(args: &AttachSaArgs) -> Result<(), Failure> {
     for change in changes.iter().filter(|c| c.plan.changed) {
         ids.extend(apply_binding(&projects, change, true, &journal, Backoff::DEFAULT).await?.journal_id);
     }
-    let (client, organization) = connect_astro(&args.astro).await?;
-    for deployment in &deployments {
-        let target = DeploymentRef {
-            organization: organization.clone(),
-            id: deployment.id.clone(),
-            name: deployment.name.clone(),
-        };
-        ids.extend(set_workload_identity(&client, &target, account.as_str(), &journal).await?);
+    if let Some(astro) = &astro {
+        ids.extend(set_identities(astro, &deployments, account.as_str(), &journal).await?);
     }
     if args.json {
         return print_json(&serde_json::json!({"journalIds": ids, "serviceAccount": account.as_str()}));

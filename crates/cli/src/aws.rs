@@ -262,7 +262,7 @@ warning: an inline policy of that name exists and will be replaced (the - lines)
 async fn plan(args: &ChangeArgs) -> Result<(AwsIam, TrustChange), Failure> {
     let mut identities = if args.identities.is_empty() { Vec::new() } else { identities(&args.identities)? };
     let role = RoleName::parse(&args.role)?;
-    for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Aws).await? {
+    for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Aws).await?.0 {
         let arn = deployment.aws_identity()?;
         if !identities.contains(&arn) {
             identities.push(arn);

@@ -132,7 +132,7 @@ async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure>
     for raw in &args.members {
         members.push(parse_member(raw)?);
     }
-    for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Gcp).await? {
+    for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Gcp).await?.0 {
         members.push(deployment.gcp_identity()?.member());
     }
     members = members

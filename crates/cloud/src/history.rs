@@ -257,11 +257,6 @@ pub fn describe(entry: &JournalEntry) -> String {
         (Subject::TrustPolicy { role, account, .. }, JournalAction::CreateRole) => {
             format!("creating role {role} in account {account}")
         }
-        (Subject::OidcProvider { .. } | Subject::AstroDeployment { .. }, _) => {
-            let summary = summary(entry);
-            let mut chars = summary.chars();
-            chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
-        }
         (Subject::TrustPolicy { role, account, .. }, JournalAction::DeleteRole) => {
             format!("deleting role {role} in account {account}")
         }
@@ -284,7 +279,13 @@ pub fn describe(entry: &JournalEntry) -> String {
             format!("granting {role} to {} on {}", members_words(members), entry.resource_name())
         }
         (Subject::GcpPolicy { .. }, _) => format!("the IAM policy of {}", entry.resource_name()),
-        (Subject::AirflowConnection { .. }, _) | (Subject::Requirements { .. }, _) => {
+        (
+            Subject::AirflowConnection { .. }
+            | Subject::Requirements { .. }
+            | Subject::OidcProvider { .. }
+            | Subject::AstroDeployment { .. },
+            _,
+        ) => {
             let summary = summary(entry);
             let mut chars = summary.chars();
             chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
