@@ -65,5 +65,7 @@ fn astro_commands() -> &'static [&'static str] {
         "astro_deployment_page",
         "aws_plan_attach_role",
         "aws_apply_attach_role",
+        "gcp_plan_attach_sa",
+        "gcp_apply_attach_sa",
     ]
 }

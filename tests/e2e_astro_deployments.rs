@@ -280,6 +280,26 @@ async fn attach_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> 
     app.screenshot("astro-6-attach-review").await?;
     app.click_button("Apply").await?;
     app.wait_for_text("h2", "What may the Deployments do?").await?;
+    app.click_button("Next").await?;
+
+    // The Deployments' own identity now is the role: the connection names the region only.
+    let connection = app.wait_for_text("[data-testid=connection]", "region_name").await?;
+    assert!(!connection.contains("role_arn"), "{connection}");
+    app.click_button("Next").await?;
+    let done = app.wait_for_text("[data-testid=done-summary]", "Yes").await?;
+    assert!(done.contains("2 now use the role"), "{done}");
+    app.screenshot("astro-7-attach-done").await?;
+    Ok(())
+}
+
+/// Undo from the done screen: the identities go back through the Astro API, then the
+/// trust policy (the role was created, so it is deleted).
+async fn undo_attach(app: &AppSession) -> Result<(), Error> {
+    app.click_button("Undo…").await?;
+    app.click_button("Set the identities back and restore the trust policy").await?;
+    app.wait_for_text("[data-testid=undone]", "Restored and verified: the role was deleted").await?;
+    let done = app.text_of("[data-testid=done-summary]").await?;
+    assert!(!done.contains("Verified"), "an undone change is not shown as verified: {done}");
     Ok(())
 }
 
@@ -299,13 +319,25 @@ fn attaches_a_role_to_picked_deployments_through_their_clusters_oidc_provider() 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let session = AppSession::start(&driver, &app).await?;
-        let outcome = attach_journey(&session, &astro, &moto.url).await;
+        let mut outcome = attach_journey(&session, &astro, &moto.url).await;
+        let mut trust = Value::Null;
+        if outcome.is_ok() {
+            // Read before the undo deletes the role.
+            trust = moto_trust(&moto.url, "astro-attached").await?;
+            for id in ["cldepaws1", "cldepaws2"] {
+                let stored = astro.stored_deployment(id).ok_or("seeded")?;
+                assert_eq!(
+                    stored["effectiveWorkloadIdentity"], "arn:aws:iam::123456789012:role/astro-attached",
+                    "{id}"
+                );
+            }
+            outcome = undo_attach(&session).await;
+        }
         if outcome.is_err() {
             let _ = session.screenshot("astro-attach-failure").await;
         }
         session.close().await;
         outcome?;
-        let trust = moto_trust(&moto.url, "astro-attached").await?;
         let statement = &trust["Statement"][0];
         assert_eq!(
             statement["Principal"]["Federated"],
@@ -317,17 +349,173 @@ fn attaches_a_role_to_picked_deployments_through_their_clusters_oidc_provider() 
         );
         Ok::<(), Error>(())
     })?;
-    for id in ["cldepaws1", "cldepaws2"] {
+    // Undone: each Deployment has Astro's identity back, and the role is gone.
+    for (id, ns) in [("cldepaws1", "sales-etl-aws1"), ("cldepaws2", "finance-aws2")] {
         let stored = astro.stored_deployment(id).ok_or("seeded")?;
-        assert_eq!(
-            stored["effectiveWorkloadIdentity"], "arn:aws:iam::123456789012:role/astro-attached",
-            "{id}"
-        );
+        assert_eq!(stored["effectiveWorkloadIdentity"], format!("arn:aws:iam::123456789012:role/astro-{ns}"));
     }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    assert!(
+        runtime.block_on(moto_trust(&moto.url, "astro-attached")).is_err(),
+        "the created role is deleted"
+    );
     assert_eq!(
         astro.stored_deployment("cldepaws3").ok_or("seeded")?["effectiveWorkloadIdentity"],
         CUSTOMER_ROLE,
         "an unpicked Deployment is untouched"
     );
+    Ok(())
+}
+
+const CUSTOMER_SA: &str = "etl-runner@astro-data.iam.gserviceaccount.com";
+
+async fn gcp_attach_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Result<(), Error> {
+    app.find("button[aria-label='Start: Authorize on GCP']").await?.click().await?;
+    app.client
+        .find(Locator::XPath(
+            "//label[.//strong[normalize-space()='Attach my service account to the Deployments']]/input",
+        ))
+        .await?
+        .click()
+        .await?;
+    paste_token(app, astro, TOKEN).await?;
+    app.wait_for_text("[data-testid=deployment-list]", "Marketing").await?;
+    app.find("[data-testid=deployment-cldepgcp1] input").await?.click().await?;
+    app.find("[data-testid=deployment-cldepgcp2] input").await?.click().await?;
+    app.click_button("Next").await?;
+
+    // 2. The project, your service account, the fake without credentials.
+    app.find("#project-id").await?.send_keys("astro-data").await?;
+    app.find("#customer-account").await?.send_keys(CUSTOMER_SA).await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#gcp-endpoint").await?.send_keys(&gcp.url).await?;
+    app.client
+        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
+        .await?
+        .click()
+        .await?;
+    app.click_button("Next").await?;
+
+    // 3. Two roles for your account.
+    for (query, role) in [
+        ("bigquery job user", "roles/bigquery.jobUser"),
+        ("storage object viewer", "roles/storage.objectViewer"),
+    ] {
+        let search = app.find("#role-search").await?;
+        search.clear().await?;
+        search.send_keys(query).await?;
+        app.wait_for_text("[data-testid=role-results]", role).await?;
+        app.client
+            .find(Locator::XPath(&format!(
+                "//li[.//code[normalize-space()='{role}']]//input[@type='checkbox']"
+            )))
+            .await?
+            .click()
+            .await?;
+        app.wait_for_text("[data-testid=chosen-roles]", role).await?;
+    }
+    app.screenshot("astro-8-gcp-attach-roles").await?;
+    app.click_button("Next").await?;
+
+    // 4. Every grant with its diff, then the identities.
+    let steps =
+        app.wait_for_text("[data-testid=attach-steps]", "roles/iam.serviceAccountTokenCreator").await?;
+    for expected in [
+        "Grant roles/bigquery.jobUser on project astro-data",
+        "Grant roles/storage.objectViewer on project astro-data",
+        &format!("on service account {CUSTOMER_SA} to 2 members"),
+        &format!(
+            "Deployment Marketing: workload identity astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com → {CUSTOMER_SA}"
+        ),
+    ] {
+        assert!(steps.contains(expected), "{expected} in {steps}");
+    }
+    assert!(
+        steps.contains("serviceAccount:astro-ads-gcp2@astronomer-prod.iam.gserviceaccount.com"),
+        "{steps}"
+    );
+    app.screenshot("astro-9-gcp-attach-review").await?;
+    app.click_button("Apply").await?;
+
+    // 5. The connection impersonates your account.
+    let connection = app.wait_for_text("[data-testid=connection]", "impersonation_chain").await?;
+    assert!(connection.contains(CUSTOMER_SA), "{connection}");
+    app.click_button("Next").await?;
+    let done = app.wait_for_text("[data-testid=done-summary]", "verified").await?;
+    assert!(done.contains(CUSTOMER_SA), "{done}");
+    app.screenshot("astro-10-gcp-attach-done").await?;
+    Ok(())
+}
+
+fn members_of(policy: &Value, role: &str) -> Vec<String> {
+    policy["bindings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["role"] == role)
+        .flat_map(|b| b["members"].as_array().cloned().unwrap_or_default())
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn attaches_a_service_account_to_picked_deployments_and_undoes_it() -> Result<(), Error> {
+    let app = app_binary()?;
+    let astro = astro()?;
+    let gcp = GcpFake::start()?;
+    gcp.seed(
+        "astro-data",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+    );
+    gcp.seed_service_account(
+        CUSTOMER_SA,
+        json!({"bindings": [{"role": "roles/iam.serviceAccountUser", "members": ["user:ada@example.com"]}]}),
+    );
+    let desktop = Desktop::start()?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let session = AppSession::start(&driver, &app).await?;
+        let mut outcome = gcp_attach_journey(&session, &astro, &gcp).await;
+        if outcome.is_ok() {
+            let member = format!("serviceAccount:{CUSTOMER_SA}");
+            let project = gcp.policy("astro-data").ok_or("project gone")?;
+            assert_eq!(members_of(&project, "roles/bigquery.jobUser"), [member.clone()]);
+            assert_eq!(members_of(&project, "roles/storage.objectViewer"), [member]);
+            let account = gcp.service_account_policy(CUSTOMER_SA).ok_or("account gone")?;
+            let creators = members_of(&account, "roles/iam.serviceAccountTokenCreator");
+            assert_eq!(creators, gcp_members()[..2].to_vec());
+            for id in ["cldepgcp1", "cldepgcp2"] {
+                let stored = astro.stored_deployment(id).ok_or("seeded")?;
+                assert_eq!(stored["effectiveWorkloadIdentity"], CUSTOMER_SA, "{id}");
+            }
+            session.click_button("Undo…").await?;
+            session.click_button("Set the identities back and remove the grants").await?;
+            outcome = session
+                .wait_for_text("[data-testid=undone]", "Undone and verified: 5 changes reverted")
+                .await
+                .map(|_| ());
+        }
+        if outcome.is_err() {
+            let _ = session.screenshot("astro-gcp-attach-failure").await;
+        }
+        session.close().await;
+        outcome
+    })?;
+    // Everything as before; what others had is kept.
+    let project = gcp.policy("astro-data").ok_or("project gone")?;
+    assert!(members_of(&project, "roles/bigquery.jobUser").is_empty(), "{project}");
+    assert_eq!(members_of(&project, "roles/viewer"), ["user:ada@example.com"]);
+    let account = gcp.service_account_policy(CUSTOMER_SA).ok_or("account gone")?;
+    assert!(members_of(&account, "roles/iam.serviceAccountTokenCreator").is_empty(), "{account}");
+    assert_eq!(members_of(&account, "roles/iam.serviceAccountUser"), ["user:ada@example.com"]);
+    for (id, ns) in [("cldepgcp1", "marketing-gcp1"), ("cldepgcp2", "ads-gcp2")] {
+        let stored = astro.stored_deployment(id).ok_or("seeded")?;
+        assert_eq!(
+            stored["effectiveWorkloadIdentity"],
+            format!("astro-{ns}@astronomer-prod.iam.gserviceaccount.com"),
+            "{id}"
+        );
+    }
     Ok(())
 }

@@ -1,8 +1,10 @@
-//! What an attach plan (Customer Managed Identity on AWS) keeps for its apply besides the
+//! What an attach plan (Customer Managed Identity on AWS or GCP) keeps for its apply besides the
 //! IAM plan: the picked Deployments and how to reach the Astro API that sets their identity.
 //! Shared by the commands and the plans kept in `AppState`.
 
 use serde::Deserialize;
+
+use astro_identity_cloud::deployment_identity::DeploymentRef;
 
 use crate::astro_commands::AstroAccess;
 
@@ -22,4 +24,18 @@ pub struct AttachContext {
     pub astro: AstroAccess,
     pub organization_id: String,
     pub deployments: Vec<PickedDeployment>,
+}
+
+impl AttachContext {
+    /// The Deployments whose identity apply sets.
+    pub fn refs(&self) -> Vec<DeploymentRef> {
+        self.deployments
+            .iter()
+            .map(|d| DeploymentRef {
+                organization: self.organization_id.clone(),
+                id: d.id.clone(),
+                name: d.name.clone(),
+            })
+            .collect()
+    }
 }

@@ -8,7 +8,7 @@ use astro_identity_cloud::aws::attach_role::{
     CmiDeployment, CmiOutcome, CmiPlan, CmiRequest, apply_attach_role, plan_attach_role,
 };
 use astro_identity_cloud::aws::{AwsIam, AwsTarget, NewRole, sdk_config};
-use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
+use astro_identity_cloud::deployment_identity::set_workload_identities;
 use astro_identity_domain::aws::arn::RoleName;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 
@@ -104,15 +104,7 @@ pub async fn aws_apply_attach_role(
     let iam = AwsIam::new(&sdk_config(&target, state.keyring().await.ok()).await?);
     let outcome = apply_attach_role(&iam, &plan, confirm_warnings, &journal).await?;
     let client = astro_client(&state, &context.astro).await?;
-    let mut identity_journal_ids = Vec::new();
-    for picked in &context.deployments {
-        let deployment = DeploymentRef {
-            organization: context.organization_id.clone(),
-            id: picked.id.clone(),
-            name: picked.name.clone(),
-        };
-        identity_journal_ids
-            .extend(set_workload_identity(&client, &deployment, &plan.role_arn, &journal).await?);
-    }
+    let identity_journal_ids =
+        set_workload_identities(&client, &context.refs(), &plan.role_arn, &journal).await?;
     Ok(AttachOutcome { iam: outcome, identity_journal_ids })
 }

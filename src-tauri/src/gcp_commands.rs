@@ -85,7 +85,7 @@ pub async fn gcp_grantable_roles(
     Ok(connect(&state, &target).await?.grantable_roles(&project).await?)
 }
 
-async fn connect(state: &AppState, target: &GcpTarget) -> Result<GcpProjects, IpcError> {
+pub(crate) async fn connect(state: &AppState, target: &GcpTarget) -> Result<GcpProjects, IpcError> {
     let keyring = state.keyring().await.ok();
     Ok(GcpProjects::connect(target, keyring).await?)
 }

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use tauri::State;
 
+use astro_identity_cloud::astro::AstroTokenSource;
 use astro_identity_cloud::aws::{AwsIam, AwsTarget, sdk_config};
 use astro_identity_cloud::backoff::Backoff;
 use astro_identity_cloud::gcp::{GcpProjects, GcpTarget};
@@ -14,6 +15,7 @@ use astro_identity_cloud::journal::{ASTRO_DEPLOYMENT_CLOUD, PROJECT_CLOUD};
 use astro_identity_cloud::settle::{SettleReport, pending_changes, settle_aws, settle_gcp, settle_project};
 use astro_identity_cloud::undo::{self, UndoOutcome, UndoPlan};
 
+use crate::astro_commands::{AstroAccess, client as astro_client};
 use crate::state::{StoredPlan, UndoTarget};
 use crate::{AppState, IpcError};
 
@@ -25,6 +27,8 @@ pub struct UndoRequest {
     pub journal_id: String,
     pub aws: Option<AwsTarget>,
     pub gcp: Option<GcpTarget>,
+    /// The token for a Deployment's identity change; the server is the one it went to.
+    pub astro: Option<AstroTokenSource>,
 }
 
 /// Every journaled change, newest first: what, where, when, its status, and whether it can
@@ -38,11 +42,11 @@ pub async fn journal_history(state: State<'_, AppState>) -> Result<Vec<HistoryIt
     Ok(history::list(&journal)?)
 }
 
-fn missing(cloud: &str) -> IpcError {
+fn missing(cloud: &str, choose: &str) -> IpcError {
     IpcError::invalid(
         "credentials",
-        &format!("undoing a {cloud} change needs {cloud} credentials"),
-        "Pick the AWS profile (or the default chain) above, then preview the undo again.",
+        &format!("Undoing a {cloud} change needs {cloud} credentials."),
+        &format!("{choose} under “Credentials for undoing”, then preview the undo again."),
     )
 }
 
@@ -64,26 +68,24 @@ pub async fn journal_plan_undo(
     let id = Some(request.journal_id.as_str());
     let (target, plan) = match entry.entry.cloud() {
         "aws" => {
-            let target = request.aws.ok_or_else(|| missing("AWS"))?;
+            let target =
+                request.aws.ok_or_else(|| missing("AWS", "Pick the AWS profile (or the default chain)"))?;
             let iam = AwsIam::new(&sdk_config(&target, state.keyring().await.ok()).await?);
             (UndoTarget::Aws(target), undo::plan_aws(&iam, &journal, id).await?)
         }
         "gcp" => {
-            let target = request.gcp.ok_or_else(|| missing("Google Cloud"))?;
+            let target =
+                request.gcp.ok_or_else(|| missing("Google Cloud", "Pick the Google Cloud credentials"))?;
             let projects = GcpProjects::connect(&target, state.keyring().await.ok()).await?;
             (UndoTarget::Gcp(target), undo::plan_gcp(&projects, &journal, id).await?)
         }
         PROJECT_CLOUD => (UndoTarget::Project, undo::plan_project(&journal, &request.journal_id).await?),
         ASTRO_DEPLOYMENT_CLOUD => {
-            return Err(IpcError::from(astro_identity_cloud::CloudError::Refused {
-                reason: String::from(
-                    "a Deployment's workload identity is set back from the command line for now",
-                ),
-                hint: format!(
-                    "Run `astro-identity-cli journal undo --id {}` with ASTRO_API_TOKEN set.",
-                    request.journal_id
-                ),
-            }));
+            let source = request.astro.ok_or_else(|| missing("Astro", "Pick an Astro API token"))?;
+            let access =
+                AstroAccess { source, base_url: Some(undo::astro_api(&journal, &request.journal_id)?) };
+            let client = astro_client(&state, &access).await?;
+            (UndoTarget::Astro(access), undo::plan_astro(&client, &journal, &request.journal_id).await?)
         }
         other => {
             return Err(IpcError::from(astro_identity_cloud::CloudError::Refused {
@@ -118,6 +120,9 @@ pub async fn journal_apply_undo(
             undo::apply_gcp(&projects, &journal, &plan, Backoff::DEFAULT).await?
         }
         UndoTarget::Project => undo::apply_project(&journal, &plan).await?,
+        UndoTarget::Astro(access) => {
+            undo::apply_astro(&astro_client(&state, &access).await?, &journal, &plan).await?
+        }
     })
 }
 

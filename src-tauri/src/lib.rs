@@ -6,6 +6,7 @@ mod astro_commands;
 mod attach_context;
 mod aws_commands;
 mod cmi_commands;
+mod cmi_gcp_commands;
 mod commands;
 mod destination;
 mod gcp_commands;
@@ -79,6 +80,8 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         astro_commands::astro_deployment_page,
         cmi_commands::aws_plan_attach_role,
         cmi_commands::aws_apply_attach_role,
+        cmi_gcp_commands::gcp_plan_attach_sa,
+        cmi_gcp_commands::gcp_apply_attach_sa,
     ])
 }
 

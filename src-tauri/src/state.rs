@@ -7,12 +7,14 @@ use astro_identity_cloud::airflow::ConnectionPlan;
 use astro_identity_cloud::aws::attach_role::CmiPlan;
 use astro_identity_cloud::aws::permissions::PermissionPlan;
 use astro_identity_cloud::aws::{AwsTarget, TrustChange};
+use astro_identity_cloud::gcp::attach_sa::AttachSaPlan;
 use astro_identity_cloud::gcp::{BindingChange, GcpTarget};
 use astro_identity_cloud::journal::Journal;
 use astro_identity_cloud::undo::UndoPlan;
 use astro_identity_cloud::{CloudError, HostEnv, SecretStore};
 use astro_identity_domain::airflow::ConnectionSpec;
 
+use crate::astro_commands::AstroAccess;
 use crate::attach_context::AttachContext;
 use crate::destination::ConnectionDestination;
 
@@ -22,6 +24,7 @@ pub enum UndoTarget {
     Aws(AwsTarget),
     Gcp(GcpTarget),
     Project,
+    Astro(AstroAccess),
 }
 
 /// A plan shown to the user, with the credentials it was made with.
@@ -33,6 +36,7 @@ pub enum StoredPlan {
     Undo(UndoTarget, UndoPlan),
     /// Boxed: the IAM plan and its Deployments are large beside the other plans.
     Attach(Box<(AwsTarget, AttachContext, CmiPlan)>),
+    AttachSa(Box<(GcpTarget, AttachContext, AttachSaPlan)>),
 }
 
 /// The one piece of managed state.

@@ -269,6 +269,9 @@ def prove_with_moto(case: dict, moto_url: str) -> None:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
     extra = case["expect"]["extra"]
+    if "role_arn" not in extra:
+        prove_own_identity(case)
+        return
     role_arn = extra["role_arn"]
     account = role_arn.split(":")[4]
     resource = role_arn.split(":", 5)[5][len("role/") :]
@@ -304,6 +307,24 @@ def prove_with_moto(case: dict, moto_url: str) -> None:
             report(ok, case["conn_id"], f"moto AssumeRole via {fmt}{note}", arn if ok else f"{arn} !~ {expected_prefix}")
         except Exception as error:  # noqa: BLE001
             report(False, case["conn_id"], f"moto AssumeRole via {fmt}{note}", repr(error))
+
+
+def prove_own_identity(case: dict) -> None:
+    """A connection without role_arn (Customer Managed Identity): the hook must use the
+    environment's credentials as they are — on Astro the pod's web identity, which is the
+    customer's role — and assume nothing."""
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    env_var = case.get("env_var") or "AIRFLOW_CONN_" + case["conn_id"].upper()
+    for fmt in ("env-json", "env-uri"):
+        try:
+            with env(env_var, case["formats"][fmt]):
+                hook = AwsBaseHook(aws_conn_id=case["conn_id"], client_type="sts")
+                arn = hook.get_client_type().get_caller_identity()["Arn"]
+            ok = "assumed-role" not in arn
+            report(ok, case["conn_id"], f"moto own identity via {fmt}", arn)
+        except Exception as error:  # noqa: BLE001
+            report(False, case["conn_id"], f"moto own identity via {fmt}", repr(error))
 
 
 def main() -> int:

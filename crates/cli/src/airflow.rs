@@ -35,11 +35,13 @@ pub fn token_from_env() -> Result<Sensitive<String>, Failure> {
 
 #[derive(Subcommand)]
 pub enum AirflowCommand {
-    /// An `aws` connection that assumes ROLE_ARN.
+    /// An `aws` connection that assumes ROLE_ARN; without it, one that uses the Deployment's
+    /// own identity (Customer Managed Identity: region only).
     Aws {
         #[arg(long, default_value = "aws_default")]
         conn_id: String,
-        #[arg(long)]
+        /// Leave out when the Deployment's workload identity is your role (attach-role).
+        #[arg(long, default_value = "")]
         role_arn: String,
         #[arg(long)]
         region: String,
@@ -86,7 +88,8 @@ pub enum CreateCommand {
     Aws {
         #[arg(long, default_value = "aws_default")]
         conn_id: String,
-        #[arg(long)]
+        /// Leave out when the Deployment's workload identity is your role (attach-role).
+        #[arg(long, default_value = "")]
         role_arn: String,
         #[arg(long)]
         region: String,

@@ -7,7 +7,7 @@ use astro_identity_cloud::SecretStore;
 use astro_identity_cloud::astro::{
     AstroClient, AstroTokenSource, DEFAULT_BASE_URL, DeploymentFilter, TOKEN_ENV,
 };
-use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
+use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identities};
 use astro_identity_cloud::journal::Journal;
 use astro_identity_domain::astro::{CloudProvider, Deployment};
 
@@ -185,14 +185,9 @@ pub async fn set_identities(
     identity: &str,
     journal: &Journal,
 ) -> Result<Vec<String>, Failure> {
-    let mut ids = Vec::new();
-    for deployment in deployments {
-        let target = DeploymentRef {
-            organization: organization.clone(),
-            id: deployment.id.clone(),
-            name: deployment.name.clone(),
-        };
-        ids.extend(set_workload_identity(client, &target, identity, journal).await?);
-    }
-    Ok(ids)
+    let targets: Vec<DeploymentRef> = deployments
+        .iter()
+        .map(|d| DeploymentRef { organization: organization.clone(), id: d.id.clone(), name: d.name.clone() })
+        .collect();
+    Ok(set_workload_identities(client, &targets, identity, journal).await?)
 }

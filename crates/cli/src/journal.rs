@@ -9,7 +9,6 @@ use astro_identity_cloud::airflow::AirflowApi;
 use astro_identity_cloud::astro::{AstroClient, AstroTokenSource};
 use astro_identity_cloud::aws::{AwsCredentialSource, AwsIam, AwsTarget, sdk_config};
 use astro_identity_cloud::backoff::Backoff;
-use astro_identity_cloud::deployment_identity::undo_workload_identity;
 use astro_identity_cloud::gcp::{GcpCredentialSource, GcpProjects, GcpTarget};
 use astro_identity_cloud::history::{self, HistoryItem, HistoryStatus};
 use astro_identity_cloud::journal::{ASTRO_DEPLOYMENT_CLOUD, Journal, PROJECT_CLOUD, Subject};
@@ -261,30 +260,13 @@ async fn undo_entry(args: &UndoArgs, journal: &Journal) -> Result<(), Failure> {
 /// Sets a Deployment's previous workload identity back, through the Astro API the change
 /// went to (token from ASTRO_API_TOKEN).
 async fn undo_identity(args: &UndoArgs, journal: &Journal) -> Result<(), Failure> {
-    let entry = journal.undo_candidate(ASTRO_DEPLOYMENT_CLOUD, Some(&args.id))?;
-    let Subject::AstroDeployment { api, name, .. } = &entry.subject else {
-        return Err(Failure::new(
-            format!("journal entry {} is not a Deployment identity change", args.id),
-            "",
-        ));
-    };
-    let before = entry.before.as_ref().and_then(|b| b["workloadIdentity"].as_str()).unwrap_or("none");
-    if !args.cloud.json {
-        println!("Undo: set the workload identity of Deployment {name} back to {before}");
-    }
-    if args.plan {
-        return Ok(());
-    }
-    if !(args.yes || confirm("Apply this undo?")?) {
-        return Err(Failure::new("not undone: not confirmed", "Run again and answer y, or pass --yes."));
-    }
+    let api = undo::astro_api(journal, &args.id)?;
     let token = AstroTokenSource::Env.read(None)?;
-    let client = AstroClient::new(token)?.with_base_url(api)?;
-    let id = undo_workload_identity(&client, &entry, journal).await?;
-    if args.cloud.json {
-        return print_json(&serde_json::json!({"journalId": id, "verified": true}));
+    let client = AstroClient::new(token)?.with_base_url(&api)?;
+    let plan = undo::plan_astro(&client, journal, &args.id).await?;
+    if let Some(plan) = shown(args, &plan)? {
+        return finish(undo::apply_astro(&client, journal, plan).await?, args.cloud.json);
     }
-    println!("Done and verified: Deployment {name} uses {before} again.");
     Ok(())
 }
 

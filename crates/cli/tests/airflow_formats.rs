@@ -71,6 +71,11 @@ fn cases() -> Vec<Case> {
                    "assume_role_with_web_identity_token_file": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}),
         ),
         aws(
+            &["aws", "--conn-id", "aws_attached", "--region", "eu-central-1"],
+            "aws_attached",
+            json!({"region_name": "eu-central-1"}),
+        ),
+        aws(
             &[
                 "aws",
                 "--conn-id",
@@ -169,12 +174,16 @@ fn every_format_means_the_intended_connection_to_real_airflow_and_assumes_the_ro
     let moto = Moto::start()?;
     let script = repo_root().join("tests/airflow/prove_connections.py");
     let report = run_python(&airflow_python(), &[&script, &input], &[("MOTO_URL", &moto.url)])?;
-    // 6 cases × 7 formats, plus one AssumeRole through moto per AWS form that can run there.
+    // 7 cases × 7 formats, plus one call through moto per AWS form that can run there.
     let summary = report.lines().last().unwrap_or_default();
     assert!(summary.ends_with(", 0 failed"), "{report}");
     let passed: usize = summary.split(' ').next().unwrap_or_default().parse()?;
-    assert!(passed >= 6 * FORMATS.len() + 4, "too few checks ran: {report}");
+    assert!(passed >= 7 * FORMATS.len() + 5, "too few checks ran: {report}");
     assert!(report.contains("assumed-role/astro-data/"), "the hook assumed the role in moto: {report}");
+    assert!(
+        report.contains("aws_attached: moto own identity via env-json"),
+        "the role-less connection used the environment's identity: {report}"
+    );
     Ok(())
 }
 

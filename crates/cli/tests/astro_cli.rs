@@ -307,7 +307,9 @@ fn attach_role_trusts_deployments_through_their_clusters_oidc_provider() -> Resu
     let undo = cli(home.path(), Some(TOKEN), &["journal", "undo", "--id", first, "--yes"])?;
     assert!(undo.status.success(), "{}", text(&undo.stderr));
     assert!(
-        text(&undo.stdout).contains("uses arn:aws:iam::123456789012:role/astro-sales-etl-aws1 again"),
+        text(&undo.stdout)
+            .contains("+ workload identity arn:aws:iam::123456789012:role/astro-sales-etl-aws1")
+            && text(&undo.stdout).contains("verified by reading it back"),
         "{}",
         text(&undo.stdout)
     );

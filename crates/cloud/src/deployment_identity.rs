@@ -62,6 +62,21 @@ pub async fn set_workload_identity(
     Ok(change::apply(&kind, journal, Backoff::ONCE).await?.journal_id)
 }
 
+/// Sets each Deployment's workload identity to `identity`, one after another; the journal
+/// ids of those that changed.
+pub async fn set_workload_identities(
+    client: &AstroClient,
+    deployments: &[DeploymentRef],
+    identity: &str,
+    journal: &Journal,
+) -> Result<Vec<String>, CloudError> {
+    let mut ids = Vec::new();
+    for deployment in deployments {
+        ids.extend(set_workload_identity(client, deployment, identity, journal).await?);
+    }
+    Ok(ids)
+}
+
 /// Sets back the identity the journaled change `entry` replaced, if the Deployment still
 /// has the one it set.
 pub async fn undo_workload_identity(
@@ -86,7 +101,7 @@ fn effective(read: &Value) -> Option<&str> {
 }
 
 impl<'a> DeploymentIdentity<'a> {
-    fn for_entry(
+    pub(crate) fn for_entry(
         client: &'a AstroClient,
         entry: &'a JournalEntry,
         op: IdentityOp<'a>,

@@ -13,16 +13,18 @@ use astro_identity_domain::gcp::iam_policy::IamPolicy;
 
 use crate::CloudError;
 use crate::airflow::requirements_file::{FileOp, RequirementsFile};
+use crate::astro::AstroClient;
 use crate::aws::iam::{RoleState, RoleStore};
 use crate::aws::oidc_provider::ProviderChange;
 use crate::aws::permissions::{Attachment, Inline, InlineWrite};
 use crate::aws::trust_change::{ChangeOutcome, TrustUndo, console_url};
 use crate::backoff::Backoff;
 use crate::change::{self, ChangeKind, Target, typed};
+use crate::deployment_identity::{DeploymentIdentity, IdentityOp};
 use crate::gcp::binding_change::{BindingOutcome, PolicyChange, PolicyOp, grants_of};
 use crate::gcp::projects::{PolicyResource, PolicyStore};
 use crate::history::summary;
-use crate::journal::{FileTail, Journal, JournalEntry, PROJECT_CLOUD, Subject};
+use crate::journal::{ASTRO_DEPLOYMENT_CLOUD, FileTail, Journal, JournalEntry, PROJECT_CLOUD, Subject};
 
 /// What an undo would do now. Writes nothing.
 #[derive(Debug, Clone, Serialize)]
@@ -85,6 +87,9 @@ fn render(subject: &Subject, state: Option<&Value>) -> String {
                 Ok(tail) => format!("{path}: {} bytes, ending with\n{}", tail.length, tail.tail.trim_end()),
                 Err(_) => state.to_string(),
             }
+        }
+        (Subject::AstroDeployment { .. }, Some(state)) => {
+            format!("workload identity {}", state["workloadIdentity"].as_str().unwrap_or("none"))
         }
         (_, Some(state)) => serde_json::to_string_pretty(state).unwrap_or_else(|_| state.to_string()),
     }
@@ -234,6 +239,38 @@ pub async fn apply_aws(
         }
         _ => Err(not_aws(&entry)),
     }
+}
+
+/// The Astro API a Deployment identity change went to: its undo goes there too.
+pub fn astro_api(journal: &Journal, id: &str) -> Result<String, CloudError> {
+    match candidate(journal, ASTRO_DEPLOYMENT_CLOUD, Some(id))?.subject {
+        Subject::AstroDeployment { api, .. } => Ok(api),
+        _ => Err(CloudError::Refused {
+            reason: format!("journal entry {id} is not a Deployment identity change"),
+            hint: String::from("Undo it from the journey that made it."),
+        }),
+    }
+}
+
+/// What undoing the Deployment identity change `id` would set now: the identity it
+/// replaced, if the Deployment still has the one it set.
+pub async fn plan_astro(client: &AstroClient, journal: &Journal, id: &str) -> Result<UndoPlan, CloudError> {
+    let entry = candidate(journal, ASTRO_DEPLOYMENT_CLOUD, Some(id))?;
+    let kind = DeploymentIdentity::for_entry(client, &entry, IdentityOp::Undo(&entry))?;
+    preview(&kind, &entry, |_| Vec::new()).await
+}
+
+/// Runs the identity undo `plan` showed; refuses when the Deployment's identity moved since
+/// the change.
+pub async fn apply_astro(
+    client: &AstroClient,
+    journal: &Journal,
+    plan: &UndoPlan,
+) -> Result<UndoOutcome, CloudError> {
+    let entry = candidate(journal, ASTRO_DEPLOYMENT_CLOUD, Some(&plan.journal_id))?;
+    let kind = DeploymentIdentity::for_entry(client, &entry, IdentityOp::Undo(&entry))?;
+    let id = run(&kind, journal, Backoff::ONCE).await?;
+    Ok(outcome(&entry, id, None))
 }
 
 fn not_aws(entry: &JournalEntry) -> CloudError {

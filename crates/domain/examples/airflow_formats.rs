@@ -49,6 +49,7 @@ fn main() {
             false,
         ),
         aws("aws_cmi", "arn:aws:iam::123456789012:role/astro-cmi", None, true),
+        aws("aws_attached", "", None, false),
         aws("team.data-lake_aws", "arn:aws:iam::123456789012:role/teams/data/astro-lake", None, false)
             .with_astro_scope(workspace)
             .unwrap_or_else(|e| invalid("team.data-lake_aws", &e)),

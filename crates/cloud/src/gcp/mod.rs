@@ -1,5 +1,6 @@
 //! Google Cloud: credentials, the Resource Manager / IAM adapter, and the grant flow.
 
+pub mod attach_sa;
 pub mod binding_change;
 pub mod config;
 pub mod projects;

@@ -110,6 +110,8 @@ pub fn validate_external_id(external_id: &str) -> Result<(), DomainError> {
 #[serde(rename_all = "camelCase")]
 pub struct AwsConnectionInput {
     pub conn_id: String,
+    /// Blank: no `role_arn`, the provider uses the Deployment's own workload identity as
+    /// is — Customer Managed Identity, where that identity already is the customer's role.
     pub role_arn: String,
     pub region: String,
     /// Only when the role's trust policy requires `sts:ExternalId`; blank means none.
@@ -173,8 +175,16 @@ pub struct ConnectionSpec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
-    Aws { role_arn: WorkloadIdentityArn, region: String, external_id: Option<String>, web_identity: bool },
-    Gcp { project: ProjectId, impersonation_chain: Option<ServiceAccountEmail> },
+    Aws {
+        role_arn: Option<WorkloadIdentityArn>,
+        region: String,
+        external_id: Option<String>,
+        web_identity: bool,
+    },
+    Gcp {
+        project: ProjectId,
+        impersonation_chain: Option<ServiceAccountEmail>,
+    },
 }
 
 /// A blank optional field means "not set": forms send `""` for an untouched input.
@@ -184,15 +194,30 @@ fn optional(value: Option<&str>) -> Option<&str> {
 
 impl ConnectionSpec {
     /// `aws` with `role_arn` and `region_name`: the Deployment's identity assumes the role,
-    /// with the external id or through the pod's web identity token when asked to.
+    /// with the external id or through the pod's web identity token when asked to. Without
+    /// a role ARN, `region_name` only: the Deployment's identity is used as it is.
     pub fn aws(input: &AwsConnectionInput) -> Result<Self, DomainError> {
         validate_conn_id(&input.conn_id)?;
-        // The ARN parser reports on the workload identity field; here it is the role field.
-        let role_arn = WorkloadIdentityArn::parse(&input.role_arn).map_err(|e| match e {
-            DomainError::Invalid { problem, hint, .. } => DomainError::invalid("role_arn", problem, hint),
-        })?;
+        let role_arn = optional(Some(&input.role_arn))
+            .map(|arn| {
+                // The ARN parser reports on the workload identity field; here it is the role field.
+                WorkloadIdentityArn::parse(arn).map_err(|e| match e {
+                    DomainError::Invalid { problem, hint, .. } => {
+                        DomainError::invalid("role_arn", problem, hint)
+                    }
+                })
+            })
+            .transpose()?;
         validate_region(&input.region)?;
         let external_id = optional(input.external_id.as_deref());
+        if role_arn.is_none() && (input.web_identity || external_id.is_some()) {
+            let option = if input.web_identity { "web identity" } else { "an external id" };
+            return Err(DomainError::invalid(
+                "role_arn",
+                format!("{option} needs the role ARN to assume"),
+                "Give the role's ARN, or clear the option to use the Deployment's own identity.",
+            ));
+        }
         if let Some(external_id) = external_id {
             validate_external_id(external_id)?;
             if input.web_identity {
@@ -318,7 +343,9 @@ impl ConnectionSpec {
         let mut extra = Map::new();
         match &self.kind {
             Kind::Aws { role_arn, region, external_id, web_identity } => {
-                extra.insert("role_arn".into(), json!(role_arn.as_str()));
+                if let Some(role_arn) = role_arn {
+                    extra.insert("role_arn".into(), json!(role_arn.as_str()));
+                }
                 extra.insert("region_name".into(), json!(region));
                 if *web_identity {
                     // Key names as read by the Amazon provider's base_aws.py (9.x).
@@ -513,6 +540,26 @@ mod tests {
         );
         assert!(validate_external_id(&"a".repeat(1224)).is_ok());
         assert!(validate_external_id("Ab_+=,.@:/-9").is_ok());
+    }
+
+    #[test]
+    fn without_a_role_arn_the_connection_names_the_region_only() {
+        let input = AwsConnectionInput {
+            conn_id: "aws_default".into(),
+            role_arn: "  ".into(),
+            region: "eu-west-1".into(),
+            ..AwsConnectionInput::default()
+        };
+        let spec = ConnectionSpec::aws(&input).expect("valid");
+        assert_eq!(Value::Object(spec.extra()), json!({"region_name": "eu-west-1"}));
+        for (web_identity, external_id, words) in
+            [(true, None, "web identity needs"), (false, Some("ext-1".to_owned()), "an external id needs")]
+        {
+            let err = ConnectionSpec::aws(&AwsConnectionInput { web_identity, external_id, ..input.clone() })
+                .expect_err("needs a role");
+            assert_eq!(err.field(), "role_arn");
+            assert!(err.to_string().contains(words), "{err}");
+        }
     }
 
     #[test]

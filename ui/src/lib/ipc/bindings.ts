@@ -153,6 +153,13 @@ export const commands = {
 	awsPlanAttachRole: (request: AttachRoleRequest_Deserialize) => typedError<PlannedAttach_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan_attach_role", { request })),
 	/**  Applies exactly the plan shown: providers, trust policy, then each Deployment's identity. */
 	awsApplyAttachRole: (planId: string, confirmWarnings: boolean) => typedError<AttachOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_apply_attach_role", { planId, confirmWarnings })),
+	/**
+	 *  Reads the Deployments, the project's and the account's IAM policies; computes the change.
+	 *  Writes nothing.
+	 */
+	gcpPlanAttachSa: (request: AttachSaWindowRequest_Deserialize) => typedError<PlannedAttachSa_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_plan_attach_sa", { request })),
+	/**  Applies exactly the plan shown: the grants, then each Deployment's identity. */
+	gcpApplyAttachSa: (planId: string, confirmWarnings: boolean) => typedError<AttachSaOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_apply_attach_sa", { planId, confirmWarnings })),
 };
 
 /* Types */
@@ -364,12 +371,87 @@ export type AttachRoleRequest_Serialize = {
 	organizationId: string,
 };
 
+export type AttachSaOutcome = AttachSaOutcome_Serialize | AttachSaOutcome_Deserialize;
+
+export type AttachSaOutcome_Deserialize = {
+	/**  The grants written, in order. */
+	grants: BindingOutcome_Deserialize[],
+	/**  Journal ids of the Deployments' identity changes (none when they already used it). */
+	identityJournalIds: string[],
+};
+
+export type AttachSaOutcome_Serialize = {
+	/**  The grants written, in order. */
+	grants: BindingOutcome_Serialize[],
+	/**  Journal ids of the Deployments' identity changes (none when they already used it). */
+	identityJournalIds: string[],
+};
+
+/**  The whole plan: the grants in the order they are applied, then the identity changes. */
+export type AttachSaPlan = AttachSaPlan_Serialize | AttachSaPlan_Deserialize;
+
+/**  The whole plan: the grants in the order they are applied, then the identity changes. */
+export type AttachSaPlan_Deserialize = {
+	serviceAccount: string,
+	grants: BindingChange_Deserialize[],
+	identities: IdentityStep_Deserialize[],
+	/**  A grant has an error lint: nothing may be applied. */
+	blocked: boolean,
+	/**  A grant has a warning the user must accept. */
+	needsConfirmation: boolean,
+	/**  Applying writes something (a grant or an identity). */
+	changed: boolean,
+};
+
+/**  The whole plan: the grants in the order they are applied, then the identity changes. */
+export type AttachSaPlan_Serialize = {
+	serviceAccount: string,
+	grants: BindingChange_Serialize[],
+	identities: IdentityStep_Serialize[],
+	/**  A grant has an error lint: nothing may be applied. */
+	blocked: boolean,
+	/**  A grant has a warning the user must accept. */
+	needsConfirmation: boolean,
+	/**  Applying writes something (a grant or an identity). */
+	changed: boolean,
+};
+
+export type AttachSaWindowRequest = AttachSaWindowRequest_Serialize | AttachSaWindowRequest_Deserialize;
+
+export type AttachSaWindowRequest_Deserialize = {
+	target: GcpTarget_Deserialize,
+	/**  The customer's service account the Deployments will use. */
+	serviceAccount: string,
+	/**  Where `roles` are granted (and what the connection names). */
+	project: string,
+	roles: string[],
+	deployments: PickedDeployment_Deserialize[],
+	astro: AstroAccess_Deserialize,
+	organizationId: string,
+};
+
+export type AttachSaWindowRequest_Serialize = {
+	target: GcpTarget_Serialize,
+	/**  The customer's service account the Deployments will use. */
+	serviceAccount: string,
+	/**  Where `roles` are granted (and what the connection names). */
+	project: string,
+	roles: string[],
+	deployments: PickedDeployment_Serialize[],
+	astro: AstroAccess_Serialize,
+	organizationId: string,
+};
+
 /**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
 export type AwsConnectionInput = AwsConnectionInput_Serialize | AwsConnectionInput_Deserialize;
 
 /**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
 export type AwsConnectionInput_Deserialize = {
 	connId: string,
+	/**
+	 *  Blank: no `role_arn`, the provider uses the Deployment's own workload identity as
+	 *  is — Customer Managed Identity, where that identity already is the customer's role.
+	 */
 	roleArn: string,
 	region: string,
 	/**  Only when the role's trust policy requires `sts:ExternalId`; blank means none. */
@@ -384,6 +466,10 @@ export type AwsConnectionInput_Deserialize = {
 /**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
 export type AwsConnectionInput_Serialize = {
 	connId: string,
+	/**
+	 *  Blank: no `role_arn`, the provider uses the Deployment's own workload identity as
+	 *  is — Customer Managed Identity, where that identity already is the customer's role.
+	 */
 	roleArn: string,
 	region: string,
 	/**  Only when the role's trust policy requires `sts:ExternalId`; blank means none. */
@@ -1394,6 +1480,29 @@ export type IdentityProblem = {
 	hint: string,
 };
 
+/**  One Deployment's identity change, as the plan shows it. */
+export type IdentityStep = IdentityStep_Serialize | IdentityStep_Deserialize;
+
+/**  One Deployment's identity change, as the plan shows it. */
+export type IdentityStep_Deserialize = {
+	deploymentId: string,
+	name: string,
+	/**  The identity in force now; `None` when it has none. */
+	from?: string | null,
+	to: string,
+	changed: boolean,
+};
+
+/**  One Deployment's identity change, as the plan shows it. */
+export type IdentityStep_Serialize = {
+	deploymentId: string,
+	name: string,
+	/**  The identity in force now; `None` when it has none. */
+	from: string | null,
+	to: string,
+	changed: boolean,
+};
+
 /**
  *  The one error shape that crosses IPC. `code` says what kind of failure it is; `message`
  *  says what happened; `hint` says what to do. Never a secret.
@@ -1892,6 +2001,18 @@ export type PlanRequest_Serialize = {
 };
 
 export type PlannedAttach = PlannedAttach_Serialize | PlannedAttach_Deserialize;
+
+export type PlannedAttachSa = PlannedAttachSa_Serialize | PlannedAttachSa_Deserialize;
+
+export type PlannedAttachSa_Deserialize = {
+	planId: string,
+	plan: AttachSaPlan_Deserialize,
+};
+
+export type PlannedAttachSa_Serialize = {
+	planId: string,
+	plan: AttachSaPlan_Serialize,
+};
 
 export type PlannedAttach_Deserialize = {
 	planId: string,
@@ -2472,6 +2593,8 @@ export type UndoRequest_Deserialize = {
 	journalId: string,
 	aws?: AwsTarget_Deserialize | null,
 	gcp?: GcpTarget_Deserialize | null,
+	/**  The token for a Deployment's identity change; the server is the one it went to. */
+	astro?: AstroTokenSource | null,
 };
 
 /**
@@ -2482,6 +2605,8 @@ export type UndoRequest_Serialize = {
 	journalId: string,
 	aws: AwsTarget_Serialize | null,
 	gcp: GcpTarget_Serialize | null,
+	/**  The token for a Deployment's identity change; the server is the one it went to. */
+	astro: AstroTokenSource | null,
 };
 
 /**

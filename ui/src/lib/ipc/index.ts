@@ -3,6 +3,7 @@
 import { commands } from "./bindings";
 import type {
   AttachRoleRequest_Deserialize as AttachRoleRequest,
+  AttachSaWindowRequest_Deserialize as AttachSaWindowRequest,
   AstroAccess_Deserialize as AstroAccess,
   ConnectionDestination_Deserialize as ConnectionDestination,
   ConnectionInput_Deserialize as ConnectionInput,
@@ -34,6 +35,9 @@ export type {
   AppInfo,
   AstroAccess_Deserialize as AstroAccess,
   AttachOutcome_Serialize as AttachOutcome,
+  AttachSaOutcome_Serialize as AttachSaOutcome,
+  AttachSaPlan_Serialize as AttachSaPlan,
+  PlannedAttachSa_Serialize as PlannedAttachSa,
   CmiPlan_Serialize as CmiPlan,
   PlannedAttach_Serialize as PlannedAttach,
   AstroAccount,
@@ -207,6 +211,9 @@ export const backend = {
   awsPlanAttachRole: (request: AttachRoleRequest) => settle(commands.awsPlanAttachRole(request)),
   awsApplyAttachRole: (planId: string, confirmWarnings: boolean) =>
     settle(commands.awsApplyAttachRole(planId, confirmWarnings)),
+  gcpPlanAttachSa: (request: AttachSaWindowRequest) => settle(commands.gcpPlanAttachSa(request)),
+  gcpApplyAttachSa: (planId: string, confirmWarnings: boolean) =>
+    settle(commands.gcpApplyAttachSa(planId, confirmWarnings)),
   astroTokenSources: () => settle(commands.astroTokenSources()),
   astroConnect: (access: AstroAccess, token: string | null) =>
     settle(commands.astroConnect(access, token)),

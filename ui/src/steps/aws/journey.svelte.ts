@@ -1,6 +1,7 @@
 import { backend } from "../../lib/ipc";
 import { DeploymentPicker } from "../../lib/astro/picker.svelte";
 import { Journey } from "../../lib/journey/journey.svelte";
+import { undoEntries, type UndoStep } from "../../lib/journal/undo-entries";
 import { unique } from "../../lib/ui/unique";
 import type {
   AirflowConnection,
@@ -136,7 +137,6 @@ export class AwsJourney extends Journey {
     }
     this.outcome = done.iam.trust;
     this.identityJournalIds = done.identityJournalIds;
-    this.connWebIdentity = true;
     return true;
   }
 
@@ -184,7 +184,7 @@ export class AwsJourney extends Journey {
   connRegion = $state("us-east-1");
   /** Only when the trust policy requires `sts:ExternalId`. */
   connExternalId = $state("");
-  /** Customer Managed Identity: assume the role with the pod's web identity token. */
+  /** Assume the role with the pod's web identity token (a role the Deployment does not use). */
   connWebIdentity = $state(false);
   connection = $state<AirflowConnection | null>(null);
 
@@ -289,7 +289,8 @@ export class AwsJourney extends Journey {
     return this.outcome !== null;
   }
 
-  /** Undoes this journey's changes, newest first: permissions, then the trust policy. */
+  /** Undoes this journey's changes, newest first: permissions, the Deployments' identities
+   * (attached), then the trust policy. */
   async undo(): Promise<boolean> {
     const permissions = this.permissionChanges.filter((c) => c.journalId !== null).reverse();
     for (const change of permissions) {
@@ -298,6 +299,19 @@ export class AwsJourney extends Journey {
       );
       if (!undone) return false;
       this.permissionChanges = this.permissionChanges.filter((c) => c !== change);
+    }
+    const identities: UndoStep[] = [...this.identityJournalIds].reverse().map((journalId) => ({
+      journalId,
+      what: "Setting a Deployment's workload identity back…",
+    }));
+    const astro = this.picker.access().source;
+    if (!(await undoEntries(this, identities, { aws: this.target(), gcp: null, astro })))
+      return false;
+    this.identityJournalIds = [];
+    // Nothing journaled for the trust policy (it already trusted them): nothing to restore.
+    if (!this.outcome?.written) {
+      this.undone = this.outcome;
+      return true;
     }
     const id = this.outcome?.journalId ?? null;
     this.undone = await this.run("Restoring the previous trust policy…", () =>
@@ -424,7 +438,9 @@ export class AwsJourney extends Journey {
   private connectionFields(): AwsConnectionInput {
     return {
       connId: this.connId.trim(),
-      roleArn: this.outcome?.roleArn ?? this.planned?.change.roleArn ?? "",
+      // Attached, the Deployment's own identity is the role: the connection names none.
+      roleArn:
+        this.mode === "attach" ? "" : (this.outcome?.roleArn ?? this.planned?.change.roleArn ?? ""),
       region: this.connRegion.trim(),
       externalId: this.connExternalId.trim() || null,
       webIdentity: this.connWebIdentity,

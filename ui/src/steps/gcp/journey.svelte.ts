@@ -1,9 +1,13 @@
 import { backend } from "../../lib/ipc";
 import { DeploymentPicker } from "../../lib/astro/picker.svelte";
 import { Journey } from "../../lib/journey/journey.svelte";
+import { undoEntries, type UndoStep } from "../../lib/journal/undo-entries";
 import { unique } from "../../lib/ui/unique";
 import type {
   AirflowConnection,
+  AttachSaOutcome,
+  PlannedAttachSa,
+  UndoOutcome,
   ConnectionInput,
   GcpConnectionInput,
   BindingOutcome,
@@ -34,6 +38,13 @@ export type GcpCredentialChoice =
 export class GcpJourney extends Journey {
   // 1. Deployments: picked from the Astro API, pasted, or both.
   picker = new DeploymentPicker("GCP");
+  /**
+   * How the Deployments reach the project: their Astro service account is granted a role
+   * (the seed's setup), or they are attached to a service account of yours (Customer Managed
+   * Identity: it gets the roles, their Astro identity may impersonate it, and their workload
+   * identity is set to it).
+   */
+  mode = $state<"grant" | "attach">("grant");
   serviceAccountText = $state("");
   parsed = $state<ParsedServiceAccount | null>(null);
 
@@ -50,8 +61,10 @@ export class GcpJourney extends Journey {
     return unique([...picked, ...pasted]);
   }
 
-  /** Ready to go on: someone to grant to, and the pasted text (if any) valid. */
+  /** Ready to go on: someone to grant to, and the pasted text (if any) valid. Attaching
+   * needs picked Deployments: their identity is set through the Astro API. */
   get identityReady(): boolean {
+    if (this.mode === "attach") return this.picker.picked.length > 0;
     const pastedBroken = this.serviceAccountText.trim() !== "" && !this.parsed?.member;
     return this.serviceAccounts.length > 0 && !pastedBroken;
   }
@@ -65,7 +78,12 @@ export class GcpJourney extends Journey {
   route = $state<"project" | "impersonate">("project");
   impersonateAccount = $state("");
 
+  /** Customer Managed Identity: your service account the Deployments will use. */
+  customerAccount = $state("");
+
   // 3. Role
+  /** Customer Managed Identity: the roles your service account gets on the project. */
+  attachRoles = $state<string[]>([]);
   roleQuery = $state("");
   roles = $state<RoleInfo[]>([]);
   role = $state("roles/bigquery.jobUser");
@@ -83,6 +101,11 @@ export class GcpJourney extends Journey {
   draft = $state<string | null>(null);
   outcome = $state<BindingOutcome | null>(null);
   undone = $state<BindingOutcome | null>(null);
+  /** The Customer Managed Identity plan under review, and what its apply did. */
+  attachPlan = $state<PlannedAttachSa | null>(null);
+  attachOutcome = $state<AttachSaOutcome | null>(null);
+  /** The undos of an attach, newest change first. */
+  attachUndone = $state<UndoOutcome[] | null>(null);
 
   // 5. Airflow connection
   connId = $state("google_cloud_default");
@@ -175,6 +198,82 @@ export class GcpJourney extends Journey {
     return this.outcome !== null;
   }
 
+  /** Adds or removes `role` from the roles your service account gets. */
+  toggleAttachRole(role: string) {
+    this.attachRoles = this.attachRoles.includes(role)
+      ? this.attachRoles.filter((r) => r !== role)
+      : [...this.attachRoles, role];
+  }
+
+  /** Whether applying the attach plan writes anything. */
+  get attachChanges(): boolean {
+    return this.attachPlan?.plan.changed ?? false;
+  }
+
+  /** Plans Customer Managed Identity: grants, Token Creator, identities. Writes nothing. */
+  async planAttachSa(): Promise<boolean> {
+    this.confirmWarnings = false;
+    const picked = this.picker.picked;
+    const account = this.customerAccount.trim();
+    this.attachPlan = await this.run(
+      `Reading ${picked.length} Deployment(s) and the IAM policies of ${this.project} and ${account}…`,
+      () =>
+        backend.gcpPlanAttachSa({
+          target: this.target(),
+          serviceAccount: account,
+          project: this.project.trim(),
+          roles: this.attachRoles,
+          deployments: picked.map((d) => ({
+            id: d.id,
+            name: d.name,
+            namespace: d.namespace,
+            oidcIssuerUrl: d.oidcIssuerUrl,
+          })),
+          astro: this.picker.access(),
+          organizationId: this.picker.organizationId,
+        }),
+    );
+    return this.attachPlan !== null;
+  }
+
+  async applyAttachSa(): Promise<boolean> {
+    if (!this.attachPlan) return false;
+    const { planId, plan } = this.attachPlan;
+    const done = await this.run(
+      `Attaching ${plan.serviceAccount} to ${plan.identities.length} Deployment(s)…`,
+      () => backend.gcpApplyAttachSa(planId, this.confirmWarnings),
+    );
+    if (!done) {
+      await this.planAttachSa();
+      return false;
+    }
+    this.attachOutcome = done;
+    this.impersonationChain = plan.serviceAccount;
+    return true;
+  }
+
+  /** Undoes an attach, newest change first: the identities (through the Astro API), then
+   * the grants. Each is previewed and applied like an undo from History. */
+  async undoAttach(): Promise<boolean> {
+    const done = this.attachOutcome;
+    if (!done) return false;
+    // Applied grants first, then identities: undone the other way round.
+    const steps: UndoStep[] = [
+      ...done.grants.flatMap((g) =>
+        g.journalId
+          ? [{ journalId: g.journalId, what: `Removing the grant on ${describe(g.resource)}…` }]
+          : [],
+      ),
+      ...done.identityJournalIds.map((journalId) => ({
+        journalId,
+        what: "Setting a Deployment's workload identity back…",
+      })),
+    ].reverse();
+    const astro = this.picker.access().source;
+    this.attachUndone = await undoEntries(this, steps, { aws: null, gcp: this.target(), astro });
+    return this.attachUndone !== null;
+  }
+
   async undo(): Promise<boolean> {
     const id = this.outcome?.journalId ?? null;
     this.undone = await this.run("Removing the grant…", () => backend.gcpUndo(this.target(), id));
@@ -195,7 +294,9 @@ export class GcpJourney extends Journey {
   }
 
   async renderConnection() {
-    if (this.route === "impersonate" && !this.impersonationChain) {
+    if (this.mode === "attach" && !this.impersonationChain) {
+      this.impersonationChain = this.customerAccount.trim();
+    } else if (this.route === "impersonate" && !this.impersonationChain) {
       this.impersonationChain = this.impersonateAccount.trim();
     }
     const input = this.connectionFields();
