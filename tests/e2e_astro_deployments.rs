@@ -480,7 +480,7 @@ fn attaches_a_service_account_to_picked_deployments_and_undoes_it() -> Result<()
         if outcome.is_ok() {
             let member = format!("serviceAccount:{CUSTOMER_SA}");
             let project = gcp.policy("astro-data").ok_or("project gone")?;
-            assert_eq!(members_of(&project, "roles/bigquery.jobUser"), [member.clone()]);
+            assert_eq!(members_of(&project, "roles/bigquery.jobUser"), std::slice::from_ref(&member));
             assert_eq!(members_of(&project, "roles/storage.objectViewer"), [member]);
             let account = gcp.service_account_policy(CUSTOMER_SA).ok_or("account gone")?;
             let creators = members_of(&account, "roles/iam.serviceAccountTokenCreator");
@@ -498,6 +498,10 @@ fn attaches_a_service_account_to_picked_deployments_and_undoes_it() -> Result<()
         }
         if outcome.is_err() {
             let _ = session.screenshot("astro-gcp-attach-failure").await;
+            let astro_seen: Vec<String> =
+                astro.seen().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+            let gcp_seen: Vec<String> = gcp.seen().iter().map(|r| r.path.clone()).collect();
+            eprintln!("Astro requests: {astro_seen:?}\nGCP requests: {gcp_seen:?}");
         }
         session.close().await;
         outcome
