@@ -239,6 +239,57 @@ async fn setting_the_workload_identity_changes_nothing_else_and_undo_sets_it_bac
     Ok(())
 }
 
+/// The History screen's undo of an identity change: previewed as a diff through the API the
+/// change went to, applied once, and refused when the identity moved after the preview.
+#[tokio::test]
+async fn an_identity_undo_is_previewed_then_applied_as_shown() -> Result<(), Error> {
+    use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
+    use astro_identity_cloud::journal::Journal;
+    use astro_identity_cloud::undo;
+    use astro_identity_domain::diff::DiffKind;
+
+    let fake = fake()?;
+    let astro = client(&fake, TOKEN)?;
+    let data = tempfile::tempdir()?;
+    let journal = Journal::in_dir(data.path());
+    let before = fake.stored_deployment("cldep0001").ok_or("seeded")?["effectiveWorkloadIdentity"].clone();
+    let before = before.as_str().ok_or("an identity")?.to_owned();
+    let target = DeploymentRef { organization: ORG.into(), id: "cldep0001".into(), name: "etl 1".into() };
+    let mine = "arn:aws:iam::123456789012:role/astro-cmi";
+    let id = set_workload_identity(&astro, &target, mine, &journal).await?.ok_or("written")?;
+
+    assert_eq!(undo::astro_api(&journal, &id)?, astro.base_url());
+    let plan = undo::plan_astro(&astro, &journal, &id).await?;
+    assert!(plan.changed);
+    let lines: Vec<(DiffKind, &str)> = plan.diff.iter().map(|l| (l.kind, l.text.as_str())).collect();
+    assert_eq!(
+        lines,
+        [
+            (DiffKind::Removed, format!("workload identity {mine}").as_str()),
+            (DiffKind::Added, format!("workload identity {before}").as_str()),
+        ]
+    );
+    let posts = || fake.seen().iter().filter(|r| r.method == "POST").count();
+    let written = posts();
+    let done = undo::apply_astro(&astro, &journal, &plan).await?;
+    assert!(done.verified && done.journal_id.is_some(), "{done:?}");
+    assert_eq!(posts(), written + 1);
+    assert_eq!(fake.stored_deployment("cldep0001").ok_or("kept")?["effectiveWorkloadIdentity"], before);
+
+    // Undone once: a second undo of the same change is refused, and writes nothing.
+    expect_err(undo::plan_astro(&astro, &journal, &id).await, "refused")?;
+    assert_eq!(posts(), written + 1);
+
+    // Moved after the preview: refused, nothing written.
+    let id = set_workload_identity(&astro, &target, mine, &journal).await?.ok_or("written")?;
+    let plan = undo::plan_astro(&astro, &journal, &id).await?;
+    set_workload_identity(&astro, &target, "arn:aws:iam::123456789012:role/other", &journal).await?;
+    let written = posts();
+    expect_err(undo::apply_astro(&astro, &journal, &plan).await, "remote_changed")?;
+    assert_eq!(posts(), written);
+    Ok(())
+}
+
 #[tokio::test]
 async fn an_identity_changed_since_is_not_undone_and_a_broken_read_sends_nothing() -> Result<(), Error> {
     use astro_identity_cloud::deployment_identity::{

@@ -9,8 +9,8 @@ use astro_identity_domain::gcp::iam_policy::IamPolicy;
 use crate::CloudError;
 use crate::change::typed;
 use crate::journal::{
-    Change, ChangeStatus, FileTail, Journal, JournalAction, JournalEntry, PROJECT_CLOUD, Subject,
-    members_words,
+    ASTRO_DEPLOYMENT_CLOUD, Change, ChangeStatus, FileTail, Journal, JournalAction, JournalEntry,
+    PROJECT_CLOUD, Subject, members_words,
 };
 
 /// Where a journaled change stands, for people.
@@ -110,7 +110,7 @@ fn why_not_undoable(entry: &JournalEntry, status: HistoryStatus) -> Option<Strin
         HistoryStatus::Applied => match (&entry.undo_unavailable, entry.action, entry.cloud()) {
             (Some(why), _, _) => return Some(format!("It cannot be undone: {why}.")),
             (None, JournalAction::DeleteRole, _) => "A deleted role cannot be restored.",
-            (None, _, "aws" | "gcp" | PROJECT_CLOUD) => return None,
+            (None, _, "aws" | "gcp" | PROJECT_CLOUD | ASTRO_DEPLOYMENT_CLOUD) => return None,
             (None, _, _) => {
                 "Undo it from the connection step of its journey, which has the Airflow or Astro token."
             }

@@ -233,6 +233,7 @@ describe("History", () => {
           journalId: "j-aws",
           aws: { source: { kind: "profile", name: "prod" }, region: null, endpointUrl: null },
           gcp: null,
+          astro: null,
         },
       },
     ]);
@@ -300,6 +301,7 @@ describe("History", () => {
           journalId: "j-gcp",
           aws: null,
           gcp: { source: { kind: "adc" }, endpoint: null },
+          astro: null,
         },
       },
     ]);
@@ -390,6 +392,7 @@ describe("History", () => {
         journalId: "j-aws",
         aws: { source: { kind: "profile", name: "dev" }, region: null, endpointUrl: null },
         gcp: null,
+        astro: null,
       },
     });
   });
@@ -436,5 +439,49 @@ describe("History", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("The journal could not be read");
     expect(alert.textContent).toContain("Check the app data folder.");
+  });
+
+  it("undoes a Deployment's identity change with the Astro token chosen, and says when there is none", async () => {
+    const identity = item({
+      journalId: "j-identity",
+      cloud: "astro-deployment",
+      place: "Astro organization clorg",
+      summary:
+        "Workload identity of Deployment Sales ETL: set to arn:aws:iam::123456789012:role/data",
+    });
+    const calls = backend({
+      journal_history: () => [identity],
+      astro_token_sources: () => [{ kind: "env" }, { kind: "keyring", profile: "astro" }],
+      journal_plan_undo: () => ({ ...PLAN, journalId: "j-identity" }),
+    });
+    await renderHistory();
+    expect(screen.getByText("Astro")).toBeTruthy();
+    const token = (await screen.findByLabelText("Astro API token")) as HTMLSelectElement;
+    await waitFor(() => expect(token.value).toBe("env"));
+    await fireEvent.change(token, { target: { value: "astro" } });
+    await fireEvent.click(screen.getByTestId("undo-j-identity"));
+    await screen.findByTestId("undo-preview");
+    expect(sent(calls, "journal_plan_undo")[0]).toEqual({
+      request: {
+        journalId: "j-identity",
+        aws: null,
+        gcp: null,
+        astro: { kind: "keyring", profile: "astro" },
+      },
+    });
+    await fireEvent.change(token, { target: { value: "env" } });
+    expect(screen.queryByTestId("undo-preview")).toBeNull();
+    expect(screen.getByRole("status").textContent).toBe(
+      "The Astro API token changed: preview the undo again with it.",
+    );
+  });
+
+  it("tells where to add an Astro token when this machine has none", async () => {
+    backend({ journal_history: () => ENTRIES, astro_token_sources: () => [] });
+    await renderHistory();
+    expect(screen.queryByLabelText("Astro API token")).toBeNull();
+    expect(
+      screen.getByText(/needs an Astro API token/).textContent?.replace(/\s+/g, " "),
+    ).toContain("add one from a journey's Deployment picker");
   });
 });

@@ -157,3 +157,144 @@ pub async fn apply_attach_sa(
     }
     Ok(outcomes)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use astro_identity_domain::gcp::iam_policy::IamPolicy;
+
+    use super::*;
+    use crate::fakes::{MemoryPolicies, TempJournal};
+
+    const RUNNER: &str = "etl-runner@astro-data.iam.gserviceaccount.com";
+
+    fn deployment(id: &str, cloud: &str, identity: Option<&str>) -> Deployment {
+        Deployment::from_api(&json!({
+            "id": id, "name": format!("d {id}"), "organizationId": "clorg", "workspaceId": "clws",
+            "cloudProvider": cloud, "namespace": format!("ns-{id}"),
+            "effectiveWorkloadIdentity": identity,
+        }))
+        .expect("valid")
+    }
+
+    fn astro_sa(ns: &str) -> String {
+        format!("astro-{ns}@astronomer-prod.iam.gserviceaccount.com")
+    }
+
+    fn store(journal: &crate::journal::Journal) -> MemoryPolicies {
+        let viewer = IamPolicy::from_value(
+            json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+        )
+        .expect("valid");
+        let account = ServiceAccountEmail::parse(RUNNER).expect("valid");
+        let project = ProjectId::parse("astro-data").expect("valid");
+        MemoryPolicies::watching(journal)
+            .with_policy(&PolicyResource::project(&project), &viewer)
+            .with_policy(
+                &PolicyResource::service_account(&account),
+                &IamPolicy::from_value(json!({})).expect("valid"),
+            )
+    }
+
+    #[tokio::test]
+    async fn plans_roles_then_token_creation_for_each_astro_identity_but_not_for_one_attached_already() {
+        let temp = TempJournal::new();
+        let store = store(&temp.journal);
+        let account = ServiceAccountEmail::parse(RUNNER).expect("valid");
+        let project = ProjectId::parse("astro-data").expect("valid");
+        let roles = [String::from("roles/bigquery.jobUser"), String::from(" roles/storage.objectViewer ")];
+        let deployments =
+            [deployment("d1", "GCP", Some(&astro_sa("ns-d1"))), deployment("d2", "GCP", Some(RUNNER))];
+        let request = AttachSaRequest {
+            service_account: &account,
+            project: Some(&project),
+            roles: &roles,
+            deployments: &deployments,
+        };
+        let plan = plan_attach_sa(&store, &request, None).await.expect("planned");
+        let grants: Vec<(String, &str, Vec<String>)> = plan
+            .grants
+            .iter()
+            .map(|g| (g.resource.to_string(), g.plan.role.as_str(), g.plan.members.clone()))
+            .collect();
+        assert_eq!(
+            grants,
+            [
+                (
+                    String::from("project astro-data"),
+                    "roles/bigquery.jobUser",
+                    vec![format!("serviceAccount:{RUNNER}")]
+                ),
+                (
+                    String::from("project astro-data"),
+                    "roles/storage.objectViewer",
+                    vec![format!("serviceAccount:{RUNNER}")]
+                ),
+                (
+                    format!("service account {RUNNER}"),
+                    TOKEN_CREATOR_ROLE,
+                    vec![format!("serviceAccount:{}", astro_sa("ns-d1"))]
+                ),
+            ]
+        );
+        let changed: Vec<bool> = plan.identities.iter().map(|i| i.changed).collect();
+        assert_eq!(changed, [true, false]);
+        assert!(plan.changed && !plan.blocked);
+        assert_eq!(*store.writes.borrow(), 0, "planning writes nothing");
+
+        let outcomes =
+            apply_attach_sa(&store, &plan, false, &temp.journal, Backoff::ONCE).await.expect("applied");
+        assert_eq!(outcomes.len(), 3);
+        assert!(outcomes.iter().all(|o| o.verified && o.journal_id.is_some()));
+        let project_policy = store.policy(&PolicyResource::project(&project));
+        assert!(project_policy.as_value().to_string().contains("user:ada@example.com"), "others kept");
+        // Applied again from a fresh plan: nothing left to grant.
+        let again = plan_attach_sa(&store, &request, None).await.expect("planned");
+        assert!(again.grants.iter().all(|g| !g.plan.changed));
+    }
+
+    #[tokio::test]
+    async fn refuses_before_any_write() {
+        let temp = TempJournal::new();
+        let store = store(&temp.journal);
+        let account = ServiceAccountEmail::parse(RUNNER).expect("valid");
+        let project = ProjectId::parse("astro-data").expect("valid");
+        let roles = [String::from("roles/bigquery.jobUser")];
+        let gcp = [deployment("d1", "GCP", Some(&astro_sa("ns-d1")))];
+
+        // Another cloud, no identity, no Deployment, roles without a project.
+        for (deployments, project, words) in [
+            (vec![deployment("a1", "AWS", Some("arn:aws:iam::123456789012:role/x"))], Some(&project), "AWS"),
+            (vec![deployment("g9", "GCP", None)], Some(&project), "no workload identity"),
+            (Vec::new(), Some(&project), "no Deployment"),
+            (gcp.to_vec(), None, "need a project"),
+        ] {
+            let request = AttachSaRequest {
+                service_account: &account,
+                project,
+                roles: &roles,
+                deployments: &deployments,
+            };
+            let err = plan_attach_sa(&store, &request, None).await.expect_err(words);
+            assert!(err.to_string().contains(words), "{words}: {err}");
+        }
+
+        // A basic role warns: not applied unconfirmed, nothing written.
+        let owner = [String::from("roles/owner")];
+        let request = AttachSaRequest {
+            service_account: &account,
+            project: Some(&project),
+            roles: &owner,
+            deployments: &gcp,
+        };
+        let plan = plan_attach_sa(&store, &request, None).await.expect("planned");
+        assert!(plan.needs_confirmation, "{:?}", plan.grants[0].plan.lints);
+        let err = apply_attach_sa(&store, &plan, false, &temp.journal, Backoff::ONCE)
+            .await
+            .expect_err("unconfirmed");
+        assert!(err.to_string().contains("not confirmed"), "{err}");
+        assert_eq!(*store.writes.borrow(), 0);
+        assert!(temp.journal.entries().expect("read").is_empty());
+    }
+}

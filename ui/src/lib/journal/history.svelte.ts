@@ -1,5 +1,6 @@
 import { backend } from "../ipc";
 import type {
+  AstroTokenSource,
   AwsTarget,
   GcpTarget,
   HistoryItem,
@@ -22,6 +23,7 @@ const CLOUD_LABEL: Record<string, string> = {
   gcp: "GCP",
   airflow: "Airflow",
   astro: "Astro",
+  "astro-deployment": "Astro",
   project: "Project",
 };
 
@@ -48,6 +50,10 @@ export class JournalHistory extends Runner {
   items = $state<HistoryItem[] | null>(null);
   /** The AWS profile undos use; "" is the default credential chain. */
   profile = $state("");
+  /** Where an Astro API token can come from here (for a Deployment's identity change). */
+  astroSources = $state<AstroTokenSource[]>([]);
+  /** The chosen one: "env" or a keyring profile; "" when there is none. */
+  astroSource = $state("");
   /** The entry whose undo is being previewed, applied, or failed. */
   selectedId = $state<string | null>(null);
   plan = $state<UndoPlan | null>(null);
@@ -63,6 +69,21 @@ export class JournalHistory extends Runner {
       ? { kind: "profile" as const, name: this.profile }
       : { kind: "defaultChain" as const };
     return { source, region: null, endpointUrl: null };
+  }
+
+  astroTarget(): AstroTokenSource | null {
+    if (!this.astroSource) return null;
+    return this.astroSource === "env"
+      ? { kind: "env" }
+      : { kind: "keyring", profile: this.astroSource };
+  }
+
+  async loadAstroSources(): Promise<void> {
+    const sources = await backend.astroTokenSources();
+    if (sources.status !== "ok") return;
+    this.astroSources = sources.data;
+    const first = sources.data[0];
+    if (!this.astroSource && first) this.astroSource = first.kind === "env" ? "env" : first.profile;
   }
 
   gcpTarget(): GcpTarget {
@@ -92,6 +113,7 @@ export class JournalHistory extends Runner {
         journalId,
         aws: item.cloud === "aws" ? this.awsTarget() : null,
         gcp: item.cloud === "gcp" ? this.gcpTarget() : null,
+        astro: item.cloud === "astro-deployment" ? this.astroTarget() : null,
       }),
     );
     return this.plan !== null;
@@ -116,11 +138,14 @@ export class JournalHistory extends Runner {
     return true;
   }
 
-  /** The AWS credentials changed: a preview read with the old ones is no longer what Apply sends. */
-  credentialsChanged() {
-    if (this.selected?.cloud !== "aws" || !this.plan) return;
+  /** Credentials of `cloud` changed: a preview read with the old ones is not what Apply sends. */
+  credentialsChanged(cloud: "aws" | "astro-deployment" = "aws") {
+    if (this.selected?.cloud !== cloud || !this.plan) return;
     this.plan = null;
-    this.notice = "The AWS profile changed: preview the undo again with it.";
+    this.notice =
+      cloud === "aws"
+        ? "The AWS profile changed: preview the undo again with it."
+        : "The Astro API token changed: preview the undo again with it.";
   }
 
   async openConsole(url: string): Promise<void> {
