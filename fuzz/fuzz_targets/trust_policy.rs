@@ -7,11 +7,13 @@
 //! one statement); removing stops trusting exactly those identities, touches only the
 //! unconditional AssumeRole statements, and is byte-identical without a match; an add
 //! followed by removing what it added means what the policy meant before; plans, lints and
-//! `add_statement` never panic and `add_statement` is idempotent.
+//! `add_statement` never panic and `add_statement` is idempotent; the trust evaluator answers
+//! every caller and action without panicking, always with a reason and real statement numbers.
 
 #![no_main]
 
 use arbitrary::Unstructured;
+use astro_identity_domain::aws::trust_eval::{AssumeRequest, Caller, evaluate};
 use astro_identity_domain::aws::{
     Partition, TrustPlan, TrustPolicy, WorkloadIdentityArn, customer_managed_identity_statement_in,
     lint_trust_policy,
@@ -21,6 +23,7 @@ use astro_identity_fuzz::{
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 fuzz_target!(|data: &[u8]| run(data));
 
@@ -54,6 +57,26 @@ fn run(data: &[u8]) {
     let _ = policy.refused_characters();
 
     check_add_statement(&mut u, &policy);
+    check_evaluate(&policy, &identities);
+    check_evaluate(&added, &identities);
+}
+
+fn check_evaluate(policy: &TrustPolicy, identities: &[WorkloadIdentityArn]) {
+    let count = policy.statements().len();
+    let mut callers: Vec<Caller> = identities.iter().map(|id| Caller::Aws(id.as_str().to_owned())).collect();
+    callers.push(Caller::Federated(String::from(
+        "arn:aws:iam::123456789012:oidc-provider/oidc.astronomer.io/aws",
+    )));
+    callers.push(Caller::Service(String::from("ec2.amazonaws.com")));
+    for caller in callers {
+        for action in ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"] {
+            let request =
+                AssumeRequest { caller: caller.clone(), action: action.to_owned(), context: BTreeMap::new() };
+            let evaluation = evaluate(policy, &request);
+            assert!(!evaluation.reason.is_empty(), "an answer says why");
+            assert!(evaluation.statements.iter().all(|s| s.number >= 1 && s.number as usize <= count));
+        }
+    }
 }
 
 /// parse(to_json(p)) is p, byte for byte, and means the same.

@@ -30,6 +30,9 @@ pub enum AwsCommand {
     /// Customer Managed Identity: your role trusts the Deployments' service accounts through
     /// their clusters' OIDC providers (created when missing). Shows the plan, asks, applies.
     AttachRole(Box<crate::attach_role::AttachArgs>),
+    /// May this caller assume the role? Answered offline from its trust policy, naming the
+    /// deciding statement. Exit 0 allowed, 3 denied, 4 undecidable.
+    CanAssume(Box<crate::can_assume::CanAssumeArgs>),
     /// Attach a managed policy or write an inline one: shows the diff, asks, applies.
     #[command(subcommand)]
     Permissions(PermissionCommand),
@@ -156,6 +159,8 @@ pub async fn run(command: AwsCommand) -> Result<(), Failure> {
         }
         AwsCommand::Permissions(command) => permissions(command).await,
         AwsCommand::AttachRole(args) => crate::attach_role::run(&args).await,
+        // main answers it itself, for its exit code; here only its output counts.
+        AwsCommand::CanAssume(args) => crate::can_assume::run(&args).await.map(|_| ()),
         AwsCommand::Undo { journal_id, target, json } => {
             let iam = connect(&target).await?;
             let outcome = undo_change(&iam, &journal(), journal_id.as_deref()).await?;

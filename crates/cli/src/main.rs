@@ -6,6 +6,7 @@ mod attach_role;
 mod attach_sa;
 mod aws;
 mod aws_common;
+mod can_assume;
 mod gcp;
 mod gcp_common;
 mod journal;
@@ -54,6 +55,11 @@ enum Command {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let result = match Cli::parse().command {
+        // Its exit code is the answer: 0 allowed, 3 denied, 4 undecidable.
+        Command::Aws(aws::AwsCommand::CanAssume(args)) => match can_assume::run(&args).await {
+            Ok(code) => return code,
+            Err(failure) => Err(failure),
+        },
         Command::Doctor { json } => doctor(json).await,
         Command::Aws(command) => aws::run(command).await,
         Command::Gcp(command) => gcp::run(command).await,

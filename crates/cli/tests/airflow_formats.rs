@@ -181,7 +181,9 @@ fn every_format_means_the_intended_connection_to_real_airflow_and_assumes_the_ro
     assert!(passed >= 7 * FORMATS.len() + 5, "too few checks ran: {report}");
     assert!(report.contains("assumed-role/astro-data/"), "the hook assumed the role in moto: {report}");
     assert!(
-        report.contains("ok   aws_attached moto own identity via env-json: arn:aws:sts::123456789012:user/moto"),
+        report.contains(
+            "ok   aws_attached moto own identity via env-json: arn:aws:sts::123456789012:user/moto"
+        ),
         "the role-less connection used the environment's identity: {report}"
     );
     Ok(())

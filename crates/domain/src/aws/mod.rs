@@ -18,7 +18,9 @@ pub mod permission_lint;
 pub mod permission_policy;
 pub mod plan;
 mod statement_edit;
+pub mod trust_eval;
 pub mod trust_policy;
+pub mod trust_summary;
 
 pub use arn::{IdentityError, Partition, RoleName, RolePath, WorkloadIdentityArn, parse_identities};
 pub use cmi::{
