@@ -67,5 +67,7 @@ fn astro_commands() -> &'static [&'static str] {
         "aws_apply_attach_role",
         "gcp_plan_attach_sa",
         "gcp_apply_attach_sa",
+        "aws_trust_who",
+        "aws_trust_evaluate",
     ]
 }

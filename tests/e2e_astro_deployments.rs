@@ -288,6 +288,10 @@ async fn attach_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> 
     app.click_button("Next").await?;
     let done = app.wait_for_text("[data-testid=done-summary]", "Yes").await?;
     assert!(done.contains("2 now use the role"), "{done}");
+    // Proof from the policy read back: each worker's service account gets in.
+    let proof =
+        app.wait_for_text("[data-testid=access-proof]", "Finance can assume role astro-attached").await?;
+    assert!(proof.contains("Sales ETL can assume role astro-attached — Statement 1 allows it"), "{proof}");
     app.screenshot("astro-7-attach-done").await?;
     Ok(())
 }

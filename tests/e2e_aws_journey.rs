@@ -104,6 +104,13 @@ async fn journey(
     app.type_into_code_editor("#policy-json", &typed).await?;
     app.wait_for_text("[data-testid=statement-0]", TYPED).await?;
     assert!(!app.text_of("[data-testid=statement-0]").await?.contains(DEPLOYMENT_B), "form follows the JSON");
+    // Who can assume it, in words, follows the JSON too.
+    app.find("[data-testid=who-can-assume] > summary").await?.click().await?;
+    let who = app.wait_for_text("[data-testid=who-can-assume]", "role astro-typed").await?;
+    assert!(
+        who.contains("Allowed: role astro-stellar-apogee-4567 in account 123456789876 (and its sessions)"),
+        "{who}"
+    );
     app.find("#policy-json").await?.send_keys("oops").await?;
     app.wait_for_text("[data-testid=json-status]", "The form keeps the last valid policy").await?;
     assert!(app.text_of("[data-testid=statement-0]").await?.contains(TYPED), "form kept");
@@ -222,6 +229,9 @@ async fn journey(
     // 7. Done.
     let done = app.wait_for_text("[data-testid=done-summary]", "Yes").await?;
     assert!(done.contains("arn:aws:iam::123456789012:role/astro-data-access"), "{done}");
+    let proof = app.text_of("[data-testid=access-proof]").await?;
+    assert!(proof.contains("can assume role astro-data-access — Statement"), "{proof}");
+    assert!(!proof.contains("cannot"), "{proof}");
     app.screenshot("aws-7-done").await?;
     Ok(())
 }

@@ -13,7 +13,7 @@
 #![no_main]
 
 use arbitrary::Unstructured;
-use astro_identity_domain::aws::trust_eval::{AssumeRequest, Caller, evaluate};
+use astro_identity_domain::aws::trust_eval::{AssumeCaller, AssumeRequest, evaluate};
 use astro_identity_domain::aws::{
     Partition, TrustPlan, TrustPolicy, WorkloadIdentityArn, customer_managed_identity_statement_in,
     lint_trust_policy,
@@ -63,11 +63,12 @@ fn run(data: &[u8]) {
 
 fn check_evaluate(policy: &TrustPolicy, identities: &[WorkloadIdentityArn]) {
     let count = policy.statements().len();
-    let mut callers: Vec<Caller> = identities.iter().map(|id| Caller::Aws(id.as_str().to_owned())).collect();
-    callers.push(Caller::Federated(String::from(
+    let mut callers: Vec<AssumeCaller> =
+        identities.iter().map(|id| AssumeCaller::Aws(id.as_str().to_owned())).collect();
+    callers.push(AssumeCaller::Federated(String::from(
         "arn:aws:iam::123456789012:oidc-provider/oidc.astronomer.io/aws",
     )));
-    callers.push(Caller::Service(String::from("ec2.amazonaws.com")));
+    callers.push(AssumeCaller::Service(String::from("ec2.amazonaws.com")));
     for caller in callers {
         for action in ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"] {
             let request =

@@ -14,6 +14,7 @@ mod ipc_error;
 mod journal_commands;
 mod permission_commands;
 mod state;
+mod trust_eval_commands;
 
 pub use ipc_error::{IpcError, IpcErrorCode};
 pub use state::AppState;
@@ -39,6 +40,8 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_trust_policy_analyze,
         aws_commands::aws_trust_policy_edit,
         aws_commands::aws_condition_presets,
+        trust_eval_commands::aws_trust_who,
+        trust_eval_commands::aws_trust_evaluate,
         permission_commands::aws_permission_policy_analyze,
         permission_commands::aws_permission_policy_edit,
         permission_commands::aws_permission_policy_template,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use astro_identity_cloud::aws::iam::RoleStore;
-use astro_identity_domain::aws::trust_eval::{AssumeRequest, Caller, Decision, Evaluation, evaluate};
+use astro_identity_domain::aws::trust_eval::{AssumeCaller, AssumeRequest, Decision, Evaluation, evaluate};
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
 
 use crate::aws_common::{TargetArgs, connect};
@@ -97,7 +97,7 @@ fn request(args: &CanAssumeArgs, role_arn: Option<&str>) -> Result<AssumeRequest
             )
         })?;
         let action = args.action.clone().unwrap_or_else(|| String::from("sts:AssumeRole"));
-        return Ok(AssumeRequest { caller: Caller::Aws(principal), action, context });
+        return Ok(AssumeRequest { caller: AssumeCaller::Aws(principal), action, context });
     };
     let host = issuer.trim().trim_start_matches("https://").trim_end_matches('/').to_owned();
     let provider = match (&args.principal, role_arn.and_then(|arn| arn.split(':').nth(4))) {
@@ -115,7 +115,7 @@ fn request(args: &CanAssumeArgs, role_arn: Option<&str>) -> Result<AssumeRequest
         context.entry(format!("{host}:sub")).or_insert_with(|| vec![sub.clone()]);
     }
     let action = args.action.clone().unwrap_or_else(|| String::from("sts:AssumeRoleWithWebIdentity"));
-    Ok(AssumeRequest { caller: Caller::Federated(provider), action, context })
+    Ok(AssumeRequest { caller: AssumeCaller::Federated(provider), action, context })
 }
 
 fn render(evaluation: &Evaluation) -> String {

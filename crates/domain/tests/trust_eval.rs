@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use astro_identity_domain::aws::trust_eval::{AssumeRequest, Caller, Decision, evaluate};
+use astro_identity_domain::aws::trust_eval::{AssumeCaller, AssumeRequest, Decision, evaluate};
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
 
 const ASTRO: &str = "arn:aws:iam::111122223333:role/astro-fiery-nebula-1234";
@@ -28,20 +28,20 @@ fn policy(statements: Vec<Value>) -> TrustPolicy {
     TrustPolicy::from_value(json!({"Version": "2012-10-17", "Statement": statements})).expect("valid policy")
 }
 
-fn aws(arn: &str) -> Caller {
-    Caller::Aws(arn.to_owned())
+fn aws(arn: &str) -> AssumeCaller {
+    AssumeCaller::Aws(arn.to_owned())
 }
 
 struct Case {
     name: &'static str,
     statements: Vec<Value>,
-    caller: Caller,
+    caller: AssumeCaller,
     action: &'static str,
     context: Vec<(&'static str, Vec<&'static str>)>,
     expected: Decision,
 }
 
-fn case(name: &'static str, statements: Vec<Value>, caller: Caller, expected: Decision) -> Case {
+fn case(name: &'static str, statements: Vec<Value>, caller: AssumeCaller, expected: Decision) -> Case {
     Case { name, statements, caller, action: "sts:AssumeRole", context: Vec::new(), expected }
 }
 
@@ -102,9 +102,9 @@ fn cases() -> Vec<Case> {
         case("an exact session", vec![allow(json!({"AWS": SESSION}))], aws(SESSION), Allowed),
         case("another session", vec![allow(json!({"AWS": SESSION}))], aws("arn:aws:sts::111122223333:assumed-role/astro-fiery-nebula-1234/other"), Denied),
         case("a partial wildcard is no principal", vec![allow(json!({"AWS": "arn:aws:iam::111122223333:role/astro-*"}))], aws(ASTRO), Denied),
-        case("a service", vec![allow(json!({"Service": "ec2.amazonaws.com"}))], Caller::Service("ec2.amazonaws.com".into()), Allowed),
+        case("a service", vec![allow(json!({"Service": "ec2.amazonaws.com"}))], AssumeCaller::Service("ec2.amazonaws.com".into()), Allowed),
         case("a service is not a role", vec![allow(json!({"Service": "ec2.amazonaws.com"}))], aws(ASTRO), Denied),
-        case("a role is not a service", vec![allow(role.clone())], Caller::Service("ec2.amazonaws.com".into()), Denied),
+        case("a role is not a service", vec![allow(role.clone())], AssumeCaller::Service("ec2.amazonaws.com".into()), Denied),
         case("an unknown principal type", vec![allow(json!({"Mystery": "x"}))], aws(ASTRO), Undecidable),
         case("no statements", vec![], aws(ASTRO), Denied),
         // NotPrincipal.
@@ -176,7 +176,7 @@ fn cases() -> Vec<Case> {
         case("an effect that is neither", vec![json!({"Effect": "Maybe", "Principal": role, "Action": "sts:AssumeRole"})], aws(ASTRO), Undecidable),
     ];
     // OIDC: Customer Managed Identity.
-    let provider = || Caller::Federated(PROVIDER.to_owned());
+    let provider = || AssumeCaller::Federated(PROVIDER.to_owned());
     for (name, statement, sub, expected) in [
         ("CMI: the worker's service account", cmi("StringEquals", json!([ksa])), ksa, Allowed),
         (
@@ -226,7 +226,7 @@ fn cases() -> Vec<Case> {
         case(
             "CMI: another provider",
             vec![cmi("StringEquals", json!([ksa]))],
-            Caller::Federated("accounts.google.com".into()),
+            AssumeCaller::Federated("accounts.google.com".into()),
             Denied,
         )
         .action("sts:AssumeRoleWithWebIdentity"),
@@ -263,7 +263,7 @@ fn every_documented_case_is_decided_as_iam_would() {
 #[test]
 fn the_answer_names_the_deciding_statement_and_what_to_change() {
     let request = |caller: &str, external: Option<&str>| AssumeRequest {
-        caller: Caller::Aws(caller.to_owned()),
+        caller: AssumeCaller::Aws(caller.to_owned()),
         action: String::from("sts:AssumeRole"),
         context: external.map(|e| (String::from("sts:ExternalId"), vec![e.to_owned()])).into_iter().collect(),
     };
@@ -309,10 +309,10 @@ fn every_corpus_policy_is_evaluated_for_every_principal_it_names() {
         let mut callers = vec![
             aws(ASTRO),
             aws(SESSION),
-            Caller::Service("ec2.amazonaws.com".into()),
-            Caller::Federated(PROVIDER.into()),
+            AssumeCaller::Service("ec2.amazonaws.com".into()),
+            AssumeCaller::Federated(PROVIDER.into()),
         ];
-        callers.extend(trust.trusted_aws_principals().into_iter().map(Caller::Aws));
+        callers.extend(trust.trusted_aws_principals().into_iter().map(AssumeCaller::Aws));
         for caller in callers {
             for action in ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:TagSession"] {
                 let request = AssumeRequest {

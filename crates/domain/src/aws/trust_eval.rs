@@ -42,7 +42,7 @@ use super::trust_policy::TrustPolicy;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", content = "value", rename_all = "camelCase")]
-pub enum Caller {
+pub enum AssumeCaller {
     /// An IAM role, user, assumed-role session or account root, by ARN.
     Aws(String),
     /// A web identity provider: its IAM provider ARN, or a name such as `accounts.google.com`.
@@ -56,7 +56,7 @@ pub enum Caller {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct AssumeRequest {
-    pub caller: Caller,
+    pub caller: AssumeCaller,
     /// `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity`, `sts:TagSession`, …
     pub action: String,
     /// Condition keys (any case) and their values. `aws:PrincipalArn`, `aws:PrincipalAccount`
@@ -142,7 +142,7 @@ impl Context {
     fn new(request: &AssumeRequest) -> Self {
         let mut values: BTreeMap<String, Vec<String>> =
             request.context.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
-        if let Caller::Aws(arn) = &request.caller {
+        if let AssumeCaller::Aws(arn) = &request.caller {
             let parsed = AwsPrincipal::parse(arn);
             if let Some(p) = &parsed {
                 values.entry(String::from("aws:principalaccount")).or_insert_with(|| vec![p.account.clone()]);
@@ -283,7 +283,7 @@ enum Tri {
     Unknown(String),
 }
 
-fn principal_matches(statement: &Map<String, Value>, caller: &Caller) -> Tri {
+fn principal_matches(statement: &Map<String, Value>, caller: &AssumeCaller) -> Tri {
     let (field, negated) = match (statement.get("Principal"), statement.get("NotPrincipal")) {
         (Some(p), _) => (p, false),
         (None, Some(p)) => (p, true),
@@ -302,7 +302,7 @@ fn principal_matches(statement: &Map<String, Value>, caller: &Caller) -> Tri {
     }
 }
 
-fn principal_named(field: &Value, caller: &Caller) -> Result<bool, String> {
+fn principal_named(field: &Value, caller: &AssumeCaller) -> Result<bool, String> {
     if field.as_str() == Some("*") {
         return Ok(true);
     }
@@ -312,12 +312,12 @@ fn principal_named(field: &Value, caller: &Caller) -> Result<bool, String> {
     for (kind, values) in map {
         let values = strings(values).ok_or_else(|| format!("its {kind} principal is not text"))?;
         let hit = match (kind.as_str(), caller) {
-            ("AWS", Caller::Aws(arn)) => match AwsPrincipal::parse(arn) {
+            ("AWS", AssumeCaller::Aws(arn)) => match AwsPrincipal::parse(arn) {
                 Some(p) => values.iter().any(|v| p.named_by(v)),
                 None => return Err(format!("{arn} is not an AWS principal ARN the evaluator knows")),
             },
             ("AWS", _) => values.iter().any(|v| v == "*"),
-            ("Federated", Caller::Federated(name)) | ("Service", Caller::Service(name)) => {
+            ("Federated", AssumeCaller::Federated(name)) | ("Service", AssumeCaller::Service(name)) => {
                 values.iter().any(|v| v.eq_ignore_ascii_case(name))
             }
             ("Federated" | "Service", _) => false,
@@ -333,11 +333,11 @@ fn principal_named(field: &Value, caller: &Caller) -> Result<bool, String> {
     Ok(false)
 }
 
-fn caller_words(caller: &Caller) -> String {
+fn caller_words(caller: &AssumeCaller) -> String {
     match caller {
-        Caller::Aws(arn) => arn.clone(),
-        Caller::Federated(name) => format!("federated {name}"),
-        Caller::Service(name) => format!("service {name}"),
+        AssumeCaller::Aws(arn) => arn.clone(),
+        AssumeCaller::Federated(name) => format!("federated {name}"),
+        AssumeCaller::Service(name) => format!("service {name}"),
     }
 }
 

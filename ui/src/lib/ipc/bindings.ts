@@ -45,6 +45,10 @@ export const commands = {
 	/**  Applies one form edit to the policy text; returns the new text. */
 	awsTrustPolicyEdit: (text: string, op: EditOp) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("aws_trust_policy_edit", { text, op })),
 	awsConditionPresets: () => __TAURI_INVOKE<ConditionPreset[]>("aws_condition_presets"),
+	/**  Every statement of `policy` in plain words. */
+	awsTrustWho: (policy: string) => typedError<Admission_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_trust_who", { policy })),
+	/**  The evaluator's answer for each request, in order. */
+	awsTrustEvaluate: (policy: string, requests: AssumeRequest[]) => typedError<Evaluation_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_trust_evaluate", { policy, requests })),
 	/**  The permission editor's view of `text`: cards, lints and size, or where the JSON breaks. */
 	awsPermissionPolicyAnalyze: (text: string) => __TAURI_INVOKE<PermissionEditorState_Serialize>("aws_permission_policy_analyze", { text }),
 	/**  Applies one form edit to the policy text; returns the new text. */
@@ -225,6 +229,43 @@ export type AddOutcome = {
 	journalId: string,
 };
 
+/**  One statement, read out. */
+export type Admission = Admission_Serialize | Admission_Deserialize;
+
+/**  One statement, read out. */
+export type Admission_Deserialize = {
+	/**  1-based. */
+	number: number,
+	sid?: string | null,
+	/**  `Allow`, `Deny`, or what the statement says. */
+	effect: string,
+	/**
+	 *  "anyone", "role astro-x in account 111122223333", "every principal of account …",
+	 *  "the OIDC provider oidc.astronomer.io/aws", "anyone except …".
+	 */
+	who: string[],
+	actions: string[],
+	/**  "sts:ExternalId is a1b2", "…:sub is like system:serviceaccount:ns:*"; empty: always. */
+	conditions: string[],
+};
+
+/**  One statement, read out. */
+export type Admission_Serialize = {
+	/**  1-based. */
+	number: number,
+	sid: string | null,
+	/**  `Allow`, `Deny`, or what the statement says. */
+	effect: string,
+	/**
+	 *  "anyone", "role astro-x in account 111122223333", "every principal of account …",
+	 *  "the OIDC provider oidc.astronomer.io/aws", "anyone except …".
+	 */
+	who: string[],
+	actions: string[],
+	/**  "sts:ExternalId is a1b2", "…:sub is like system:serviceaccount:ns:*"; empty: always. */
+	conditions: string[],
+};
+
 /**  The connection in the shapes the journeys show. */
 export type AirflowConnection = AirflowConnection_Serialize | AirflowConnection_Deserialize;
 
@@ -279,6 +320,9 @@ export type AppInfo = {
 	version: string,
 };
 
+/**  Whether one statement applies to the request. */
+export type Applies = "yes" | "no" | "unknown";
+
 /**  A resource ARN pattern for a service, with `${...}` placeholders to fill in. */
 export type ArnTemplate = {
 	label: string,
@@ -287,6 +331,27 @@ export type ArnTemplate = {
 	 *  are the partition (`aws`), region and 12-digit account id.
 	 */
 	template: string,
+};
+
+/**  Who is asking. */
+export type AssumeCaller = 
+/**  An IAM role, user, assumed-role session or account root, by ARN. */
+{ kind: "aws"; value: string } | 
+/**  A web identity provider: its IAM provider ARN, or a name such as `accounts.google.com`. */
+{ kind: "federated"; value: string } | 
+/**  An AWS service principal, e.g. `ec2.amazonaws.com`. */
+{ kind: "service"; value: string };
+
+/**  One `AssumeRole*` request, with the context keys the caller can vouch for. */
+export type AssumeRequest = {
+	caller: AssumeCaller,
+	/**  `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity`, `sts:TagSession`, … */
+	action: string,
+	/**
+	 *  Condition keys (any case) and their values. `aws:PrincipalArn`, `aws:PrincipalAccount`
+	 *  and `aws:PrincipalType` are filled from an AWS caller when not given.
+	 */
+	context: { [key in string]: string[] },
 };
 
 /**  Which token and which server: every picker command takes it. */
@@ -1027,6 +1092,10 @@ export type CredentialSummary_Serialize = {
 	keyring: KeyringSummary_Serialize,
 };
 
+export type Decision = "allowed" | "denied" | 
+/**  Depends on something the app cannot know; `reason` says what. */
+"undecidable";
+
 /**  One Deployment, as listed to pick from and as the CLI prints it (`--json`). */
 export type Deployment = Deployment_Serialize | Deployment_Deserialize;
 
@@ -1190,6 +1259,24 @@ line: number;
  *  shift the marker. 1 for a document that is JSON but not a policy.
  */
 column: number };
+
+export type Evaluation = Evaluation_Serialize | Evaluation_Deserialize;
+
+export type Evaluation_Deserialize = {
+	decision: Decision,
+	/**  The deciding statements (for a denial without any, the closest ones). */
+	statements: StatementFinding_Deserialize[],
+	/**  The answer in one sentence; for a denial, what would have to change. */
+	reason: string,
+};
+
+export type Evaluation_Serialize = {
+	decision: Decision,
+	/**  The deciding statements (for a denial without any, the closest ones). */
+	statements: StatementFinding_Serialize[],
+	/**  The answer in one sentence; for a denial, what would have to change. */
+	reason: string,
+};
 
 /**  Where the provider was found. */
 export type FoundRequirement = {
@@ -2413,6 +2500,33 @@ export type SizeReport = {
 	perDeployment: number,
 	/**  How many more Deployments fit at that rate (0 when over). */
 	moreDeploymentsFit: number,
+};
+
+/**  What one statement said about the request. */
+export type StatementFinding = StatementFinding_Serialize | StatementFinding_Deserialize;
+
+/**  What one statement said about the request. */
+export type StatementFinding_Deserialize = {
+	/**  1-based, as people count statements. */
+	number: number,
+	sid?: string | null,
+	/**  `Allow` or `Deny`. */
+	effect: string,
+	applies: Applies,
+	/**  Why, in words: what matched, or the first thing that did not (or could not be told). */
+	why: string,
+};
+
+/**  What one statement said about the request. */
+export type StatementFinding_Serialize = {
+	/**  1-based, as people count statements. */
+	number: number,
+	sid: string | null,
+	/**  `Allow` or `Deny`. */
+	effect: string,
+	applies: Applies,
+	/**  Why, in words: what matched, or the first thing that did not (or could not be told). */
+	why: string,
 };
 
 export type StatementView = StatementView_Serialize | StatementView_Deserialize;

@@ -4,6 +4,7 @@ import { commands } from "./bindings";
 import type {
   AttachRoleRequest_Deserialize as AttachRoleRequest,
   AttachSaWindowRequest_Deserialize as AttachSaWindowRequest,
+  AssumeRequest,
   AstroAccess_Deserialize as AstroAccess,
   ConnectionDestination_Deserialize as ConnectionDestination,
   ConnectionInput_Deserialize as ConnectionInput,
@@ -36,6 +37,12 @@ export type {
   AstroAccess_Deserialize as AstroAccess,
   AttachOutcome_Serialize as AttachOutcome,
   AttachSaOutcome_Serialize as AttachSaOutcome,
+  Admission_Serialize as Admission,
+  AssumeCaller,
+  AssumeRequest,
+  Evaluation_Serialize as Evaluation,
+  StatementFinding_Serialize as StatementFinding,
+  Decision,
   AttachSaPlan_Serialize as AttachSaPlan,
   PlannedAttachSa_Serialize as PlannedAttachSa,
   CmiPlan_Serialize as CmiPlan,
@@ -154,6 +161,9 @@ export const backend = {
     settle(commands.awsPlanInline(target, roleName, policyName, document)),
   awsApplyPermission: (planId: string, confirmReplace: boolean) =>
     settle(commands.awsApplyPermission(planId, confirmReplace)),
+  awsTrustWho: (policy: string) => settle(commands.awsTrustWho(policy)),
+  awsTrustEvaluate: (policy: string, requests: AssumeRequest[]) =>
+    settle(commands.awsTrustEvaluate(policy, requests)),
   awsTrustPolicyAnalyze: (text: string, quota: number | null) =>
     commands.awsTrustPolicyAnalyze(text, quota),
   awsTrustPolicyEdit: (text: string, op: EditOp) => settle(commands.awsTrustPolicyEdit(text, op)),

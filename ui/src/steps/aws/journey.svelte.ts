@@ -4,6 +4,8 @@ import { Journey } from "../../lib/journey/journey.svelte";
 import { undoEntries, type UndoStep } from "../../lib/journal/undo-entries";
 import { unique } from "../../lib/ui/unique";
 import type {
+  AssumeRequest,
+  Evaluation,
   AirflowConnection,
   AwsConnectionInput,
   AwsTarget,
@@ -137,6 +139,7 @@ export class AwsJourney extends Journey {
     }
     this.outcome = done.iam.trust;
     this.identityJournalIds = done.identityJournalIds;
+    await this.checkAccess();
     return true;
   }
 
@@ -160,6 +163,8 @@ export class AwsJourney extends Journey {
   draft = $state<string | null>(null);
   outcome = $state<ChangeOutcome | null>(null);
   undone = $state<ChangeOutcome | null>(null);
+  /** Whether each Deployment can assume the role, by the evaluator, after the apply. */
+  access = $state<{ label: string; evaluation: Evaluation }[] | null>(null);
 
   // 5. Permissions (optional)
   policySearch = $state("S3ReadOnly");
@@ -286,7 +291,49 @@ export class AwsJourney extends Journey {
     );
     // A plan is applied once; a refused or failed apply needs a fresh plan.
     if (!this.outcome) await this.plan();
+    else await this.checkAccess();
     return this.outcome !== null;
+  }
+
+  /** What the evaluator asks for each Deployment: its role assuming this one, or (attached)
+   * its worker's service account through its cluster's OIDC provider. */
+  accessRequests(account: string): { label: string; request: AssumeRequest }[] {
+    if (this.mode === "trust") {
+      return this.identities.map((arn) => ({
+        label: arn.split("/").pop() ?? arn,
+        request: { caller: { kind: "aws", value: arn }, action: "sts:AssumeRole", context: {} },
+      }));
+    }
+    return this.picker.picked.flatMap((d) => {
+      if (!d.oidcIssuerUrl) return [];
+      const host = d.oidcIssuerUrl.replace(/^https:\/\//, "").replace(/\/$/, "");
+      const sub = `system:serviceaccount:${d.namespace}:${d.namespace}-worker-serviceaccount`;
+      return [
+        {
+          label: d.name,
+          request: {
+            caller: { kind: "federated", value: `arn:aws:iam::${account}:oidc-provider/${host}` },
+            action: "sts:AssumeRoleWithWebIdentity",
+            context: { [`${host}:aud`]: ["sts.amazonaws.com"], [`${host}:sub`]: [sub] },
+          },
+        },
+      ];
+    });
+  }
+
+  /** Proof, from the trust policy read back, that each Deployment can get in (offline). */
+  async checkAccess() {
+    const outcome = this.outcome;
+    if (!outcome?.trustPolicy) return;
+    const asked = this.accessRequests(outcome.account);
+    const answer = await backend.awsTrustEvaluate(
+      outcome.trustPolicy,
+      asked.map((a) => a.request),
+    );
+    this.access =
+      answer.status === "ok"
+        ? asked.map((a, i) => ({ label: a.label, evaluation: answer.data[i] as Evaluation }))
+        : null;
   }
 
   /** Undoes this journey's changes, newest first: permissions, the Deployments' identities
