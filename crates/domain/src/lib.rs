@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod diff;
 pub mod error;
 pub mod gcp;
+pub mod inventory;
 mod json;
 pub mod secret;
 pub mod secret_key;
