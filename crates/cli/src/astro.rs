@@ -97,6 +97,19 @@ async fn connect(api: &AstroArgs) -> Result<Astro, Failure> {
     Ok((client, organization.id))
 }
 
+/// Every Deployment of the organization, to tie identities to Deployments exactly; none (and
+/// matching by shape) when no token is configured at all.
+pub async fn all_deployments(api: &AstroArgs) -> Result<Vec<Deployment>, Failure> {
+    let configured =
+        api.token_profile.is_some() || std::env::var(TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
+    if !configured {
+        return Ok(Vec::new());
+    }
+    let (client, organization) = connect(api).await?;
+    let filter = DeploymentFilter::default();
+    Ok(client.deployments(&organization, &filter, |_, _| {}).await?)
+}
+
 /// A client of the Astro API and the organization it works in.
 pub type Astro = (AstroClient, String);
 

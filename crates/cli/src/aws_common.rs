@@ -9,6 +9,7 @@ use astro_identity_domain::aws::lint::LintLevel;
 use crate::output::{Failure, render_diff};
 
 #[derive(Args)]
+#[group(id = "aws_target")]
 pub struct TargetArgs {
     /// A profile from the AWS config files (SSO included). Default: the SDK's chain.
     #[arg(long)]

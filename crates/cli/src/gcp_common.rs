@@ -10,6 +10,7 @@ use astro_identity_domain::gcp::lint::IamLintLevel;
 use crate::output::{Failure, render_diff};
 
 #[derive(Args)]
+#[group(id = "gcp_target")]
 pub struct TargetArgs {
     /// Another API root for Resource Manager and IAM (an emulator or fake).
     #[arg(long)]

@@ -9,6 +9,7 @@ mod aws_common;
 mod can_assume;
 mod gcp;
 mod gcp_common;
+mod inventory;
 mod journal;
 mod journal_file;
 mod output;
@@ -47,6 +48,12 @@ enum Command {
     /// Print the Airflow connection in one format (what the app's copy button copies).
     #[command(subcommand)]
     Airflow(airflow::AirflowCommand),
+    /// Who can reach what: every role and binding an Astro identity holds.
+    #[command(subcommand)]
+    Inventory(inventory::InventoryCommand),
+    /// Offboard an identity: remove it from every role and binding it holds (one reviewed
+    /// plan, each change journaled and undoable).
+    Revoke(Box<inventory::RevokeArgs>),
     /// Every journaled change: list, undo (previewed as a diff), and settle interrupted ones.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
@@ -66,6 +73,8 @@ async fn main() -> ExitCode {
         Command::Astro(command) => astro::run(command).await,
         Command::Airflow(command) => airflow::run(command).await,
         Command::Journal(command) => journal::run(command).await,
+        Command::Inventory(command) => inventory::run(command).await,
+        Command::Revoke(args) => inventory::revoke(&args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -84,5 +93,17 @@ async fn doctor(json: bool) -> Result<(), output::Failure> {
         print!("{}", render_text(&summary));
         print!("{}", journal::pending_text());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks a command's definition only when it is parsed: this checks them all, so a
+    /// clash (two flattened groups of one name) fails here rather than on a user's machine.
+    #[test]
+    fn every_command_definition_is_valid() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -21,6 +21,7 @@ pub mod gcp_adc;
 pub mod history;
 pub mod host;
 mod http;
+pub mod inventory;
 pub mod journal;
 pub mod keyring_store;
 pub mod settle;

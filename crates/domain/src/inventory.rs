@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::astro::Deployment;
-use crate::aws::WorkloadIdentityArn;
 use crate::aws::cmi::{WebIdentityTrust, untrust_web_identity};
 use crate::aws::trust_policy::TrustPolicy;
 use crate::gcp::iam_policy::IamPolicy;
@@ -144,15 +143,13 @@ pub fn trust_holders(policy: &TrustPolicy, known: &[String]) -> Vec<TrustHolder>
     holders
 }
 
-/// `policy` without `holder`: the role ARN leaves the unconditional `AssumeRole` statements
-/// that name it, the subjects leave their provider's statements; everything else is kept, and
-/// a statement left empty goes only if it held nothing else.
+/// `policy` without `holder`: the role ARN leaves the `AWS` principal of every `Allow`
+/// statement naming it (conditional ones too: offboarding means everywhere), the subjects leave
+/// their provider's statements; everything else is kept. A statement left without any
+/// principal — it admitted no one else — goes.
 pub fn revoke_from_trust(policy: &TrustPolicy, holder: &TrustHolder) -> TrustPolicy {
     match holder {
-        TrustHolder::Role { arn } => match WorkloadIdentityArn::parse(arn) {
-            Ok(identity) => policy.remove_principals(&[identity]),
-            Err(_) => policy.clone(),
-        },
+        TrustHolder::Role { arn } => remove_role_everywhere(policy, arn),
         TrustHolder::WebIdentity { provider_arn, issuer, subjects, .. } => {
             let trust = WebIdentityTrust {
                 provider_arn: provider_arn.clone(),
@@ -162,6 +159,40 @@ pub fn revoke_from_trust(policy: &TrustPolicy, holder: &TrustHolder) -> TrustPol
             untrust_web_identity(policy, &trust)
         }
     }
+}
+
+fn remove_role_everywhere(policy: &TrustPolicy, arn: &str) -> TrustPolicy {
+    let mut doc = policy.as_value().clone();
+    let emptied = |statement: &mut Value| -> bool {
+        if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            return false;
+        }
+        let Some(principal) = statement.get_mut("Principal").and_then(Value::as_object_mut) else {
+            return false;
+        };
+        let gone = match principal.get_mut("AWS") {
+            Some(Value::String(s)) => s == arn,
+            Some(Value::Array(items)) => {
+                items.retain(|v| v.as_str() != Some(arn));
+                items.is_empty()
+            }
+            _ => false,
+        };
+        if gone {
+            principal.remove("AWS");
+        }
+        principal.is_empty()
+    };
+    match doc.get_mut("Statement") {
+        Some(Value::Array(items)) => items.retain_mut(|s| !emptied(s)),
+        Some(one @ Value::Object(_)) => {
+            if emptied(one) {
+                *one = Value::Array(Vec::new());
+            }
+        }
+        _ => {}
+    }
+    TrustPolicy::from_value(doc).unwrap_or_else(|_| policy.clone())
 }
 
 /// One binding of an IAM policy held by an Astro identity.
@@ -224,7 +255,9 @@ mod tests {
                     "system:serviceaccount:sales-1:sales-1-worker-serviceaccount",
                     "system:serviceaccount:sales-1:sales-1-scheduler-serviceaccount",
                     "system:serviceaccount:ml-2:ml-2-worker-serviceaccount"]}}},
-            {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:role/astro-banned-0001"}, "Action": "sts:AssumeRole"}
+            {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:role/astro-banned-0001"}, "Action": "sts:AssumeRole"},
+            {"Sid": "Vendor", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/astro-fiery-nebula-1234"},
+             "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}
         ]}))
         .expect("valid")
     }
@@ -256,6 +289,10 @@ mod tests {
         let without = revoke_from_trust(&policy, &holders[0]);
         let text = without.to_compact_json();
         assert!(!text.contains("astro-fiery-nebula-1234"), "{text}");
+        assert!(
+            !text.contains("Vendor"),
+            "its conditional statement, left without a principal, goes: {text}"
+        );
         for kept in
             ["role/ci", "astro-lunar-crater-0815", "sales-1-worker", "ml-2-worker", "astro-banned-0001"]
         {

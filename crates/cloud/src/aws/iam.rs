@@ -181,6 +181,18 @@ impl AwsIam {
         Ok(roles)
     }
 
+    /// Every role of the account with its trust policy (`ListRoles` returns them inline, so
+    /// one paginated listing reads them all).
+    pub async fn roles_with_trust(&self) -> Result<Vec<RoleState>, CloudError> {
+        let attempt = self.attempt("iam:ListRoles", "*");
+        let mut pages = self.iam.list_roles().into_paginator().items().send();
+        let mut roles = Vec::new();
+        while let Some(role) = pages.next().await {
+            roles.push(role_state(&role.map_err(|e| translate(e, &attempt))?)?);
+        }
+        Ok(roles)
+    }
+
     /// Managed policies whose name contains `search`; AWS-managed and the account's own.
     pub async fn list_policies(&self, search: &str) -> Result<Vec<ManagedPolicy>, CloudError> {
         let needle = search.trim().to_lowercase();
