@@ -228,6 +228,21 @@ fn main() -> Result<(), Error> {
         None,
     ));
 
+    eprintln!("bench: inventory of an account with {INVENTORY_ROLES} roles (moto)");
+    let (took, found) = inventory_bench()?;
+    rows.push(
+        Row::new(
+            &format!("`inventory aws`, an account of {INVENTORY_ROLES} roles (moto)"),
+            format!("{} ({found} rows)", secs(took)),
+            "< 5 s",
+            Some(took < Duration::from_secs(5)),
+        )
+        .because(String::from(
+            "One paginated `ListRoles` (trust policies come inline), then `ListAttachedRolePolicies` \
+             for the roles an Astro identity can reach, 8 at a time (`crates/cloud/src/inventory.rs`).",
+        )),
+    );
+
     eprintln!("bench: editor (from editor_bench)");
     let editor_text = std::fs::read_to_string(env_path("BENCH_EDITOR_OUTPUT")?)?;
     let round_trips = editor_round_trips(&editor_text);
@@ -499,6 +514,58 @@ struct Batch {
     app_iam_calls: usize,
     app_sts_calls: usize,
     cli_iam_calls: usize,
+}
+
+const INVENTORY_ROLES: usize = 500;
+
+/// A fresh moto with 500 roles, one in ten trusting an Astro-shaped role (set up untimed),
+/// then `astro-identity-cli inventory aws --json` timed. Returns the time and the rows.
+fn inventory_bench() -> Result<(Duration, usize), Error> {
+    let cli = env_path("ASTRO_IDENTITY_CLI")?;
+    let moto = Moto::start()?;
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&moto.url)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "bench",
+            ))
+            .load()
+            .await;
+        let iam = aws_sdk_iam::Client::new(&config);
+        for n in 0..INVENTORY_ROLES {
+            let principal = if n % 10 == 0 {
+                identity(n % 50)
+            } else {
+                String::from("arn:aws:iam::123456789876:role/ci")
+            };
+            let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]});
+            iam.create_role()
+                .role_name(format!("bench-{n:03}"))
+                .assume_role_policy_document(document.to_string())
+                .send()
+                .await?;
+        }
+        Ok::<(), Error>(())
+    })?;
+    let home = tempfile::tempdir()?;
+    let start = Instant::now();
+    let out = Command::new(&cli)
+        .args(["inventory", "aws", "--endpoint-url", &moto.url, "--json"])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("ASTRO_API_TOKEN")
+        .output()?;
+    let took = start.elapsed();
+    if !out.status.success() {
+        return Err(format!("inventory failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)?;
+    Ok((took, rows.len()))
 }
 
 fn identity(n: usize) -> String {
