@@ -69,5 +69,9 @@ fn astro_commands() -> &'static [&'static str] {
         "gcp_apply_attach_sa",
         "aws_trust_who",
         "aws_trust_evaluate",
+        "inventory_aws",
+        "inventory_gcp",
+        "revoke_plan",
+        "revoke_apply",
     ]
 }

@@ -10,6 +10,7 @@ mod cmi_gcp_commands;
 mod commands;
 mod destination;
 mod gcp_commands;
+mod inventory_commands;
 mod ipc_error;
 mod journal_commands;
 mod permission_commands;
@@ -42,6 +43,10 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_condition_presets,
         trust_eval_commands::aws_trust_who,
         trust_eval_commands::aws_trust_evaluate,
+        inventory_commands::inventory_aws,
+        inventory_commands::inventory_gcp,
+        inventory_commands::revoke_plan,
+        inventory_commands::revoke_apply,
         permission_commands::aws_permission_policy_analyze,
         permission_commands::aws_permission_policy_edit,
         permission_commands::aws_permission_policy_template,

@@ -37,6 +37,8 @@ pub enum StoredPlan {
     /// Boxed: the IAM plan and its Deployments are large beside the other plans.
     Attach(Box<(AwsTarget, AttachContext, CmiPlan)>),
     AttachSa(Box<(GcpTarget, AttachContext, AttachSaPlan)>),
+    /// Offboarding one identity: where it was read, and the changes removing it.
+    Revoke(Box<(Option<AwsTarget>, Option<GcpTarget>, Vec<TrustChange>, Vec<BindingChange>)>),
 }
 
 /// The one piece of managed state.

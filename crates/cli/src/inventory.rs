@@ -180,6 +180,19 @@ pub async fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
     if args.plan {
         return Ok(());
     }
+    let blocked: Vec<String> = trust
+        .iter()
+        .filter(|c| c.plan.blocked)
+        .map(|c| format!("role {}", c.role_name))
+        .chain(bindings.iter().filter(|c| c.plan.blocked).map(|c| c.resource.to_string()))
+        .collect();
+    if !blocked.is_empty() {
+        return Err(Failure::new(
+            format!("the change to {} has errors, nothing was revoked", blocked.join(", ")),
+            "Read the errors above (a role only this identity could assume cannot be left without a \
+             trust statement: delete the role, or add who else may assume it), then run again.",
+        ));
+    }
     if !(args.yes
         || confirm(&format!("Revoke {} from {} place(s)?", args.identity, trust.len() + bindings.len()))?)
     {

@@ -229,6 +229,24 @@ fn the_account_inventory_names_deployments_and_revoke_removes_one_everywhere() -
         cli(home.path(), None, &["revoke", "--identity", SALES, "--aws", endpoint[0], endpoint[1], "--yes"])?;
     assert!(text(&again.stdout).contains("Nothing to revoke"), "{}", text(&again.stdout));
 
+    // A role only the stray identity can assume cannot be left without a statement: the
+    // whole revoke is refused, naming it, and nothing is written anywhere.
+    let refused =
+        cli(home.path(), None, &["revoke", "--identity", STRAY, "--aws", endpoint[0], endpoint[1], "--yes"])?;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("the change to role old-reports has errors, nothing was revoked"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(
+        text(&refused.stdout).contains("IAM refuses a trust policy without one"),
+        "{}",
+        text(&refused.stdout)
+    );
+    let still = json_of(&cli(home.path(), None, &["inventory", "aws", endpoint[0], endpoint[1], "--json"])?)?;
+    assert_eq!(places(&still, STRAY), ["data-lake", "old-reports"]);
+
     // Each change undoes on its own, and Sales ETL is back where it was.
     for id in &ids {
         let undo =

@@ -105,7 +105,8 @@ fn role_records(entries: &[JournalEntry], account: &str) -> BTreeMap<String, Rol
             .map(|p| trust_holders(&p, &[]).iter().map(TrustHolder::identity).collect())
             .unwrap_or_default();
         let after = trust_of(entry.after.as_ref());
-        if let Some(after) = &after {
+        // An undo (of a revoke, say) puts back what someone had; it grants nothing new.
+        if let (Some(after), None) = (&after, &entry.undoes) {
             for holder in trust_holders(after, &[]) {
                 if !before.contains(&holder.identity()) {
                     record.added.insert(holder.identity(), entry.id.clone());

@@ -52,7 +52,7 @@ function renderHome(
   onhistory: () => void = () => {},
 ) {
   const credentials = new CredentialsState();
-  render(Home, { credentials, onstart, onhistory });
+  render(Home, { credentials, onstart, onhistory, oninventory: () => {} });
   void credentials.refresh();
   return credentials;
 }

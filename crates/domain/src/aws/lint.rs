@@ -58,6 +58,8 @@ pub enum LintCode {
     /// An empty `Action` or `Resource` list, which IAM refuses. The editor's new statement
     /// starts this way.
     EmptyActionOrResource,
+    /// A trust policy without a statement, which IAM refuses (MalformedPolicyDocument).
+    NoStatement,
 }
 
 impl LintCode {
@@ -68,7 +70,8 @@ impl LintCode {
             | Self::RefusedCharacters
             | Self::MalformedAction
             | Self::MalformedArn
-            | Self::EmptyActionOrResource => LintLevel::Error,
+            | Self::EmptyActionOrResource
+            | Self::NoStatement => LintLevel::Error,
             Self::WildcardPrincipalWithoutCondition
             | Self::AllowWithNotPrincipal
             | Self::FederatedWithAssumeRole
@@ -97,7 +100,16 @@ pub struct Lint {
 /// All findings, statement by statement in document order, then the document-wide ones.
 pub fn lint_trust_policy(policy: &TrustPolicy, quota: u32) -> Vec<Lint> {
     let mut lints = Vec::new();
-    for (index, statement) in policy.statements().into_iter().enumerate() {
+    let statements = policy.statements();
+    if statements.is_empty() {
+        lints.push(document_lint(
+            LintCode::NoStatement,
+            String::from("the policy has no statement, and IAM refuses a trust policy without one"),
+            "keep a statement naming who else may assume the role, or delete the role if no one \
+             should",
+        ));
+    }
+    for (index, statement) in statements.into_iter().enumerate() {
         let mut linter = StatementLinter { index, label: label(index, statement), lints: &mut lints };
         linter.check(statement);
     }
@@ -364,6 +376,16 @@ mod tests {
 
     fn one(statement: &str) -> String {
         format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#)
+    }
+
+    #[test]
+    fn a_policy_without_statements_is_an_error() {
+        assert_eq!(codes(r#"{"Version":"2012-10-17","Statement":[]}"#), [LintCode::NoStatement]);
+        assert_eq!(LintCode::NoStatement.level(), LintLevel::Error);
+        assert!(
+            codes(&one(r#"{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}"#))
+                .is_empty()
+        );
     }
 
     #[test]

@@ -49,6 +49,14 @@ export const commands = {
 	awsTrustWho: (policy: string) => typedError<Admission_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_trust_who", { policy })),
 	/**  The evaluator's answer for each request, in order. */
 	awsTrustEvaluate: (policy: string, requests: AssumeRequest[]) => typedError<Evaluation_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_trust_evaluate", { policy, requests })),
+	/**  Every role of the account whose trust policy admits an Astro identity. */
+	inventoryAws: (target: AwsTarget_Deserialize, astro: AstroMatch_Deserialize | null) => typedError<InventoryRow_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("inventory_aws", { target, astro })),
+	/**  Every binding of the projects and service accounts held by an Astro identity. */
+	inventoryGcp: (places: GcpPlaces_Deserialize, astro: AstroMatch_Deserialize | null) => typedError<InventoryRow_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("inventory_gcp", { places, astro })),
+	/**  Reads every place the identity may hold access and plans removing it. Writes nothing. */
+	revokePlan: (request: RevokeRequest_Deserialize) => typedError<PlannedRevoke_Serialize, IpcError_Serialize>(__TAURI_INVOKE("revoke_plan", { request })),
+	/**  Applies exactly the revoke shown; the journal ids, in the order written (undo newest first). */
+	revokeApply: (planId: string) => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("revoke_apply", { planId })),
 	/**  The permission editor's view of `text`: cards, lints and size, or where the JSON breaks. */
 	awsPermissionPolicyAnalyze: (text: string) => __TAURI_INVOKE<PermissionEditorState_Serialize>("aws_permission_policy_analyze", { text }),
 	/**  Applies one form edit to the policy text; returns the new text. */
@@ -376,6 +384,23 @@ export type AstroAccount = {
 	/**  "ASTRO_API_TOKEN" or "keyring profile astro". */
 	source: string,
 	organizations: Organization[],
+};
+
+/**  Ties identities to Deployments by name when given; by shape otherwise. */
+export type AstroMatch = AstroMatch_Serialize | AstroMatch_Deserialize;
+
+/**  Ties identities to Deployments by name when given; by shape otherwise. */
+export type AstroMatch_Deserialize = {
+	access: AstroAccess_Deserialize,
+	/**  Empty: the token's only organization. */
+	organizationId: string,
+};
+
+/**  Ties identities to Deployments by name when given; by shape otherwise. */
+export type AstroMatch_Serialize = {
+	access: AstroAccess_Serialize,
+	/**  Empty: the token's only organization. */
+	organizationId: string,
 };
 
 /**  The Deployment or Workspace an Environment Manager connection belongs to. */
@@ -1129,6 +1154,12 @@ export type DeploymentPage_Serialize = {
 	nextOffset: number | null,
 };
 
+/**  The Deployment an identity belongs to, when known. */
+export type DeploymentTag = {
+	id: string,
+	name: string,
+};
+
 /**  One Deployment, as listed to pick from and as the CLI prints it (`--json`). */
 export type Deployment_Deserialize = {
 	id: string,
@@ -1313,6 +1344,23 @@ export type GcpCredentialSource =
 { kind: "keyring"; name: ProfileName } | 
 /**  No credentials at all: only for local emulators and fakes. */
 { kind: "anonymous" };
+
+/**  Which GCP policies to read: projects and service accounts. */
+export type GcpPlaces = GcpPlaces_Serialize | GcpPlaces_Deserialize;
+
+/**  Which GCP policies to read: projects and service accounts. */
+export type GcpPlaces_Deserialize = {
+	target: GcpTarget_Deserialize,
+	projects: string[],
+	serviceAccounts: string[],
+};
+
+/**  Which GCP policies to read: projects and service accounts. */
+export type GcpPlaces_Serialize = {
+	target: GcpTarget_Serialize,
+	projects: string[],
+	serviceAccounts: string[],
+};
 
 export type GcpSummary = GcpSummary_Serialize | GcpSummary_Deserialize;
 
@@ -1590,6 +1638,51 @@ export type IdentityStep_Serialize = {
 	changed: boolean,
 };
 
+/**  One identity holding access somewhere. */
+export type InventoryRow = InventoryRow_Serialize | InventoryRow_Deserialize;
+
+/**  One identity holding access somewhere. */
+export type InventoryRow_Deserialize = {
+	/**  `aws` or `gcp`. */
+	cloud: string,
+	deployment?: DeploymentTag | null,
+	matched: Matched,
+	/**  A role ARN, `NS@ISSUER` (a namespace's service accounts), or `serviceAccount:EMAIL`. */
+	identity: string,
+	/**  "role data in account 123456789012", "project astro-data", "service account etl@…". */
+	place: string,
+	/**  What revoke rewrites: the role name, or the policy resource's API name. */
+	resource: string,
+	/**  AWS: the role's attached managed policies; GCP: the role granted (and its condition). */
+	access: string[],
+	/**  This app's journal granted it (an applied change, not undone). */
+	journaled: boolean,
+	/**  What changed since the journal's last apply, in words; `None` when nothing did. */
+	drift?: string | null,
+	consoleUrl: string,
+};
+
+/**  One identity holding access somewhere. */
+export type InventoryRow_Serialize = {
+	/**  `aws` or `gcp`. */
+	cloud: string,
+	deployment: DeploymentTag | null,
+	matched: Matched,
+	/**  A role ARN, `NS@ISSUER` (a namespace's service accounts), or `serviceAccount:EMAIL`. */
+	identity: string,
+	/**  "role data in account 123456789012", "project astro-data", "service account etl@…". */
+	place: string,
+	/**  What revoke rewrites: the role name, or the policy resource's API name. */
+	resource: string,
+	/**  AWS: the role's attached managed policies; GCP: the role granted (and its condition). */
+	access: string[],
+	/**  This app's journal granted it (an applied change, not undone). */
+	journaled: boolean,
+	/**  What changed since the journal's last apply, in words; `None` when nothing did. */
+	drift: string | null,
+	consoleUrl: string,
+};
+
 /**
  *  The one error shape that crosses IPC. `code` says what kind of failure it is; `message`
  *  says what happened; `hint` says what to do. Never a secret.
@@ -1741,7 +1834,9 @@ export type LintCode = "wildcard_principal_without_condition" | "allow_with_not_
  *  An empty `Action` or `Resource` list, which IAM refuses. The editor's new statement
  *  starts this way.
  */
-"empty_action_or_resource";
+"empty_action_or_resource" | 
+/**  A trust policy without a statement, which IAM refuses (MalformedPolicyDocument). */
+"no_statement";
 
 export type LintLevel = 
 /**  IAM would refuse the policy: the plan cannot be applied. */
@@ -1799,6 +1894,13 @@ export type ManagedPolicy_Serialize = {
 	arn: string,
 	description: string | null,
 };
+
+/**  How a row was tied to a Deployment. */
+export type Matched = 
+/**  The identity is a Deployment's, as the Astro API reports it. */
+"exact" | 
+/**  It looks like an Astro identity; no Deployment from the API has it. */
+"shape";
 
 /**  What `CreateRole` needs besides the trust policy. Validated by the caller. */
 export type NewRole = NewRole_Serialize | NewRole_Deserialize;
@@ -2177,6 +2279,22 @@ export type PlannedPermission_Serialize = {
 	plan: PermissionPlan_Serialize,
 };
 
+export type PlannedRevoke = PlannedRevoke_Serialize | PlannedRevoke_Deserialize;
+
+export type PlannedRevoke_Deserialize = {
+	planId: string,
+	identity: string,
+	aws: TrustChange_Deserialize[],
+	gcp: BindingChange_Deserialize[],
+};
+
+export type PlannedRevoke_Serialize = {
+	planId: string,
+	identity: string,
+	aws: TrustChange_Serialize[],
+	gcp: BindingChange_Serialize[],
+};
+
 export type PolicyDocumentRequest = PolicyDocumentRequest_Serialize | PolicyDocumentRequest_Deserialize;
 
 export type PolicyDocumentRequest_Deserialize = {
@@ -2390,6 +2508,22 @@ export type RenderedFormat_Serialize = {
 	note: string | null,
 	/**  For the environment-variable formats: the variable `text` is the value of. */
 	envVar: string | null,
+};
+
+export type RevokeRequest = RevokeRequest_Serialize | RevokeRequest_Deserialize;
+
+export type RevokeRequest_Deserialize = {
+	/**  A role ARN, `NS@ISSUER`, or a service account (`serviceAccount:EMAIL` or the email). */
+	identity: string,
+	aws?: AwsTarget_Deserialize | null,
+	gcp?: GcpPlaces_Deserialize | null,
+};
+
+export type RevokeRequest_Serialize = {
+	/**  A role ARN, `NS@ISSUER`, or a service account (`serviceAccount:EMAIL` or the email). */
+	identity: string,
+	aws: AwsTarget_Serialize | null,
+	gcp: GcpPlaces_Serialize | null,
 };
 
 export type RoleInfo = RoleInfo_Serialize | RoleInfo_Deserialize;

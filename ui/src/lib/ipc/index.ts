@@ -4,6 +4,9 @@ import { commands } from "./bindings";
 import type {
   AttachRoleRequest_Deserialize as AttachRoleRequest,
   AttachSaWindowRequest_Deserialize as AttachSaWindowRequest,
+  AstroMatch_Deserialize as AstroMatch,
+  GcpPlaces_Deserialize as GcpPlaces,
+  RevokeRequest_Deserialize as RevokeRequest,
   AssumeRequest,
   AstroAccess_Deserialize as AstroAccess,
   ConnectionDestination_Deserialize as ConnectionDestination,
@@ -38,6 +41,12 @@ export type {
   AttachOutcome_Serialize as AttachOutcome,
   AttachSaOutcome_Serialize as AttachSaOutcome,
   Admission_Serialize as Admission,
+  InventoryRow_Serialize as InventoryRow,
+  AstroMatch_Deserialize as AstroMatch,
+  GcpPlaces_Deserialize as GcpPlaces,
+  PlannedRevoke_Serialize as PlannedRevoke,
+  Matched,
+  DeploymentTag,
   AssumeCaller,
   AssumeRequest,
   Evaluation_Serialize as Evaluation,
@@ -224,6 +233,12 @@ export const backend = {
   gcpPlanAttachSa: (request: AttachSaWindowRequest) => settle(commands.gcpPlanAttachSa(request)),
   gcpApplyAttachSa: (planId: string, confirmWarnings: boolean) =>
     settle(commands.gcpApplyAttachSa(planId, confirmWarnings)),
+  inventoryAws: (target: AwsTarget, astro: AstroMatch | null) =>
+    settle(commands.inventoryAws(target, astro)),
+  inventoryGcp: (places: GcpPlaces, astro: AstroMatch | null) =>
+    settle(commands.inventoryGcp(places, astro)),
+  revokePlan: (request: RevokeRequest) => settle(commands.revokePlan(request)),
+  revokeApply: (planId: string) => settle(commands.revokeApply(planId)),
   astroTokenSources: () => settle(commands.astroTokenSources()),
   astroConnect: (access: AstroAccess, token: string | null) =>
     settle(commands.astroConnect(access, token)),
