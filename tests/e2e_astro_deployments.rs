@@ -2,14 +2,13 @@
 //! copied — authorized on AWS (moto) and on GCP (the wire fake), then the Environment
 //! Manager connection created for a picked Deployment. Screenshots in target/e2e/astro-*.png.
 
-use aws_credential_types::Credentials;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use astro_identity_tests::astro_fake::{AstroFake, deployment};
 use astro_identity_tests::gcp_fake::GcpFake;
 use astro_identity_tests::{
-    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, write_home_file,
+    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, write_home_file,
 };
 
 const ORG: &str = "clorgacme";
@@ -176,13 +175,7 @@ async fn gcp_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Resu
 }
 
 async fn moto_trust(url: &str, role: &str) -> Result<Value, Error> {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
-    let out = aws_sdk_iam::Client::new(&config).get_role().role_name(role).send().await?;
+    let out = moto_iam(url).await.get_role().role_name(role).send().await?;
     let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
     Ok(serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?)
 }

@@ -2,30 +2,20 @@
 //! ending with the connection created in a real Airflow 3 through its REST API.
 //! Each step leaves a screenshot in target/e2e/aws-*.png.
 
-use aws_credential_types::Credentials;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::{Value, json};
 
 use astro_identity_tests::airflow::AirflowServer;
 use astro_identity_tests::{
-    AppSession, Desktop, Driver, Error, Moto, app_binary, cli_binary, files_containing, write_home_file,
+    AppSession, Desktop, Driver, Error, Moto, app_binary, cli_binary, files_containing, moto_iam,
+    write_home_file,
 };
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
 const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
 /// Typed into the JSON pane of the policy editor.
 const TYPED: &str = "arn:aws:iam::123456789876:role/astro-typed-orbit-2024";
-
-async fn moto_iam(url: &str) -> aws_sdk_iam::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
-    aws_sdk_iam::Client::new(&config)
-}
 
 async fn trust_policy(iam: &aws_sdk_iam::Client, role: &str) -> Result<Option<Value>, Error> {
     match iam.get_role().role_name(role).send().await {

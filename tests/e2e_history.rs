@@ -3,7 +3,6 @@
 //! the change, previews its undo as a diff that removes only B and keeps C, applies it, and
 //! shows it undone. Screenshots: target/e2e/history-*.png.
 
-use aws_credential_types::Credentials;
 use serde_json::Value;
 
 use astro_identity_cloud::aws::{
@@ -12,21 +11,11 @@ use astro_identity_cloud::aws::{
 use astro_identity_cloud::journal::Journal;
 use astro_identity_domain::aws::arn::WorkloadIdentityArn;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, write_home_file};
+use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_home_file};
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
 const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
 const SOMEONE_ELSE: &str = "arn:aws:iam::210987654321:role/platform-team-ci";
-
-async fn moto_iam(url: &str) -> aws_sdk_iam::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
-    aws_sdk_iam::Client::new(&config)
-}
 
 fn policy(arns: &[&str]) -> Result<TrustPolicy, Error> {
     let ids: Vec<WorkloadIdentityArn> =

@@ -4,26 +4,15 @@
 //! from AWS in one reviewed step, then put back with one Undo. Screenshots:
 //! target/e2e/inventory-*.png.
 
-use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
 use astro_identity_tests::gcp_fake::GcpFake;
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, write_home_file};
+use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_home_file};
 
 const SALES: &str = "arn:aws:iam::123456789876:role/astro-sales-etl-0001";
 const FINANCE: &str = "arn:aws:iam::123456789876:role/astro-finance-0002";
 const CI: &str = "arn:aws:iam::123456789876:role/ci";
 const GCP_SALES: &str = "serviceAccount:astro-sales-etl-0001@astronomer-prod.iam.gserviceaccount.com";
-
-async fn moto_iam(url: &str) -> aws_sdk_iam::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
-    aws_sdk_iam::Client::new(&config)
-}
 
 async fn seed(iam: &aws_sdk_iam::Client) -> Result<(), Error> {
     let roles = [

@@ -16,7 +16,7 @@ use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 
 use crate::astro_commands::{AstroAccess, client as astro_client};
 use crate::gcp_commands::connect as gcp_connect;
-use crate::state::StoredPlan;
+use crate::state::{RevokePlan, StoredPlan};
 use crate::{AppState, IpcError};
 
 /// Ties identities to Deployments by name when given; by shape otherwise.
@@ -134,8 +134,12 @@ pub async fn revoke_plan(
         }
         _ => Vec::new(),
     };
-    let stored =
-        StoredPlan::Revoke(Box::new((request.aws, request.gcp.map(|g| g.target), aws.clone(), gcp.clone())));
+    let stored = StoredPlan::Revoke(Box::new(RevokePlan {
+        aws_target: request.aws,
+        gcp_target: request.gcp.map(|g| g.target),
+        aws: aws.clone(),
+        gcp: gcp.clone(),
+    }));
     let plan_id = state.remember_plan(stored);
     Ok(PlannedRevoke { plan_id, identity, aws, gcp })
 }
@@ -147,7 +151,7 @@ pub async fn revoke_apply(state: State<'_, AppState>, plan_id: String) -> Result
     let Some(StoredPlan::Revoke(stored)) = state.take_plan(&plan_id) else {
         return Err(IpcError::plan_expired());
     };
-    let (aws_target, gcp_target, aws, gcp) = *stored;
+    let RevokePlan { aws_target, gcp_target, aws, gcp } = *stored;
     // All or nothing: a blocked change refuses the whole revoke before anything is written.
     let blocked = aws.iter().map(|c| (c.plan.blocked, format!("role {}", c.role_name)));
     let blocked = blocked.chain(gcp.iter().map(|c| (c.plan.blocked, c.resource.to_string())));

@@ -27,6 +27,14 @@ pub enum UndoTarget {
     Astro(AstroAccess),
 }
 
+/// An offboarding as shown: the credentials of each cloud it reads, and its changes.
+pub struct RevokePlan {
+    pub aws_target: Option<AwsTarget>,
+    pub gcp_target: Option<GcpTarget>,
+    pub aws: Vec<TrustChange>,
+    pub gcp: Vec<BindingChange>,
+}
+
 /// A plan shown to the user, with the credentials it was made with.
 pub enum StoredPlan {
     Aws(AwsTarget, TrustChange),
@@ -38,7 +46,7 @@ pub enum StoredPlan {
     Attach(Box<(AwsTarget, AttachContext, CmiPlan)>),
     AttachSa(Box<(GcpTarget, AttachContext, AttachSaPlan)>),
     /// Offboarding one identity: where it was read, and the changes removing it.
-    Revoke(Box<(Option<AwsTarget>, Option<GcpTarget>, Vec<TrustChange>, Vec<BindingChange>)>),
+    Revoke(Box<RevokePlan>),
 }
 
 /// The one piece of managed state.

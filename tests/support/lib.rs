@@ -375,6 +375,20 @@ impl Moto {
     }
 }
 
+/// An IAM client of the moto at `url` (test credentials, us-east-1), to seed and read its
+/// state directly — never through the app's own code.
+pub async fn moto_iam(url: &str) -> aws_sdk_iam::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    aws_sdk_iam::Client::new(&config)
+}
+
 /// `moto_server` from the Python environment `make deps` creates.
 fn moto_server_path() -> PathBuf {
     if let Some(path) = std::env::var_os("MOTO_SERVER") {

@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
 use astro_identity_cloud::journal::{ChangeStatus, Journal, JournalAction};
 use astro_identity_tests::fault_proxy::{Fault, FaultProxy, Matcher};
 use astro_identity_tests::gcp_fake::GcpFake;
-use astro_identity_tests::{Error, Moto, wait_until};
+use astro_identity_tests::{Error, Moto, moto_iam, wait_until};
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
 const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
@@ -103,20 +102,10 @@ fn run(home: &Path, args: &[&str]) -> Result<Output, Error> {
     Ok(cli(home, args).output()?)
 }
 
-async fn moto_client(url: &str) -> aws_sdk_iam::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
-    aws_sdk_iam::Client::new(&config)
-}
-
 /// The role's trusted AWS principals, read from moto directly.
 fn principals(moto: &Moto, role: &str) -> Result<Vec<String>, Error> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-        let out = moto_client(&moto.url).await.get_role().role_name(role).send().await?;
+        let out = moto_iam(&moto.url).await.get_role().role_name(role).send().await?;
         let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
         let policy: Value =
             serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?;
@@ -136,7 +125,7 @@ fn seed_role(moto: &Moto, role: &str) -> Result<(), Error> {
     let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Principal": {"AWS": DEPLOYMENT_B}, "Action": "sts:AssumeRole"}]});
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-        moto_client(&moto.url)
+        moto_iam(&moto.url)
             .await
             .create_role()
             .role_name(role)
@@ -456,14 +445,14 @@ fn requirements_append_killed_before_the_write_settles_as_not_applied() -> Resul
 
 fn attached(moto: &Moto, role: &str) -> Result<Vec<String>, Error> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-        let out = moto_client(&moto.url).await.list_attached_role_policies().role_name(role).send().await?;
+        let out = moto_iam(&moto.url).await.list_attached_role_policies().role_name(role).send().await?;
         Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_owned)).collect())
     })
 }
 
 fn inline_names(moto: &Moto, role: &str) -> Result<Vec<String>, Error> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-        let out = moto_client(&moto.url).await.list_role_policies().role_name(role).send().await?;
+        let out = moto_iam(&moto.url).await.list_role_policies().role_name(role).send().await?;
         Ok(out.policy_names().to_vec())
     })
 }
@@ -476,7 +465,7 @@ fn permissions_killed_mid_write(landed: bool) -> Result<(), Error> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
         let document = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
             "Action": "s3:GetObject", "Resource": "arn:aws:s3:::astro-data/*"}]});
-        moto_client(&moto.url)
+        moto_iam(&moto.url)
             .await
             .create_policy()
             .policy_name("astro-read")
@@ -619,7 +608,7 @@ fn airflow_create_without_a_token_says_so_and_journals_nothing() -> Result<(), E
 /// The OIDC providers in moto, read directly.
 fn oidc_providers(moto: &Moto) -> Result<usize, Error> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-        let out = moto_client(&moto.url).await.list_open_id_connect_providers().send().await?;
+        let out = moto_iam(&moto.url).await.list_open_id_connect_providers().send().await?;
         Ok(out.open_id_connect_provider_list().len())
     })
 }
@@ -656,7 +645,7 @@ fn attach_role_killed_at_the_provider(landed: bool) -> Result<(), Error> {
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert_eq!(oidc_providers(&moto)?, 1, "never a second provider");
     let trusted = tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-        let out = moto_client(&moto.url).await.get_role().role_name("astro-cmi").send().await?;
+        let out = moto_iam(&moto.url).await.get_role().role_name("astro-cmi").send().await?;
         let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
         Ok::<_, Error>(percent_encoding::percent_decode_str(encoded).decode_utf8()?.into_owned())
     })?;

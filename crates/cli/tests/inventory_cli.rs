@@ -5,12 +5,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
 use astro_identity_tests::astro_fake::{AstroFake, deployment};
 use astro_identity_tests::gcp_fake::GcpFake;
-use astro_identity_tests::{Error, Moto};
+use astro_identity_tests::{Error, Moto, moto_iam};
 
 const ORG: &str = "clorgacme";
 const TOKEN: &str = "astro-inventory-token-1";
@@ -57,13 +56,7 @@ fn allow(principals: &[&str]) -> Value {
 }
 
 async fn seed_account(url: &str) -> Result<(), Error> {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
-    let iam = aws_sdk_iam::Client::new(&config);
+    let iam = moto_iam(url).await;
     let create = |name: String, statements: Vec<Value>| {
         let iam = iam.clone();
         async move {
@@ -153,14 +146,9 @@ fn the_account_inventory_names_deployments_and_revoke_removes_one_everywhere() -
     )?;
     assert!(apply.status.success(), "{}", text(&apply.stderr));
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(&moto.url)
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-            .load()
-            .await;
         let document = json!({"Version": "2012-10-17", "Statement": [allow(&[CI])]}).to_string();
-        aws_sdk_iam::Client::new(&config)
+        moto_iam(&moto.url)
+            .await
             .update_assume_role_policy()
             .role_name("etl")
             .policy_document(document)

@@ -183,14 +183,16 @@ fn remove_role_everywhere(policy: &TrustPolicy, arn: &str) -> TrustPolicy {
         }
         principal.is_empty()
     };
-    match doc.get_mut("Statement") {
-        Some(Value::Array(items)) => items.retain_mut(|s| !emptied(s)),
-        Some(one @ Value::Object(_)) => {
-            if emptied(one) {
-                *one = Value::Array(Vec::new());
-            }
+    let single_emptied = match doc.get_mut("Statement") {
+        Some(Value::Array(items)) => {
+            items.retain_mut(|s| !emptied(s));
+            false
         }
-        _ => {}
+        Some(one @ Value::Object(_)) => emptied(one),
+        _ => false,
+    };
+    if single_emptied {
+        doc["Statement"] = Value::Array(Vec::new());
     }
     TrustPolicy::from_value(doc).unwrap_or_else(|_| policy.clone())
 }
