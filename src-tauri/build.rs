@@ -38,6 +38,7 @@ fn astro_commands() -> &'static [&'static str] {
         "aws_store_keys",
         "gcp_parse_service_account",
         "gcp_search_roles",
+        "gcp_role_permissions",
         "gcp_grantable_roles",
         "gcp_plan",
         "gcp_bindings_analyze",

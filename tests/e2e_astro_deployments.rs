@@ -148,6 +148,15 @@ async fn gcp_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Resu
     // 4. One plan, one write, three members.
     let diff = app.wait_for_text("[data-testid=diff]", &members[2]).await?;
     assert!(members.iter().all(|m| diff.contains(m)), "{diff}");
+    // What the grant allows, from the offline snapshot: a job user runs jobs, reads no tables.
+    app.find("[data-testid=what-roles-allow] > summary").await?.click().await?;
+    app.find("#allows-search").await?.send_keys("bigquery jobs create").await?;
+    app.wait_for_text("[data-testid=allows-count]", "1 of its 9 permissions match").await?;
+    let allows = app.text_of("[data-testid=what-roles-allow]").await?;
+    assert!(allows.contains("bigquery.jobs.create") && !allows.contains("dataform"), "{allows}");
+    app.find("#allows-search").await?.clear().await?;
+    app.find("#allows-search").await?.send_keys("tables getData").await?;
+    app.wait_for_text("[data-testid=allows-count]", "0 of its").await?;
     app.screenshot("astro-4-gcp-review").await?;
     app.click_button("Apply").await?;
     app.wait_for_text("[data-testid=connection]", "Connection Type: Google Cloud").await?;

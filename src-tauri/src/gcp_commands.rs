@@ -15,6 +15,7 @@ use astro_identity_domain::gcp::catalog::{self, RoleInfo};
 use astro_identity_domain::gcp::editor::{self as bindings_editor, BindingsOp, BindingsState};
 use astro_identity_domain::gcp::iam_policy::{Condition, IamPolicy};
 use astro_identity_domain::gcp::identity::{GrantRoute, ProjectId, ServiceAccountEmail};
+use astro_identity_domain::gcp::permissions::{RoleAllows, what_roles_allow};
 use astro_identity_domain::secret_key::ProfileName;
 
 use crate::state::StoredPlan;
@@ -71,6 +72,13 @@ pub fn gcp_parse_service_account(text: String) -> ParsedServiceAccount {
 #[specta::specta]
 pub fn gcp_search_roles(query: String, limit: u32) -> Vec<RoleInfo> {
     catalog::search(&query, limit.min(200)).into_iter().cloned().collect()
+}
+
+/// What each role allows (its permissions, offline), filtered by `query`.
+#[tauri::command]
+#[specta::specta]
+pub fn gcp_role_permissions(roles: Vec<String>, query: String) -> Vec<RoleAllows> {
+    what_roles_allow(&roles, &query)
 }
 
 /// The roles grantable on the project, live from the IAM API.

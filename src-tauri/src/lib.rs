@@ -61,6 +61,7 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_store_keys,
         gcp_commands::gcp_parse_service_account,
         gcp_commands::gcp_search_roles,
+        gcp_commands::gcp_role_permissions,
         gcp_commands::gcp_grantable_roles,
         gcp_commands::gcp_plan,
         gcp_commands::gcp_bindings_analyze,

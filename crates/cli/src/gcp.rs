@@ -10,6 +10,7 @@ use astro_identity_cloud::undo::undo_binding;
 use astro_identity_domain::astro::CloudProvider;
 use astro_identity_domain::gcp::iam_policy::Condition;
 use astro_identity_domain::gcp::identity::{GrantRoute, parse_member};
+use astro_identity_domain::gcp::permissions::what_roles_allow;
 
 use crate::astro::{AstroArgs, resolve};
 use crate::gcp_common::{TargetArgs, connect, render_plan};
@@ -26,6 +27,16 @@ pub enum GcpCommand {
     /// project, token creation for the Deployments' Astro identities, their workload identity
     /// set to it. Shows the plan, asks, applies.
     AttachSa(Box<crate::attach_sa::AttachSaArgs>),
+    /// What roles allow: their permissions from the offline snapshot, searched (e.g.
+    /// `--search "bigquery tables getData"`: can it read BigQuery tables?).
+    Allows {
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long, default_value = "")]
+        search: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Undo a journaled grant (default: the newest one not yet undone).
     Undo {
         #[arg(long = "journal-id")]
@@ -77,6 +88,29 @@ pub struct GrantArgs {
 
 pub async fn run(command: GcpCommand) -> Result<(), Failure> {
     match command {
+        GcpCommand::Allows { roles, search, json } => {
+            let answers = what_roles_allow(&roles, &search);
+            if json {
+                return print_json(&answers);
+            }
+            for answer in &answers {
+                if !answer.known {
+                    println!(
+                        "{}: not in the offline snapshot (a custom role, or newer): unknown",
+                        answer.role
+                    );
+                    continue;
+                }
+                println!("{}: {} of its {} permissions match", answer.role, answer.matched, answer.total);
+                for permission in &answer.matches {
+                    println!("  {permission}");
+                }
+                if answer.matched as usize > answer.matches.len() {
+                    println!("  … and {} more", answer.matched as usize - answer.matches.len());
+                }
+            }
+            Ok(())
+        }
         GcpCommand::Plan(args) => {
             let (_, change) = plan(&args).await?;
             if args.json {

@@ -11,6 +11,7 @@ pub mod editor;
 pub mod iam_policy;
 pub mod identity;
 pub mod lint;
+pub mod permissions;
 pub mod plan;
 
 pub use catalog::{BASIC_ROLES, RoleInfo, RoleStage, TOKEN_CREATOR_ROLE, is_basic_role};

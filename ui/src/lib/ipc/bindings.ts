@@ -83,6 +83,8 @@ export const commands = {
 	gcpParseServiceAccount: (text: string) => __TAURI_INVOKE<ParsedServiceAccount_Serialize>("gcp_parse_service_account", { text }),
 	/**  The offline catalog of predefined roles, searched by name, title and description. */
 	gcpSearchRoles: (query: string, limit: number) => __TAURI_INVOKE<RoleInfo_Serialize[]>("gcp_search_roles", { query, limit }),
+	/**  What each role allows (its permissions, offline), filtered by `query`. */
+	gcpRolePermissions: (roles: string[], query: string) => __TAURI_INVOKE<RoleAllows[]>("gcp_role_permissions", { roles, query }),
 	/**  The roles grantable on the project, live from the IAM API. */
 	gcpGrantableRoles: (target: GcpTarget_Deserialize, project: string) => typedError<GrantableRole[], IpcError_Serialize>(__TAURI_INVOKE("gcp_grantable_roles", { target, project })),
 	/**  Reads the project's IAM policy and computes the grant. Writes nothing. */
@@ -2524,6 +2526,22 @@ export type RevokeRequest_Serialize = {
 	identity: string,
 	aws: AwsTarget_Serialize | null,
 	gcp: GcpPlaces_Serialize | null,
+};
+
+/**  One granted role, searched. */
+export type RoleAllows = {
+	role: string,
+	/**  False for a custom role or one newer than the snapshot: nothing can be said offline. */
+	known: boolean,
+	/**  How many permissions the role has. */
+	total: number,
+	/**
+	 *  Those matching the search (all words, in any order, case-insensitive), at most
+	 *  [`MAX_LISTED`].
+	 */
+	matches: string[],
+	/**  How many matched in all (more than listed when above [`MAX_LISTED`]). */
+	matched: number,
 };
 
 export type RoleInfo = RoleInfo_Serialize | RoleInfo_Deserialize;

@@ -41,6 +41,7 @@ export type {
   AttachOutcome_Serialize as AttachOutcome,
   AttachSaOutcome_Serialize as AttachSaOutcome,
   Admission_Serialize as Admission,
+  RoleAllows,
   InventoryRow_Serialize as InventoryRow,
   AstroMatch_Deserialize as AstroMatch,
   GcpPlaces_Deserialize as GcpPlaces,
@@ -171,6 +172,7 @@ export const backend = {
   awsApplyPermission: (planId: string, confirmReplace: boolean) =>
     settle(commands.awsApplyPermission(planId, confirmReplace)),
   awsTrustWho: (policy: string) => settle(commands.awsTrustWho(policy)),
+  gcpRolePermissions: (roles: string[], query: string) => commands.gcpRolePermissions(roles, query),
   awsTrustEvaluate: (policy: string, requests: AssumeRequest[]) =>
     settle(commands.awsTrustEvaluate(policy, requests)),
   awsTrustPolicyAnalyze: (text: string, quota: number | null) =>
