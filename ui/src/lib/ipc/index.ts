@@ -26,6 +26,7 @@ import type {
   PlanRequest_Deserialize as PlanRequest,
   Provider,
   UndoRequest_Deserialize as UndoRequest,
+  RoleAllows as RoleAllowsAnswer,
 } from "./bindings";
 
 // Commands return the `_Serialize` shape of each type (what Rust sends); views use plain names.
@@ -172,7 +173,12 @@ export const backend = {
   awsApplyPermission: (planId: string, confirmReplace: boolean) =>
     settle(commands.awsApplyPermission(planId, confirmReplace)),
   awsTrustWho: (policy: string) => settle(commands.awsTrustWho(policy)),
-  gcpRolePermissions: (roles: string[], query: string) => commands.gcpRolePermissions(roles, query),
+  gcpRolePermissions: (roles: string[], query: string) =>
+    settle(
+      commands
+        .gcpRolePermissions(roles, query)
+        .then((data): Outcome<RoleAllowsAnswer[]> => ({ status: "ok", data })),
+    ),
   awsTrustEvaluate: (policy: string, requests: AssumeRequest[]) =>
     settle(commands.awsTrustEvaluate(policy, requests)),
   awsTrustPolicyAnalyze: (text: string, quota: number | null) =>

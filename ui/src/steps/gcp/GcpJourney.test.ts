@@ -23,6 +23,7 @@ function backend(overrides: Record<string, Handler> = {}) {
               field: "service_account",
             },
           },
+    gcp_role_permissions: () => [],
     gcp_search_roles: () => [
       {
         name: "roles/bigquery.jobUser",
