@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::astro::Deployment;
 use crate::aws::cmi::{WebIdentityTrust, untrust_web_identity};
-use crate::aws::trust_policy::TrustPolicy;
+use crate::aws::trust_policy::{TrustPolicy, is_allow, strings as trust_strings};
 use crate::gcp::iam_policy::IamPolicy;
 
 /// How a row was tied to a Deployment.
@@ -72,12 +72,9 @@ fn astro_shaped(name: &str) -> bool {
     name.starts_with("astro-")
 }
 
+/// The strings of a principal or condition value, owned.
 fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-        _ => Vec::new(),
-    }
+    value.map(trust_strings).unwrap_or_default().into_iter().map(str::to_owned).collect()
 }
 
 /// `NS` of `system:serviceaccount:NS:NS-…`, the shape of a Deployment's service accounts.
@@ -94,7 +91,7 @@ fn namespace_of(subject: &str) -> Option<&str> {
 pub fn trust_holders(policy: &TrustPolicy, known: &[String]) -> Vec<TrustHolder> {
     let mut holders: Vec<TrustHolder> = Vec::new();
     for statement in policy.statements() {
-        if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+        if !is_allow(statement) {
             continue;
         }
         let principal = statement.get("Principal");

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::arn::{Partition, check_account};
-use super::trust_policy::TrustPolicy;
+use super::trust_policy::{TrustPolicy, strings};
 use crate::DomainError;
 
 /// Every service account of every namespace: allowed by Astro on dedicated clusters only.
@@ -255,12 +255,9 @@ pub fn trusted_subjects(policy: &TrustPolicy, trust: &WebIdentityTrust) -> Vec<S
         .collect()
 }
 
+/// A condition value's strings, owned (the policy is edited while they are held).
 fn values_of(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-        _ => Vec::new(),
-    }
+    strings(value).into_iter().map(str::to_owned).collect()
 }
 
 fn for_each_statement(doc: &mut Value, mut visit: impl FnMut(&mut Map<String, Value>)) {

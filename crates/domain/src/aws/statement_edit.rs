@@ -47,7 +47,7 @@ pub(super) const STATEMENT_ORDER: [&str; 9] = [
 /// [`is_known_operator`]). `Null` is handled apart: it has no `IfExists` form.
 /// Condition operators without the `IfExists` suffix and the set prefixes (see
 /// [`is_known_operator`]). `Null` is handled apart: it has no `IfExists` form.
-const OPERATORS: [&str; 26] = [
+pub(crate) const OPERATORS: [&str; 26] = [
     "StringEquals",
     "StringNotEquals",
     "StringEqualsIgnoreCase",

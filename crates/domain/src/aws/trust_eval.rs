@@ -36,7 +36,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::trust_policy::TrustPolicy;
+use super::statement_edit::OPERATORS;
+use super::trust_policy::{TrustPolicy, glob_match, wildcard_match};
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,29 +255,6 @@ fn strings(value: &Value) -> Option<Vec<String>> {
     }
 }
 
-/// `*` (any run) and `?` (one character), as IAM's `…Like` operators and `Action` read them.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0usize, 0usize, None::<usize>, 0usize);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            pi += 1;
-            mark = ti;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
 enum Tri {
     Yes,
     No(String),
@@ -350,8 +328,7 @@ fn action_matches(statement: &Map<String, Value>, action: &str) -> Tri {
     let Some(actions) = strings(field) else {
         return Tri::Unknown(format!("its {name} is not text"));
     };
-    let lower = action.to_ascii_lowercase();
-    let hit = actions.iter().any(|a| wildcard_match(&a.to_ascii_lowercase(), &lower));
+    let hit = actions.iter().any(|a| wildcard_match(a, action));
     match (hit, negated) {
         (true, false) | (false, true) => Tri::Yes,
         (false, false) => Tri::No(format!("its Action is {}, not {action}", actions.join(", "))),
@@ -400,7 +377,7 @@ fn positive(base: &str, policy: &str, value: &str) -> Option<bool> {
     Some(match positive_base.as_str() {
         "StringEquals" => policy == value,
         "StringEqualsIgnoreCase" => policy.eq_ignore_ascii_case(value),
-        "StringLike" => wildcard_match(policy, value),
+        "StringLike" => glob_match(policy, value),
         "ArnEquals" | "ArnLike" => arn_like(policy, value),
         "Bool" => policy.eq_ignore_ascii_case(value),
         "NumericEquals"
@@ -483,7 +460,7 @@ fn minute(text: &str) -> Option<i64> {
 fn arn_like(policy: &str, value: &str) -> bool {
     let p: Vec<&str> = policy.splitn(6, ':').collect();
     let v: Vec<&str> = value.splitn(6, ':').collect();
-    p.len() == 6 && v.len() == 6 && p.iter().zip(&v).all(|(p, v)| wildcard_match(p, v))
+    p.len() == 6 && v.len() == 6 && p.iter().zip(&v).all(|(p, v)| glob_match(p, v))
 }
 
 /// One operator block's verdict on one key.
@@ -538,33 +515,6 @@ fn key_holds(op: &Operator, key: &str, policy_values: &[String], context: &Conte
     }
 }
 
-const KNOWN_OPERATORS: &[&str] = &[
-    "StringEquals",
-    "StringNotEquals",
-    "StringEqualsIgnoreCase",
-    "StringNotEqualsIgnoreCase",
-    "StringLike",
-    "StringNotLike",
-    "ArnEquals",
-    "ArnLike",
-    "ArnNotEquals",
-    "ArnNotLike",
-    "Bool",
-    "Null",
-    "NumericEquals",
-    "NumericNotEquals",
-    "NumericLessThan",
-    "NumericLessThanEquals",
-    "NumericGreaterThan",
-    "NumericGreaterThanEquals",
-    "DateEquals",
-    "DateNotEquals",
-    "DateLessThan",
-    "DateLessThanEquals",
-    "DateGreaterThan",
-    "DateGreaterThanEquals",
-];
-
 fn conditions_hold(statement: &Map<String, Value>, context: &Context) -> Tri {
     let Some(condition) = statement.get("Condition") else { return Tri::Yes };
     let Some(blocks) = condition.as_object() else {
@@ -573,7 +523,8 @@ fn conditions_hold(statement: &Map<String, Value>, context: &Context) -> Tri {
     let mut unknown = None;
     for (name, keys) in blocks {
         let op = Operator::parse(name);
-        if !KNOWN_OPERATORS.iter().any(|k| k.eq_ignore_ascii_case(&op.base)) {
+        // Binary and IP operators are known but not compared: `positive` makes them undecidable.
+        if op.base != "Null" && !OPERATORS.iter().any(|k| k.eq_ignore_ascii_case(&op.base)) {
             unknown.get_or_insert_with(|| {
                 format!("it uses the condition operator {name}, which the evaluator does not know")
             });
@@ -612,7 +563,9 @@ fn finding(
 ) -> StatementFinding {
     let effect = statement.get("Effect").and_then(Value::as_str).unwrap_or_default().to_owned();
     let sid = statement.get("Sid").and_then(Value::as_str).map(str::to_owned);
-    let (applies, why) =
+    let (applies, why) = if effect != "Allow" && effect != "Deny" {
+        (Applies::Unknown, format!("its Effect is {effect:?}"))
+    } else {
         match (principal_matches(statement, &request.caller), action_matches(statement, &request.action)) {
             (Tri::No(why), _) | (_, Tri::No(why)) => (Applies::No, why),
             (Tri::Unknown(why), _) | (_, Tri::Unknown(why)) => (Applies::Unknown, why),
@@ -624,9 +577,8 @@ fn finding(
                 Tri::No(why) => (Applies::No, why),
                 Tri::Unknown(why) => (Applies::Unknown, why),
             },
-        };
-    let applies = if effect == "Allow" || effect == "Deny" { applies } else { Applies::Unknown };
-    let why = if effect == "Allow" || effect == "Deny" { why } else { format!("its Effect is {effect:?}") };
+        }
+    };
     StatementFinding { number: u32::try_from(number + 1).unwrap_or(u32::MAX), sid, effect, applies, why }
 }
 
@@ -735,7 +687,7 @@ mod tests {
             ("system:serviceaccount:ns:*", "system:serviceaccount:other:x", false),
             ("ünï*", "ünïcode", true),
         ] {
-            assert_eq!(wildcard_match(pattern, text), expected, "{pattern} ~ {text}");
+            assert_eq!(glob_match(pattern, text), expected, "{pattern} ~ {text}");
         }
     }
 

@@ -329,11 +329,16 @@ pub(crate) fn grants_unconditional_assume_role(statement: &Map<String, Value>) -
         && action_covers(statement, ASSUME_ROLE)
 }
 
-/// IAM's `*`/`?` matching, case-insensitive (action names are). Backtracks on the last
-/// `*` only, which is enough for globs without character classes.
+/// IAM's `*`/`?` matching, case-insensitive (action names are).
 pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let text: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
+    glob_match(&pattern.to_ascii_lowercase(), &text.to_ascii_lowercase())
+}
+
+/// `*`/`?` matching as it is written, case-sensitive (condition values, `StringLike`).
+/// Backtracks on the last `*` only, which is enough for globs without character classes.
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0, 0);
     // Where the last `*` was and where in the text it started matching, for backtracking.
     let mut star: Option<(usize, usize)> = None;
