@@ -205,10 +205,9 @@ fn without_volatile(mut deployment: serde_json::Value) -> serde_json::Value {
 
 #[tokio::test]
 async fn setting_the_workload_identity_changes_nothing_else_and_undo_sets_it_back() -> Result<(), Error> {
-    use astro_identity_cloud::deployment_identity::{
-        DeploymentRef, set_workload_identity, undo_workload_identity,
-    };
+    use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
     use astro_identity_cloud::journal::{Journal, JournalAction};
+    use astro_identity_cloud::undo;
 
     let fake = fake()?;
     let astro = client(&fake, TOKEN)?;
@@ -232,7 +231,8 @@ async fn setting_the_workload_identity_changes_nothing_else_and_undo_sets_it_bac
 
     // Again: nothing to write. Undo: the old identity back, still nothing else changed.
     assert_eq!(set_workload_identity(&astro, &target, mine, &journal).await?, None);
-    undo_workload_identity(&astro, &entry, &journal).await?;
+    let plan = undo::plan_astro(&astro, &journal, &entry.id).await?;
+    undo::apply_astro(&astro, &journal, &plan).await?;
     let back = fake.stored_deployment("cldep0000").ok_or("kept")?;
     assert_eq!(back["effectiveWorkloadIdentity"], before["effectiveWorkloadIdentity"]);
     assert_eq!(without_volatile(back), without_volatile(before));
@@ -292,10 +292,9 @@ async fn an_identity_undo_is_previewed_then_applied_as_shown() -> Result<(), Err
 
 #[tokio::test]
 async fn an_identity_changed_since_is_not_undone_and_a_broken_read_sends_nothing() -> Result<(), Error> {
-    use astro_identity_cloud::deployment_identity::{
-        DeploymentRef, set_workload_identity, undo_workload_identity,
-    };
+    use astro_identity_cloud::deployment_identity::{DeploymentRef, set_workload_identity};
     use astro_identity_cloud::journal::Journal;
+    use astro_identity_cloud::undo;
 
     let fake = fake()?;
     let mut hybrid = deployment(ORG, "clwsdata", "cldephyb1", "Hybrid", "AWS");
@@ -311,7 +310,7 @@ async fn an_identity_changed_since_is_not_undone_and_a_broken_read_sends_nothing
     let entry = journal.entries()?.pop().ok_or("journaled")?;
     assert_eq!(fake.stored_deployment("cldephyb1").ok_or("kept")?["schedulerAu"], 5);
     set_workload_identity(&astro, &target, "arn:aws:iam::123456789012:role/two", &journal).await?;
-    let err = expect_err(undo_workload_identity(&astro, &entry, &journal).await, "remote_changed")?;
+    let err = expect_err(undo::plan_astro(&astro, &journal, &entry.id).await, "remote_changed")?;
     assert!(err.to_string().contains("it is arn:aws:iam::123456789012:role/two now"), "{err}");
 
     // A read without a field the update requires: refused before any POST.

@@ -6,13 +6,12 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use astro_identity_cloud::astro::DeploymentFilter;
-use astro_identity_cloud::aws::{AwsIam, AwsTarget, TrustChange, apply_trust_change, sdk_config};
-use astro_identity_cloud::gcp::{Backoff, BindingChange, GcpTarget, PolicyResource, apply_binding};
+use astro_identity_cloud::aws::{AwsIam, AwsTarget, TrustChange, sdk_config};
+use astro_identity_cloud::gcp::{BindingChange, GcpTarget, PolicyResource};
 use astro_identity_cloud::inventory::{
-    InventoryRow, aws_inventory, gcp_inventory, plan_revoke_aws, plan_revoke_gcp,
+    InventoryRow, apply_revoke, aws_inventory, gcp_inventory, gcp_places, plan_revoke_aws, plan_revoke_gcp,
 };
 use astro_identity_domain::astro::Deployment;
-use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 
 use crate::astro_commands::{AstroAccess, client as astro_client};
 use crate::gcp_commands::connect as gcp_connect;
@@ -39,21 +38,7 @@ pub struct GcpPlaces {
 
 impl GcpPlaces {
     fn resources(&self) -> Result<Vec<PolicyResource>, IpcError> {
-        let mut resources = Vec::new();
-        for project in self.projects.iter().filter(|p| !p.trim().is_empty()) {
-            resources.push(PolicyResource::project(&ProjectId::parse(project)?));
-        }
-        for account in self.service_accounts.iter().filter(|a| !a.trim().is_empty()) {
-            resources.push(PolicyResource::service_account(&ServiceAccountEmail::parse(account)?));
-        }
-        if resources.is_empty() {
-            return Err(IpcError::invalid(
-                "project_id",
-                "No project or service account to read.",
-                "Give at least one project id (or a service account).",
-            ));
-        }
-        Ok(resources)
+        Ok(gcp_places(&self.projects, &self.service_accounts)?)
     }
 }
 
@@ -118,21 +103,19 @@ pub async fn revoke_plan(
     request: RevokeRequest,
 ) -> Result<PlannedRevoke, IpcError> {
     let identity = request.identity.trim().to_owned();
-    // A Google service account lives only in GCP policies; anything else only in trust policies.
-    let service_account = identity.trim_start_matches("serviceAccount:").ends_with(".gserviceaccount.com");
     let aws = match &request.aws {
-        Some(target) if !service_account => {
+        Some(target) => {
             let iam = AwsIam::new(&sdk_config(target, state.keyring().await.ok()).await?);
             plan_revoke_aws(&iam, &identity).await?
         }
-        _ => Vec::new(),
+        None => Vec::new(),
     };
     let gcp = match &request.gcp {
-        Some(places) if service_account => {
+        Some(places) => {
             let projects = gcp_connect(&state, &places.target).await?;
             plan_revoke_gcp(&projects, &places.resources()?, &identity, projects.principal.clone()).await?
         }
-        _ => Vec::new(),
+        None => Vec::new(),
     };
     let stored = StoredPlan::Revoke(Box::new(RevokePlan {
         aws_target: request.aws,
@@ -152,32 +135,13 @@ pub async fn revoke_apply(state: State<'_, AppState>, plan_id: String) -> Result
         return Err(IpcError::plan_expired());
     };
     let RevokePlan { aws_target, gcp_target, aws, gcp } = *stored;
-    // All or nothing: a blocked change refuses the whole revoke before anything is written.
-    let blocked = aws.iter().map(|c| (c.plan.blocked, format!("role {}", c.role_name)));
-    let blocked = blocked.chain(gcp.iter().map(|c| (c.plan.blocked, c.resource.to_string())));
-    let blocked: Vec<String> = blocked.filter(|(b, _)| *b).map(|(_, what)| what).collect();
-    if !blocked.is_empty() {
-        return Err(IpcError::from(astro_identity_cloud::CloudError::Refused {
-            reason: format!("the change to {} has errors, nothing was revoked", blocked.join(", ")),
-            hint: String::from(
-                "Read the errors in the plan: a role only this identity could assume cannot be left \
-                 without a trust statement. Delete the role, or add who else may assume it.",
-            ),
-        }));
-    }
-    let journal = state.journal();
-    let mut ids = Vec::new();
-    if let (Some(target), false) = (&aws_target, aws.is_empty()) {
-        let iam = AwsIam::new(&sdk_config(target, state.keyring().await.ok()).await?);
-        for change in &aws {
-            ids.extend(apply_trust_change(&iam, change, true, &journal).await?.journal_id);
-        }
-    }
-    if let (Some(target), false) = (&gcp_target, gcp.is_empty()) {
-        let projects = gcp_connect(&state, target).await?;
-        for change in &gcp {
-            ids.extend(apply_binding(&projects, change, true, &journal, Backoff::DEFAULT).await?.journal_id);
-        }
-    }
-    Ok(ids)
+    let iam = match (&aws_target, aws.is_empty()) {
+        (Some(target), false) => Some(AwsIam::new(&sdk_config(target, state.keyring().await.ok()).await?)),
+        _ => None,
+    };
+    let projects = match (&gcp_target, gcp.is_empty()) {
+        (Some(target), false) => Some(gcp_connect(&state, target).await?),
+        _ => None,
+    };
+    Ok(apply_revoke(iam.as_ref(), projects.as_ref(), &aws, &gcp, &state.journal()).await?)
 }

@@ -375,6 +375,27 @@ impl Moto {
     }
 }
 
+/// `binary` (the CLI) as a script runs it: a private HOME and data dir, no other variable of
+/// this process but PATH, and moto's test credentials for the AWS SDK.
+pub fn cli_command(binary: &str, home: &Path) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
+/// A process's output as text, for messages and `contains` checks.
+pub fn output_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// An IAM client of the moto at `url` (test credentials, us-east-1), to seed and read its
 /// state directly — never through the app's own code.
 pub async fn moto_iam(url: &str) -> aws_sdk_iam::Client {

@@ -69,11 +69,9 @@ pub async fn run(args: &AttachSaArgs) -> Result<(), Failure> {
     if args.plan {
         return Ok(());
     }
-    if let Some(blocked) = plan.grants.iter().find(|c| c.plan.blocked) {
-        return Err(Failure::new(
-            format!("the grant on {} has errors, nothing was written", blocked.resource),
-            "Fix the errors listed above and run the command again.",
-        ));
+    // Refused before asking: no part of a plan with errors is applied.
+    if let Some(refusal) = plan.blocked_refusal() {
+        return Err(refusal.into());
     }
     if !plan.changed {
         println!("Nothing to change: every grant is in place and the Deployments use {account}.");

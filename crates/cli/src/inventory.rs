@@ -4,12 +4,11 @@
 
 use clap::{Args, Subcommand};
 
-use astro_identity_cloud::aws::apply_trust_change;
-use astro_identity_cloud::gcp::{Backoff, PolicyResource, apply_binding};
+use astro_identity_cloud::gcp::PolicyResource;
 use astro_identity_cloud::inventory::{
-    InventoryRow, aws_inventory, gcp_inventory, plan_revoke_aws, plan_revoke_gcp,
+    InventoryRow, apply_revoke, aws_inventory, gcp_inventory, gcp_places, plan_revoke_aws, plan_revoke_gcp,
+    revoke_refusal,
 };
-use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 use astro_identity_domain::inventory::Matched;
 
 use crate::astro::{AstroArgs, all_deployments};
@@ -54,15 +53,12 @@ pub struct GcpPlaces {
 }
 
 impl GcpPlaces {
+    /// The policies to read; none when no project or account was given.
     fn resources(&self) -> Result<Vec<PolicyResource>, Failure> {
-        let mut resources = Vec::new();
-        for project in &self.projects {
-            resources.push(PolicyResource::project(&ProjectId::parse(project)?));
+        if self.projects.is_empty() && self.service_accounts.is_empty() {
+            return Ok(Vec::new());
         }
-        for account in &self.service_accounts {
-            resources.push(PolicyResource::service_account(&ServiceAccountEmail::parse(account)?));
-        }
-        Ok(resources)
+        Ok(gcp_places(&self.projects, &self.service_accounts)?)
     }
 }
 
@@ -97,13 +93,7 @@ pub async fn run(command: InventoryCommand) -> Result<(), Failure> {
             (aws_inventory(&iam, &journal, &deployments).await?, json)
         }
         InventoryCommand::Gcp { where_, astro, json } => {
-            let resources = where_.resources()?;
-            if resources.is_empty() {
-                return Err(Failure::new(
-                    "nothing to read",
-                    "Give --gcp-project P (repeatable) and/or --gcp-service-account EMAIL.",
-                ));
-            }
+            let resources = gcp_places(&where_.projects, &where_.service_accounts)?;
             let deployments = all_deployments(&astro).await?;
             let projects = gcp_common::connect(&where_.target).await?;
             (gcp_inventory(&projects, &resources, &journal, &deployments).await?, json)
@@ -180,36 +170,16 @@ pub async fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
     if args.plan {
         return Ok(());
     }
-    let blocked: Vec<String> = trust
-        .iter()
-        .filter(|c| c.plan.blocked)
-        .map(|c| format!("role {}", c.role_name))
-        .chain(bindings.iter().filter(|c| c.plan.blocked).map(|c| c.resource.to_string()))
-        .collect();
-    if !blocked.is_empty() {
-        return Err(Failure::new(
-            format!("the change to {} has errors, nothing was revoked", blocked.join(", ")),
-            "Read the errors above (a role only this identity could assume cannot be left without a \
-             trust statement: delete the role, or add who else may assume it), then run again.",
-        ));
+    // Refused before asking: a plan with errors is not applied in part.
+    if let Some(refusal) = revoke_refusal(&trust, &bindings) {
+        return Err(refusal.into());
     }
     if !(args.yes
         || confirm(&format!("Revoke {} from {} place(s)?", args.identity, trust.len() + bindings.len()))?)
     {
         return Err(Failure::new("not revoked: not confirmed", "Run again and answer y, or pass --yes."));
     }
-    let journal = journal();
-    let mut ids = Vec::new();
-    if let Some(iam) = &iam {
-        for change in &trust {
-            ids.extend(apply_trust_change(iam, change, true, &journal).await?.journal_id);
-        }
-    }
-    if let Some(projects) = &projects {
-        for change in &bindings {
-            ids.extend(apply_binding(projects, change, true, &journal, Backoff::DEFAULT).await?.journal_id);
-        }
-    }
+    let ids = apply_revoke(iam.as_ref(), projects.as_ref(), &trust, &bindings, &journal()).await?;
     if args.json {
         return print_json(&serde_json::json!({"journalIds": ids}));
     }

@@ -2,13 +2,14 @@
 //! Astro API fake, moto and the GCP wire fake: Deployments authorized without one copied
 //! identity, and every wrong input refused with exit code 1 and nothing written.
 
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::{Value, json};
 
 use astro_identity_tests::astro_fake::{AstroFake, deployment};
 use astro_identity_tests::gcp_fake::GcpFake;
-use astro_identity_tests::{Error, Moto};
+use astro_identity_tests::{Error, Moto, cli_command, output_text};
 
 const ORG: &str = "clorgacme";
 const TOKEN: &str = "astro-cli-token-42";
@@ -28,18 +29,9 @@ fn astro() -> Result<AstroFake, Error> {
     Ok(fake)
 }
 
-fn cli(home: &std::path::Path, token: Option<&str>, args: &[&str]) -> Result<Output, Error> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_astro-identity-cli"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
+fn cli(home: &Path, token: Option<&str>, args: &[&str]) -> Result<Output, Error> {
+    let mut command = cli_command(env!("CARGO_BIN_EXE_astro-identity-cli"), home);
+    command.args(args);
     if let Some(token) = token {
         command.env("ASTRO_API_TOKEN", token);
     }
@@ -47,7 +39,7 @@ fn cli(home: &std::path::Path, token: Option<&str>, args: &[&str]) -> Result<Out
 }
 
 fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    output_text(bytes)
 }
 
 #[test]
@@ -370,6 +362,17 @@ fn attach_sa_grants_roles_and_token_creation_then_sets_the_identity() -> Result<
     assert!(stdout.contains("grant roles/iam.serviceAccountTokenCreator to serviceAccount:astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com and serviceAccount:astro-ads-gcp2@"), "{stdout}");
     assert!(stdout.contains(&format!("Set the workload identity of Deployment Marketing (cldepgcp1): astro-marketing-gcp1@astronomer-prod.iam.gserviceaccount.com → {mine}")), "{stdout}");
     assert_eq!(gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 0);
+
+    // A role IAM would refuse blocks the whole plan, before anything is written anywhere.
+    let blocked = attach(&["--role", "bigquery.jobUser", "--yes"])?;
+    assert_eq!(blocked.status.code(), Some(1));
+    assert!(
+        text(&blocked.stderr).contains("the grant on project astro-data has errors, nothing was written"),
+        "{}",
+        text(&blocked.stderr)
+    );
+    assert_eq!(gcp.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count(), 0);
+    assert!(fake.seen().iter().all(|r| r.method != "POST"), "no identity was set");
 
     let applied = attach(&["--yes", "--json"])?;
     assert!(applied.status.success(), "{}", text(&applied.stderr));

@@ -2,31 +2,21 @@
 //! for a role applied in moto (moto's STS lets anyone in, so the answer cannot come from it)
 //! and for a policy file, with an external id, an organization condition and a web identity.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-use astro_identity_tests::{Error, Moto};
+use astro_identity_tests::{Error, Moto, cli_command, output_text};
 
 const ASTRO: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
 const OTHER: &str = "arn:aws:iam::999988887777:role/intruder";
 
 fn cli(home: &std::path::Path, args: &[&str]) -> Result<Output, Error> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_astro-identity-cli"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()?)
+    Ok(cli_command(env!("CARGO_BIN_EXE_astro-identity-cli"), home).args(args).output()?)
 }
 
 fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    output_text(bytes)
 }
 
 #[test]
@@ -158,5 +148,15 @@ fn a_policy_file_is_answered_offline_with_context_and_web_identity() -> Result<(
     let no_provider = ask(&["--issuer", "oidc.astronomer.io/aws", "--web-identity-sub", ksa])?;
     assert_eq!(code(&no_provider), Some(1));
     assert!(text(&no_provider.stderr).contains("needs --principal"), "{}", text(&no_provider.stderr));
+    // A file that is not a trust policy, and one that is not there: exit 1, never a decision.
+    let broken = home.path().join("broken.json");
+    std::fs::write(&broken, "{\"Statement\": ")?;
+    let broken = broken.to_string_lossy().into_owned();
+    for (file, words) in [(broken.as_str(), "trust_policy"), ("/nonexistent/trust.json", "cannot read")] {
+        let out = cli(home.path(), &["aws", "can-assume", "--policy-file", file, "--principal", ASTRO])?;
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert!(out.stdout.is_empty(), "{file}: {}", text(&out.stdout));
+        assert!(text(&out.stderr).contains(words), "{file}: {}", text(&out.stderr));
+    }
     Ok(())
 }

@@ -3,13 +3,13 @@
 //! condition, one through a cluster's OIDC provider), the GCP fake and the Astro API fake.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
 use astro_identity_tests::astro_fake::{AstroFake, deployment};
 use astro_identity_tests::gcp_fake::GcpFake;
-use astro_identity_tests::{Error, Moto, moto_iam};
+use astro_identity_tests::{Error, Moto, cli_command, moto_iam, output_text};
 
 const ORG: &str = "clorgacme";
 const TOKEN: &str = "astro-inventory-token-1";
@@ -21,17 +21,8 @@ const CI: &str = "arn:aws:iam::123456789012:role/ci";
 const PROVIDER: &str = "arn:aws:iam::123456789012:oidc-provider/oidc.astronomer.io/aws";
 
 fn cli(home: &Path, token: Option<&str>, args: &[&str]) -> Result<Output, Error> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_astro-identity-cli"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let mut command = cli_command(env!("CARGO_BIN_EXE_astro-identity-cli"), home);
+    command.args(args);
     if let Some(token) = token {
         command.env("ASTRO_API_TOKEN", token);
     }
@@ -39,7 +30,7 @@ fn cli(home: &Path, token: Option<&str>, args: &[&str]) -> Result<Output, Error>
 }
 
 fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    output_text(bytes)
 }
 
 fn json_of(out: &Output) -> Result<Value, Error> {
@@ -315,5 +306,20 @@ fn project_and_service_account_bindings_are_listed_and_revoked_alone() -> Result
     let nowhere = cli(home.path(), None, &["revoke", "--identity", sales])?;
     assert_eq!(nowhere.status.code(), Some(1));
     assert!(text(&nowhere.stderr).contains("nowhere to revoke from"), "{}", text(&nowhere.stderr));
+    let nothing =
+        cli(home.path(), None, &["inventory", "gcp", "--endpoint", gcp.url.as_str(), "--anonymous"])?;
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(
+        text(&nothing.stderr).contains("no project or service account to read"),
+        "{}",
+        text(&nothing.stderr)
+    );
+
+    // The cloud refusing the read: exit 1, the error names the project, no rows printed.
+    gcp.deny("astro-data");
+    let denied = cli(home.path(), None, &args)?;
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(denied.stdout.is_empty(), "{}", text(&denied.stdout));
+    assert!(text(&denied.stderr).contains("astro-data"), "{}", text(&denied.stderr));
     Ok(())
 }

@@ -77,17 +77,6 @@ pub async fn set_workload_identities(
     Ok(ids)
 }
 
-/// Sets back the identity the journaled change `entry` replaced, if the Deployment still
-/// has the one it set.
-pub async fn undo_workload_identity(
-    client: &AstroClient,
-    entry: &JournalEntry,
-    journal: &Journal,
-) -> Result<Option<String>, CloudError> {
-    let kind = DeploymentIdentity::for_entry(client, entry, IdentityOp::Undo(entry))?;
-    Ok(change::apply(&kind, journal, Backoff::ONCE).await?.journal_id)
-}
-
 /// Settles an interrupted identity change: reads and judges.
 pub async fn settle_workload_identity(
     client: &AstroClient,

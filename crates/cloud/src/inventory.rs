@@ -16,6 +16,7 @@ use astro_identity_domain::astro::Deployment;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::gcp::iam_policy::IamPolicy;
+use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 use astro_identity_domain::inventory::{
     DeploymentTag, Matched, TrustHolder, binding_holders, deployment_of, revoke_from_bindings,
     revoke_from_trust, trust_holders,
@@ -23,8 +24,9 @@ use astro_identity_domain::inventory::{
 
 use crate::CloudError;
 use crate::aws::iam::{AwsIam, RoleStore};
-use crate::aws::trust_change::{TrustChange, console_url, plan_trust_document};
-use crate::gcp::binding_change::{BindingChange, plan_policy_document};
+use crate::aws::trust_change::{TrustChange, apply_trust_change, console_url, plan_trust_document};
+use crate::backoff::Backoff;
+use crate::gcp::binding_change::{BindingChange, apply_binding, plan_policy_document};
 use crate::gcp::projects::{PolicyResource, PolicyStore};
 use crate::journal::{ChangeStatus, Journal, JournalEntry, Subject};
 
@@ -291,6 +293,28 @@ pub async fn gcp_inventory(
     Ok(rows)
 }
 
+/// The GCP policies to read: the projects, then the service accounts (blank entries
+/// skipped); refuses none at all.
+pub fn gcp_places(
+    projects: &[String],
+    service_accounts: &[String],
+) -> Result<Vec<PolicyResource>, CloudError> {
+    let mut resources = Vec::new();
+    for project in projects.iter().filter(|p| !p.trim().is_empty()) {
+        resources.push(PolicyResource::project(&ProjectId::parse(project)?));
+    }
+    for account in service_accounts.iter().filter(|a| !a.trim().is_empty()) {
+        resources.push(PolicyResource::service_account(&ServiceAccountEmail::parse(account)?));
+    }
+    if resources.is_empty() {
+        return Err(CloudError::Refused {
+            reason: String::from("no project or service account to read"),
+            hint: String::from("Give at least one project id (or a service account)."),
+        });
+    }
+    Ok(resources)
+}
+
 /// The trust-policy changes that stop every role of the account trusting `identity` (a role
 /// ARN or `NS@ISSUER`), one per role, each applying only onto the policy it was made from.
 /// Writes nothing.
@@ -330,4 +354,49 @@ pub async fn plan_revoke_gcp(
         changes.push(plan_policy_document(store, resource, &after, principal.clone()).await?);
     }
     Ok(changes)
+}
+
+/// Why an offboarding plan cannot be applied at all, naming each change with errors (a role
+/// that would be left without a statement); `None` when it can.
+pub fn revoke_refusal(trust: &[TrustChange], bindings: &[BindingChange]) -> Option<CloudError> {
+    let blocked: Vec<String> = trust
+        .iter()
+        .filter(|c| c.plan.blocked)
+        .map(|c| format!("role {}", c.role_name))
+        .chain(bindings.iter().filter(|c| c.plan.blocked).map(|c| c.resource.to_string()))
+        .collect();
+    (!blocked.is_empty()).then(|| CloudError::Refused {
+        reason: format!("the change to {} has errors, nothing was revoked", blocked.join(", ")),
+        hint: String::from(
+            "Read the errors in the plan: a role only this identity could assume cannot be left \
+             without a trust statement. Delete the role, or add who else may assume it.",
+        ),
+    })
+}
+
+/// Applies an offboarding plan, all or nothing: a change with errors (a role that would be
+/// left without a statement) refuses the whole plan before anything is written. Returns the
+/// journal ids in the order written; undo them newest first.
+pub async fn apply_revoke(
+    iam: Option<&impl RoleStore>,
+    policies: Option<&impl PolicyStore>,
+    trust: &[TrustChange],
+    bindings: &[BindingChange],
+    journal: &Journal,
+) -> Result<Vec<String>, CloudError> {
+    if let Some(refusal) = revoke_refusal(trust, bindings) {
+        return Err(refusal);
+    }
+    let mut ids = Vec::new();
+    if let Some(iam) = iam {
+        for change in trust {
+            ids.extend(apply_trust_change(iam, change, true, journal).await?.journal_id);
+        }
+    }
+    if let Some(policies) = policies {
+        for change in bindings {
+            ids.extend(apply_binding(policies, change, true, journal, Backoff::DEFAULT).await?.journal_id);
+        }
+    }
+    Ok(ids)
 }

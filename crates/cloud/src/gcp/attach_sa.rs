@@ -61,6 +61,16 @@ pub struct AttachSaPlan {
     pub changed: bool,
 }
 
+impl AttachSaPlan {
+    /// Why no part of the plan may be applied, naming the first grant with errors.
+    pub fn blocked_refusal(&self) -> Option<CloudError> {
+        self.grants.iter().find(|g| g.plan.blocked).map(|blocked| CloudError::Refused {
+            reason: format!("the grant on {} has errors, nothing was written", blocked.resource),
+            hint: String::from("Fix the errors listed in the plan, then plan again."),
+        })
+    }
+}
+
 /// The members that must be able to impersonate the account: each Deployment's identity in
 /// force, unless it already is the account (then its binding was made when it was attached,
 /// and its Astro identity is no longer shown by the API).
@@ -139,11 +149,8 @@ pub async fn apply_attach_sa(
     journal: &Journal,
     backoff: Backoff,
 ) -> Result<Vec<BindingOutcome>, CloudError> {
-    if let Some(blocked) = plan.grants.iter().find(|g| g.plan.blocked) {
-        return Err(CloudError::Refused {
-            reason: format!("the grant on {} has errors, nothing was written", blocked.resource),
-            hint: String::from("Fix the errors listed in the plan, then plan again."),
-        });
+    if let Some(refusal) = plan.blocked_refusal() {
+        return Err(refusal);
     }
     if plan.needs_confirmation && !confirm_warnings {
         return Err(CloudError::Refused {
@@ -279,6 +286,23 @@ mod tests {
             let err = plan_attach_sa(&store, &request, None).await.expect_err(words);
             assert!(err.to_string().contains(words), "{words}: {err}");
         }
+
+        // A role IAM would refuse blocks the whole plan, named, confirmed or not.
+        let bad = [String::from("bigquery.jobUser"), String::from("roles/storage.objectViewer")];
+        let request = AttachSaRequest {
+            service_account: &account,
+            project: Some(&project),
+            roles: &bad,
+            deployments: &gcp,
+        };
+        let plan = plan_attach_sa(&store, &request, None).await.expect("planned");
+        assert!(plan.blocked);
+        let refusal = plan.blocked_refusal().expect("refused").to_string();
+        assert!(refusal.contains("the grant on project astro-data has errors"), "{refusal}");
+        let err =
+            apply_attach_sa(&store, &plan, true, &temp.journal, Backoff::ONCE).await.expect_err("blocked");
+        assert_eq!(err.to_string(), refusal);
+        assert_eq!(*store.writes.borrow(), 0);
 
         // A basic role warns: not applied unconfirmed, nothing written.
         let owner = [String::from("roles/owner")];
