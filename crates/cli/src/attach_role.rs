@@ -11,7 +11,14 @@ use astro_identity_domain::astro::{CloudProvider, Deployment};
 use astro_identity_domain::aws::arn::RoleName;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 
+use astro_identity_cloud::export::{RolePermissions, attach_role_export};
+use astro_identity_cloud::offline::OfflineAws;
+use astro_identity_domain::aws::trust_policy::TrustPolicy;
+use astro_identity_domain::export::{DeploymentRef, ExportCloud, ExportFormat};
+
 use crate::astro::{Astro, AstroArgs, resolve, set_identities};
+use crate::aws::check_account;
+use crate::export::{ExportArgs, labelled, print_export};
 use crate::aws_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
@@ -50,12 +57,25 @@ pub struct AttachArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    export: ExportArgs,
+    /// With --offline: the AWS account of the role and the OIDC providers (12 digits).
+    #[arg(long, requires = "offline")]
+    account: Option<String>,
+    #[command(flatten)]
     astro: AstroArgs,
     #[command(flatten)]
     target: TargetArgs,
 }
 
 pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
+    let format = args.export.format_for(ExportCloud::Aws)?;
+    if (args.export.offline || format.is_some()) && !args.plan {
+        return Err(Failure::new(
+            "--offline and --export make a plan for review: they need --plan",
+            "Add --plan; nothing is applied from an offline plan or an export.",
+        ));
+    }
+    let current = offline_role(args)?;
     let (deployments, picked, astro) = deployments(args).await?;
     let role = RoleName::parse(&args.role)?;
     let create = args.create.then(|| NewRole {
@@ -72,8 +92,16 @@ pub async fn run(args: &AttachArgs) -> Result<(), Failure> {
         wildcard_subjects: args.wildcard_subjects,
         quota: args.quota,
     };
+    if args.export.offline {
+        let store = OfflineAws::new(args.account.as_deref(), role.as_str(), current);
+        let plan = plan_attach_role(&store, &request).await?;
+        return show_plan_only(args, &plan, &picked, format);
+    }
     let iam = connect(&args.target).await?;
     let plan = plan_attach_role(&iam, &request).await?;
+    if let Some(format) = format {
+        return show_plan_only(args, &plan, &picked, Some(format));
+    }
     if args.json && (args.plan || !plan.changed()) {
         return print_json(&plan);
     }
@@ -196,6 +224,54 @@ async fn deployments(
         ));
     }
     Ok((out, picked, astro))
+}
+
+/// The role as it is now for an offline plan (`None`: a new one), with the account it
+/// needs checked first.
+fn offline_role(args: &AttachArgs) -> Result<Option<TrustPolicy>, Failure> {
+    if !args.export.offline {
+        return Ok(None);
+    }
+    let Some(account) = &args.account else {
+        return Err(Failure::new(
+            "--offline needs --account: the OIDC providers' ARNs name the account",
+            "Give --account 123456789012 (the account of the role).",
+        ));
+    };
+    check_account(account)?;
+    match (args.export.current_policy()?, args.create) {
+        (Some(text), false) => Ok(Some(
+            TrustPolicy::parse(&text).map_err(|e| labelled("--current-policy-file", e.into()))?,
+        )),
+        (None, true) => Ok(None),
+        (Some(_), true) => Err(Failure::new(
+            "--create with --current-policy-file: a new role has no trust policy yet",
+            "Give --create for a new role, or --current-policy-file for the role as it is now.",
+        )),
+        (None, false) => Err(Failure::new(
+            "--offline needs the role as it is now, or --create",
+            "Give --current-policy-file FILE (its trust policy), or --create for a new role.",
+        )),
+    }
+}
+
+/// An offline plan or an export: printed, never applied.
+fn show_plan_only(
+    args: &AttachArgs,
+    plan: &CmiPlan,
+    picked: &[Deployment],
+    format: Option<ExportFormat>,
+) -> Result<(), Failure> {
+    if let Some(format) = format {
+        let refs: Vec<DeploymentRef> =
+            picked.iter().map(|d| DeploymentRef { id: d.id.clone(), name: d.name.clone() }).collect();
+        return print_export(&attach_role_export(plan, &refs, &RolePermissions::default())?, format);
+    }
+    if args.json {
+        return print_json(plan);
+    }
+    print!("{}", render(plan));
+    Ok(())
 }
 
 fn render(plan: &CmiPlan) -> String {

@@ -12,7 +12,14 @@ use astro_identity_cloud::gcp::attach_sa::{AttachSaPlan, AttachSaRequest, apply_
 use astro_identity_domain::astro::CloudProvider;
 use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 
+use astro_identity_cloud::export::attach_sa_export;
+use astro_identity_cloud::gcp::PolicyResource;
+use astro_identity_cloud::offline::{OFFLINE_CALLER, OfflineGcp};
+use astro_identity_domain::export::{ExportCloud, ExportFormat};
+
 use crate::astro::{AstroArgs, resolve, set_identities};
+use crate::export::{ExportArgs, print_export};
+use crate::gcp::offline_store;
 use crate::gcp_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
@@ -39,6 +46,8 @@ pub struct AttachSaArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    export: ExportArgs,
+    #[command(flatten)]
     astro: AstroArgs,
     #[command(flatten)]
     target: TargetArgs,
@@ -47,16 +56,40 @@ pub struct AttachSaArgs {
 pub async fn run(args: &AttachSaArgs) -> Result<(), Failure> {
     let account = ServiceAccountEmail::parse(&args.service_account)?;
     let project = args.project.as_deref().map(ProjectId::parse).transpose()?;
+    let format = args.export.format_for(ExportCloud::Gcp)?;
+    if (args.export.offline || format.is_some()) && !args.plan {
+        return Err(Failure::new(
+            "--offline and --export make a plan for review: they need --plan",
+            "Add --plan; nothing is applied from an offline plan or an export.",
+        ));
+    }
+    if args.export.offline && args.export.current_policy_file.is_some() && project.is_none() {
+        return Err(Failure::new(
+            "--current-policy-file is the project's IAM policy: give --project too",
+            "Add --project PROJECT_ID with the roles to grant there.",
+        ));
+    }
     let (deployments, astro) = resolve(&args.astro, &args.deployments, CloudProvider::Gcp).await?;
-    let projects = connect(&args.target).await?;
-    let principal = projects.principal.clone();
     let request = AttachSaRequest {
         service_account: &account,
         project: project.as_ref(),
         roles: &args.roles,
         deployments: &deployments,
     };
+    if args.export.offline {
+        let store = match &project {
+            Some(project) => offline_store(&args.export, &PolicyResource::project(project))?,
+            None => OfflineGcp::new(Vec::new()),
+        };
+        let plan = plan_attach_sa(&store, &request, Some(OFFLINE_CALLER.to_owned())).await?;
+        return show_plan_only(args, &plan, format);
+    }
+    let projects = connect(&args.target).await?;
+    let principal = projects.principal.clone();
     let plan = plan_attach_sa(&projects, &request, principal).await?;
+    if format.is_some() {
+        return show_plan_only(args, &plan, format);
+    }
     if args.json && args.plan {
         return print_json(&plan);
     }
@@ -100,6 +133,21 @@ pub async fn run(args: &AttachSaArgs) -> Result<(), Failure> {
          10.8.0 or newer): `astro-identity-cli airflow gcp --conn-id google_cloud_default --project P \
          --impersonation-chain {account}`."
     );
+    Ok(())
+}
+
+/// An offline plan or an export: printed, never applied.
+fn show_plan_only(args: &AttachSaArgs, plan: &AttachSaPlan, format: Option<ExportFormat>) -> Result<(), Failure> {
+    if let Some(format) = format {
+        return print_export(&attach_sa_export(plan), format);
+    }
+    if args.json {
+        return print_json(plan);
+    }
+    for change in &plan.grants {
+        println!("{}", render_plan(change));
+    }
+    print!("{}", identity_lines(plan));
     Ok(())
 }
 

@@ -16,7 +16,13 @@ use astro_identity_domain::aws::arn::{
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 
+use astro_identity_cloud::export::{RolePermissions, trust_export};
+use astro_identity_cloud::offline::OfflineAws;
+use astro_identity_domain::aws::trust_policy::TrustPolicy;
+use astro_identity_domain::export::ExportCloud;
+
 use crate::astro::{AstroArgs, resolve};
+use crate::export::{ExportArgs, labelled, print_export};
 use crate::aws_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json, render_diff};
@@ -123,13 +129,29 @@ pub struct ChangeArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    export: ExportArgs,
+    /// With --offline: the role's AWS account (12 digits), for its ARN in the export.
+    #[arg(long, requires = "offline")]
+    account: Option<String>,
+    /// With --export: also attach this managed policy to the role; repeatable.
+    #[arg(long = "with-managed-policy", value_name = "ARN", requires = "format")]
+    managed_policies: Vec<String>,
+    /// With --export: also put this inline policy (JSON file) on the role; repeatable.
+    #[arg(long = "with-inline-policy", value_name = "NAME=FILE", requires = "format")]
+    inline_policies: Vec<String>,
+    #[command(flatten)]
     target: TargetArgs,
 }
 
 pub async fn run(command: AwsCommand) -> Result<(), Failure> {
     match command {
         AwsCommand::Plan(args) => {
-            let (_, change) = plan(&args).await?;
+            let format = args.export.format_for(ExportCloud::Aws)?;
+            let permissions = export_permissions(&args)?;
+            let change = if args.export.offline { plan_offline(&args).await? } else { plan(&args).await?.1 };
+            if let Some(format) = format {
+                return print_export(&trust_export(&change, &permissions)?, format);
+            }
             if args.json {
                 return print_json(&change);
             }
@@ -137,6 +159,7 @@ pub async fn run(command: AwsCommand) -> Result<(), Failure> {
             Ok(())
         }
         AwsCommand::Apply(args) => {
+            args.export.refuse_on_apply("astro-identity-cli aws plan")?;
             let (iam, change) = plan(&args).await?;
             if !args.json {
                 print!("{}", render_plan(&change));
@@ -265,6 +288,45 @@ warning: an inline policy of that name exists and will be replaced (the - lines)
 }
 
 async fn plan(args: &ChangeArgs) -> Result<(AwsIam, TrustChange), Failure> {
+    let (role, identities, create) = request(args).await?;
+    let iam = connect(&args.target).await?;
+    let change = plan_trust_change(&iam, role.as_str(), &identities, create, args.quota).await?;
+    Ok((iam, change))
+}
+
+/// The plan made without credentials: from the pasted trust policy, or for a new role.
+async fn plan_offline(args: &ChangeArgs) -> Result<TrustChange, Failure> {
+    let current = args.export.current_policy()?;
+    match (&current, args.create) {
+        (Some(_), true) => {
+            return Err(Failure::new(
+                "--create with --current-policy-file: a new role has no trust policy yet",
+                "Give --create for a new role, or --current-policy-file for the role as it is now.",
+            ));
+        }
+        (None, false) => {
+            return Err(Failure::new(
+                "--offline needs the role as it is now, or --create",
+                "Give --current-policy-file FILE (its trust policy, e.g. from `aws iam get-role`), or --create for a new role.",
+            ));
+        }
+        _ => {}
+    }
+    let current = current
+        .map(|text| TrustPolicy::parse(&text))
+        .transpose()
+        .map_err(|e| labelled("--current-policy-file", e.into()))?;
+    let (role, identities, create) = request(args).await?;
+    let store = OfflineAws::new(args.account.as_deref(), role.as_str(), current);
+    if let Some(account) = &args.account {
+        check_account(account)?;
+    }
+    Ok(plan_trust_change(&store, role.as_str(), &identities, create, args.quota).await?)
+}
+
+/// What the arguments ask for: the role, the identities to trust (typed and resolved
+/// through the Astro API), and the new role when --create.
+async fn request(args: &ChangeArgs) -> Result<(RoleName, Vec<WorkloadIdentityArn>, Option<NewRole>), Failure> {
     let mut identities = if args.identities.is_empty() { Vec::new() } else { identities(&args.identities)? };
     let role = RoleName::parse(&args.role)?;
     for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Aws).await?.0 {
@@ -274,14 +336,53 @@ async fn plan(args: &ChangeArgs) -> Result<(AwsIam, TrustChange), Failure> {
         }
     }
     let create = if args.create { Some(new_role(args, &role)?) } else { None };
-    let iam = connect(&args.target).await?;
-    let change = plan_trust_change(&iam, role.as_str(), &identities, create, args.quota).await?;
-    Ok((iam, change))
+    Ok((role, identities, create))
+}
+
+/// --with-managed-policy and --with-inline-policy, read and checked.
+fn export_permissions(args: &ChangeArgs) -> Result<RolePermissions, Failure> {
+    let mut permissions = RolePermissions { managed: Vec::new(), inline: Vec::new() };
+    for arn in &args.managed_policies {
+        if !arn.trim().starts_with("arn:") || !arn.contains(":policy/") {
+            return Err(Failure::new(
+                format!("--with-managed-policy {arn:?} is not a managed policy ARN"),
+                "For example arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess.",
+            ));
+        }
+        permissions.managed.push(arn.trim().to_owned());
+    }
+    for spec in &args.inline_policies {
+        let Some((name, file)) = spec.split_once('=') else {
+            return Err(Failure::new(
+                format!("--with-inline-policy {spec:?} is not NAME=FILE"),
+                "For example --with-inline-policy read-bucket=policy.json.",
+            ));
+        };
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            Failure::new(format!("--with-inline-policy {name}: cannot read {file}: {e}"), "Give a JSON policy file.")
+        })?;
+        let document = PermissionPolicy::parse(&text).map_err(|e| labelled("--with-inline-policy", e.into()))?;
+        permissions.inline.push((name.trim().to_owned(), document.to_compact_json()));
+    }
+    Ok(permissions)
+}
+
+/// A typed account id: 12 digits.
+pub fn check_account(account: &str) -> Result<(), Failure> {
+    let digits = account.trim();
+    if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    Err(Failure::new(
+        format!("--account {account:?}: an AWS account id is 12 digits"),
+        "Copy it from the AWS console's account menu, e.g. 123456789012.",
+    ))
 }
 
 fn identities(raw: &[String]) -> Result<Vec<WorkloadIdentityArn>, Failure> {
     parse_identities(&raw.join("\n")).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.input, e.error)).collect();
+        let lines: Vec<String> =
+            errors.iter().map(|e| format!("{}: {} ({})", e.input, e.error, e.error.hint())).collect();
         Failure::new(
             format!("invalid --identity:\n  {}", lines.join("\n  ")),
             "Copy the ARN from the Deployment's Details page in the Astro UI (Workload Identity).",

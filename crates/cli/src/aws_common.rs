@@ -3,6 +3,7 @@
 
 use clap::Args;
 
+use astro_identity_cloud::offline::OFFLINE_CALLER;
 use astro_identity_cloud::aws::{AwsCredentialSource, AwsIam, AwsTarget, TrustChange, sdk_config};
 use astro_identity_domain::aws::lint::LintLevel;
 
@@ -35,7 +36,11 @@ pub async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
 
 pub fn render_plan(change: &TrustChange) -> String {
     let plan = &change.plan;
-    let mut out = format!("Acting as {} in account {}\n", change.caller.arn, change.caller.account);
+    let mut out = if change.caller.arn == OFFLINE_CALLER {
+        String::from("Planned offline, without credentials: nothing can be applied from it\n")
+    } else {
+        format!("Acting as {} in account {}\n", change.caller.arn, change.caller.account)
+    };
     match (&change.role_arn, &change.create) {
         (Some(arn), _) => out.push_str(&format!("Role {arn}\n")),
         (None, _) => out.push_str(&format!("Role {} will be created\n", change.role_name)),

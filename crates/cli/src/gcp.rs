@@ -12,7 +12,13 @@ use astro_identity_domain::gcp::iam_policy::Condition;
 use astro_identity_domain::gcp::identity::{GrantRoute, parse_member};
 use astro_identity_domain::gcp::permissions::what_roles_allow;
 
+use astro_identity_cloud::export::grant_export;
+use astro_identity_cloud::offline::{OFFLINE_CALLER, OfflineGcp};
+use astro_identity_domain::export::ExportCloud;
+use astro_identity_domain::gcp::iam_policy::IamPolicy;
+
 use crate::astro::{AstroArgs, resolve};
+use crate::export::{ExportArgs, labelled, print_export};
 use crate::gcp_common::{TargetArgs, connect, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
@@ -83,6 +89,8 @@ pub struct GrantArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    export: ExportArgs,
+    #[command(flatten)]
     target: TargetArgs,
 }
 
@@ -112,7 +120,18 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
             Ok(())
         }
         GcpCommand::Plan(args) => {
-            let (_, change) = plan(&args).await?;
+            let format = args.export.format_for(ExportCloud::Gcp)?;
+            let change = if args.export.offline {
+                let (resource, role, members, condition) = request(&args).await?;
+                let store = offline_store(&args.export, &resource)?;
+                let principal = Some(OFFLINE_CALLER.to_owned());
+                plan_grant(&store, &resource, &role, &members, condition.as_ref(), principal).await?
+            } else {
+                plan(&args).await?.1
+            };
+            if let Some(format) = format {
+                return print_export(&grant_export(&change), format);
+            }
             if args.json {
                 return print_json(&change);
             }
@@ -120,6 +139,7 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
             Ok(())
         }
         GcpCommand::Apply(args) => {
+            args.export.refuse_on_apply("astro-identity-cli gcp plan")?;
             let (projects, change) = plan(&args).await?;
             if !args.json {
                 print!("{}", render_plan(&change));
@@ -159,6 +179,29 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
 }
 
 async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure> {
+    let (resource, role, members, condition) = request(args).await?;
+    let projects = connect(&args.target).await?;
+    let principal = projects.principal.clone();
+    let change = plan_grant(&projects, &resource, &role, &members, condition.as_ref(), principal).await?;
+    Ok((projects, change))
+}
+
+/// The policy an offline plan starts from: --current-policy-file for `resource`, or empty.
+pub fn offline_store(export: &ExportArgs, resource: &PolicyResource) -> Result<OfflineGcp, Failure> {
+    let policies = match export.current_policy()? {
+        Some(text) => {
+            let policy = IamPolicy::parse(&text).map_err(|e| labelled("--current-policy-file", e.into()))?;
+            vec![(resource.clone(), policy)]
+        }
+        None => Vec::new(),
+    };
+    Ok(OfflineGcp::new(policies))
+}
+
+/// What the arguments ask for: where, which role, to whom, under which condition.
+async fn request(
+    args: &GrantArgs,
+) -> Result<(PolicyResource, String, Vec<String>, Option<Condition>), Failure> {
     let route =
         GrantRoute::choose(args.project.as_deref(), args.role.as_deref(), args.impersonate.as_deref())?;
     let (resource, role) = (PolicyResource::for_route(&route), route.role().to_owned());
@@ -181,10 +224,7 @@ async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure>
         }
         _ => None,
     };
-    let projects = connect(&args.target).await?;
-    let principal = projects.principal.clone();
-    let change = plan_grant(&projects, &resource, &role, &members, condition.as_ref(), principal).await?;
-    Ok((projects, change))
+    Ok((resource, role, members, condition))
 }
 
 fn report(outcome: &BindingOutcome, json: bool) -> Result<(), Failure> {

@@ -7,6 +7,7 @@ mod attach_sa;
 mod aws;
 mod aws_common;
 mod can_assume;
+mod export;
 mod gcp;
 mod gcp_common;
 mod inventory;

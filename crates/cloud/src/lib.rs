@@ -14,6 +14,7 @@ pub mod change;
 pub mod deployment_identity;
 pub mod detect;
 pub mod error;
+pub mod export;
 #[cfg(test)]
 mod fakes;
 pub mod gcp;
@@ -24,6 +25,7 @@ mod http;
 pub mod inventory;
 pub mod journal;
 pub mod keyring_store;
+pub mod offline;
 pub mod settle;
 pub mod undo;
 

@@ -11,6 +11,7 @@ pub mod aws;
 pub mod credentials;
 pub mod diff;
 pub mod error;
+pub mod export;
 pub mod gcp;
 pub mod inventory;
 mod json;

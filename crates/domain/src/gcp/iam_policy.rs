@@ -172,6 +172,13 @@ impl IamPolicy {
                 "paste the object inside \"policy\"",
             ));
         }
+        if object.contains_key("Statement") && !object.contains_key("bindings") {
+            return Err(DomainError::invalid(
+                FIELD,
+                "this is an AWS policy document (it has a Statement), not a Google Cloud IAM policy",
+                "paste the output of `gcloud projects get-iam-policy PROJECT --format=json`",
+            ));
+        }
         match object.get("version") {
             None => {}
             Some(version) if version.as_u64().is_some_and(|v| u32::try_from(v).is_ok()) => {}
