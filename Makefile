@@ -12,8 +12,9 @@ PYTHON := $(or $(ASTRO_IDENTITY_VENV),$(HOME)/.cache/astro-identity/venv)/bin/py
 # Release builds and the installers `make bundle` writes (tauri names them after the product).
 RELEASE_APP := $(CARGO_TARGET_DIR)/release/astro-identity
 BUNDLE_DIR := $(CARGO_TARGET_DIR)/release/bundle
-# The AWS CLI that `make bench` races against (v1 from PyPI, in its own venv).
-AWS_CLI_VENV := $(HOME)/.cache/astro-identity/awscli-venv
+# The AWS CLI that `make bench` races against and the export tests run (v1 from PyPI, in the
+# review tools' venv that scripts/deps.sh makes).
+AWS_CLI_VENV := $(or $(ASTRO_IDENTITY_REVIEW_VENV),$(HOME)/.cache/astro-identity/review-venv)
 
 .PHONY: run test deps ui app lint ui-check ui-test rust-test fuzz fuzz-quick bench bench-deps bundle bundle-test bindings catalogs screenshot icons clean
 
@@ -83,8 +84,6 @@ bundle-test: bundle
 	scripts/bundle-test.sh "$(BUNDLE_DIR)" "$(RELEASE_APP)"
 
 bench-deps: deps
-	@[ -x "$(AWS_CLI_VENV)/bin/aws" ] || { python3 -m venv "$(AWS_CLI_VENV)" && \
-	  "$(AWS_CLI_VENV)/bin/pip" install -q --disable-pip-version-check 'awscli==1.46.2'; }
 	@command -v jq >/dev/null || { s=""; [ "$$(id -u)" = 0 ] || s=sudo; \
 	  $$s env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq; }
 
@@ -108,10 +107,11 @@ bindings: ui
 	UPDATE_BINDINGS=1 cargo test -p astro-identity --test bindings
 	cd ui && npx prettier --check src/lib/ipc/index.ts
 
-## Refreshes the README screenshot from the end-to-end test's capture of the real window.
+## Refreshes README screenshots from the end-to-end tests' captures of the real window.
 screenshot: app
-	cargo nextest run --test e2e_home
+	cargo nextest run --test e2e_home --test e2e_export
 	cp target/e2e/home.png docs/screenshot-home.png
+	cp target/e2e/export-5-saved.png docs/screenshot-export.png
 
 ## Regenerates every app icon from icons/source.png.
 icons: deps

@@ -47,6 +47,17 @@ if [ ! -x "$venv/bin/moto_server" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.5' 'boto3==1.44.8' 'botocore==1.44.8'
 fi
 
+# The tools a reviewer runs on an export: the AWS CLI (runs the aws-cli export against moto),
+# python-hcl2 (parses the Terraform export) and cfn-lint (the CloudFormation export). Their
+# own environment: the AWS CLI pins a botocore of its own.
+review_venv="${ASTRO_IDENTITY_REVIEW_VENV:-$HOME/.cache/astro-identity/review-venv}"
+if [ ! -x "$review_venv/bin/cfn-lint" ]; then
+  echo "Installing the AWS CLI, python-hcl2 and cfn-lint into $review_venv"
+  python3 -m venv "$review_venv"
+  "$review_venv/bin/pip" install -q --disable-pip-version-check \
+    'awscli==1.46.2' 'python-hcl2==8.1.4' 'cfn-lint==1.58.0'
+fi
+
 # Real Airflow for the connection-format proofs and the REST API tests (no metadata DB is
 # needed to parse; the api-server tests make a SQLite one). Pinned: the proofs name versions.
 airflow_venv="${ASTRO_IDENTITY_AIRFLOW_VENV:-$HOME/.cache/astro-identity/airflow-venv}"

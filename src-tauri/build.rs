@@ -21,6 +21,8 @@ fn astro_commands() -> &'static [&'static str] {
         "aws_plan_inline",
         "aws_apply_permission",
         "aws_plan",
+        "export_plan",
+        "export_save",
         "aws_trust_policy_analyze",
         "aws_trust_policy_edit",
         "aws_condition_presets",

@@ -23,7 +23,8 @@ use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::secret_key::ProfileName;
 
-use crate::state::StoredPlan;
+use crate::export_commands::OfflineAwsInput;
+use crate::state::{OfflinePlan, StoredPlan};
 use crate::{AppState, IpcError};
 
 /// The identities a person pasted, split into valid ARNs and per-line errors.
@@ -51,6 +52,8 @@ pub struct PlanRequest {
     /// Present when the role is to be created.
     pub create: Option<NewRole>,
     pub quota: Option<u32>,
+    /// Plan without credentials (`target` unused): for review and export, never applied.
+    pub offline: Option<OfflineAwsInput>,
 }
 
 /// A plan the UI shows; `plan_id` is what the UI sends back to apply exactly this plan.
@@ -186,8 +189,14 @@ pub async fn aws_plan(state: State<'_, AppState>, request: PlanRequest) -> Resul
     })?;
     let role = RoleName::parse(&request.role_name)?;
     let create = request.create.map(validated_new_role).transpose()?;
-    let iam = connect(&state, &request.target).await?;
     let quota = request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA);
+    if let Some(offline) = &request.offline {
+        let store = offline.store(role.as_str(), create.is_some())?;
+        let change = plan_trust_change(&store, role.as_str(), &identities, create, quota).await?;
+        let plan_id = state.remember_plan(StoredPlan::Offline(OfflinePlan::Trust(change.clone())));
+        return Ok(PlannedChange { plan_id, change });
+    }
+    let iam = connect(&state, &request.target).await?;
     let change = plan_trust_change(&iam, role.as_str(), &identities, create, quota).await?;
     let plan_id = state.remember_plan(StoredPlan::Aws(request.target, change.clone()));
     Ok(PlannedChange { plan_id, change })
@@ -278,6 +287,8 @@ pub struct DocumentPlanRequest {
     pub document: String,
     pub create: Option<NewRole>,
     pub quota: Option<u32>,
+    /// Plan without credentials: the "before" is the pasted policy (or none).
+    pub offline: Option<OfflineAwsInput>,
 }
 
 /// Plans replacing the role's trust policy with an edited document. Writes nothing.
@@ -290,8 +301,14 @@ pub async fn aws_plan_document(
     let document = TrustPolicy::parse(&request.document)?;
     let role = RoleName::parse(&request.role_name)?;
     let create = request.create.map(validated_new_role).transpose()?;
-    let iam = connect(&state, &request.target).await?;
     let quota = request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA);
+    if let Some(offline) = &request.offline {
+        let store = offline.store(role.as_str(), create.is_some())?;
+        let change = plan_trust_document(&store, role.as_str(), &document, create, quota).await?;
+        let plan_id = state.remember_plan(StoredPlan::Offline(OfflinePlan::Trust(change.clone())));
+        return Ok(PlannedChange { plan_id, change });
+    }
+    let iam = connect(&state, &request.target).await?;
     let change = plan_trust_document(&iam, role.as_str(), &document, create, quota).await?;
     let plan_id = state.remember_plan(StoredPlan::Aws(request.target, change.clone()));
     Ok(PlannedChange { plan_id, change })

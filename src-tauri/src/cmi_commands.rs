@@ -14,7 +14,8 @@ use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 
 use crate::astro_commands::{AstroAccess, client as astro_client};
 use crate::attach_context::{AttachContext, PickedDeployment};
-use crate::state::StoredPlan;
+use crate::export_commands::OfflineAwsInput;
+use crate::state::{OfflinePlan, StoredPlan};
 use crate::{AppState, IpcError};
 
 #[derive(Debug, Clone, Deserialize, specta::Type)]
@@ -30,6 +31,8 @@ pub struct AttachRoleRequest {
     /// Where the Deployments' workload identity is set.
     pub astro: AstroAccess,
     pub organization_id: String,
+    /// Plan without credentials: for review and export, never applied.
+    pub offline: Option<OfflineAwsInput>,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -77,6 +80,13 @@ pub async fn aws_plan_attach_role(
         wildcard_subjects: request.wildcard_subjects,
         quota: request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA),
     };
+    if let Some(offline) = &request.offline {
+        let store = offline.store(role.as_str(), cmi.create.is_some())?;
+        let plan = plan_attach_role(&store, &cmi).await?;
+        let stored = OfflinePlan::Attach(Box::new((request.deployments, plan.clone())));
+        let plan_id = state.remember_plan(StoredPlan::Offline(stored));
+        return Ok(PlannedAttach { plan_id, plan });
+    }
     let iam = AwsIam::new(&sdk_config(&request.target, state.keyring().await.ok()).await?);
     let plan = plan_attach_role(&iam, &cmi).await?;
     let context = AttachContext {

@@ -15,7 +15,11 @@ use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 use crate::astro_commands::{AstroAccess, client as astro_client};
 use crate::attach_context::{AttachContext, PickedDeployment};
 use crate::gcp_commands::connect;
-use crate::state::StoredPlan;
+use astro_identity_cloud::gcp::PolicyResource;
+use astro_identity_cloud::offline::OFFLINE_CALLER;
+
+use crate::export_commands::OfflineGcpInput;
+use crate::state::{OfflinePlan, StoredPlan};
 use crate::{AppState, IpcError};
 
 #[derive(Debug, Clone, Deserialize, specta::Type)]
@@ -30,6 +34,8 @@ pub struct AttachSaWindowRequest {
     pub deployments: Vec<PickedDeployment>,
     pub astro: AstroAccess,
     pub organization_id: String,
+    /// Plan without credentials: for review and export, never applied.
+    pub offline: Option<OfflineGcpInput>,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -63,14 +69,20 @@ pub async fn gcp_plan_attach_sa(
     let ids: Vec<String> = request.deployments.iter().map(|d| d.id.clone()).collect();
     let client = astro_client(&state, &request.astro).await?;
     let deployments = client.resolve(request.organization_id.trim(), &ids).await?;
-    let projects = connect(&state, &request.target).await?;
-    let principal = projects.principal.clone();
     let attach = AttachSaRequest {
         service_account: &account,
         project: Some(&project),
         roles: &roles,
         deployments: &deployments,
     };
+    if let Some(offline) = &request.offline {
+        let store = offline.store(&PolicyResource::project(&project))?;
+        let plan = plan_attach_sa(&store, &attach, Some(OFFLINE_CALLER.to_owned())).await?;
+        let plan_id = state.remember_plan(StoredPlan::Offline(OfflinePlan::AttachSa(Box::new(plan.clone()))));
+        return Ok(PlannedAttachSa { plan_id, plan });
+    }
+    let projects = connect(&state, &request.target).await?;
+    let principal = projects.principal.clone();
     let plan = plan_attach_sa(&projects, &attach, principal).await?;
     let context = AttachContext {
         astro: request.astro,

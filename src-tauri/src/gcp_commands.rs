@@ -18,7 +18,10 @@ use astro_identity_domain::gcp::identity::{GrantRoute, ProjectId, ServiceAccount
 use astro_identity_domain::gcp::permissions::{RoleAllows, what_roles_allow};
 use astro_identity_domain::secret_key::ProfileName;
 
-use crate::state::StoredPlan;
+use astro_identity_cloud::offline::OFFLINE_CALLER;
+
+use crate::export_commands::OfflineGcpInput;
+use crate::state::{OfflinePlan, StoredPlan};
 use crate::{AppState, IpcError};
 
 /// The Deployment's service account as pasted: the member to grant, or the problem.
@@ -49,6 +52,8 @@ pub struct GrantRequest {
     pub condition: Option<ConditionInput>,
     /// The impersonation route: grant token creation on this service account of the user's.
     pub impersonate: Option<String>,
+    /// Plan without credentials: for review and export, never applied.
+    pub offline: Option<OfflineGcpInput>,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -117,6 +122,13 @@ pub async fn gcp_plan(state: State<'_, AppState>, request: GrantRequest) -> Resu
         .condition
         .map(|c| Condition::new(&c.title, c.description.as_deref(), &c.expression))
         .transpose()?;
+    if let Some(offline) = &request.offline {
+        let store = offline.store(&resource)?;
+        let principal = Some(OFFLINE_CALLER.to_owned());
+        let change = plan_grant(&store, &resource, &role, &members, condition.as_ref(), principal).await?;
+        let plan_id = state.remember_plan(StoredPlan::Offline(OfflinePlan::Grant(change.clone())));
+        return Ok(PlannedGrant { plan_id, change });
+    }
     let projects = connect(&state, &request.target).await?;
     let principal = projects.principal.clone();
     let change = plan_grant(&projects, &resource, &role, &members, condition.as_ref(), principal).await?;
@@ -190,6 +202,8 @@ pub struct PolicyDocumentRequest {
     pub resource: PolicyResource,
     /// The whole policy as edited in the bindings editor.
     pub document: String,
+    /// Plan without credentials: the "before" is the pasted policy (or an empty one).
+    pub offline: Option<OfflineGcpInput>,
 }
 
 /// Plans replacing the policy with an edited document. Writes nothing.
@@ -201,6 +215,13 @@ pub async fn gcp_plan_document(
 ) -> Result<PlannedGrant, IpcError> {
     let resource = request.resource.validated()?;
     let document = IamPolicy::parse(&request.document)?;
+    if let Some(offline) = &request.offline {
+        let store = offline.store(&resource)?;
+        let principal = Some(OFFLINE_CALLER.to_owned());
+        let change = plan_policy_document(&store, &resource, &document, principal).await?;
+        let plan_id = state.remember_plan(StoredPlan::Offline(OfflinePlan::Grant(change.clone())));
+        return Ok(PlannedGrant { plan_id, change });
+    }
     let projects = connect(&state, &request.target).await?;
     let principal = projects.principal.clone();
     let change = plan_policy_document(&projects, &resource, &document, principal).await?;

@@ -9,6 +9,7 @@ mod cmi_commands;
 mod cmi_gcp_commands;
 mod commands;
 mod destination;
+mod export_commands;
 mod gcp_commands;
 mod inventory_commands;
 mod ipc_error;
@@ -38,6 +39,8 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_plan_inline,
         aws_commands::aws_apply_permission,
         aws_commands::aws_plan,
+        export_commands::export_plan,
+        export_commands::export_save,
         aws_commands::aws_trust_policy_analyze,
         aws_commands::aws_trust_policy_edit,
         aws_commands::aws_condition_presets,
@@ -109,6 +112,7 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
 pub fn run() {
     let ipc = ipc_builder();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::from_process())
         .invoke_handler(ipc.invoke_handler())
         .run(tauri::generate_context!());

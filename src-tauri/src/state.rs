@@ -15,7 +15,7 @@ use astro_identity_cloud::{CloudError, HostEnv, SecretStore};
 use astro_identity_domain::airflow::ConnectionSpec;
 
 use crate::astro_commands::AstroAccess;
-use crate::attach_context::AttachContext;
+use crate::attach_context::{AttachContext, PickedDeployment};
 use crate::destination::ConnectionDestination;
 
 /// Where an undo's resource is read and written: the credentials its preview used.
@@ -47,6 +47,16 @@ pub enum StoredPlan {
     AttachSa(Box<(GcpTarget, AttachContext, AttachSaPlan)>),
     /// Offboarding one identity: where it was read, and the changes removing it.
     Revoke(Box<RevokePlan>),
+    /// Made without credentials: exported for review, never applied.
+    Offline(OfflinePlan),
+}
+
+/// A plan made without credentials. No apply command accepts it.
+pub enum OfflinePlan {
+    Trust(TrustChange),
+    Attach(Box<(Vec<PickedDeployment>, CmiPlan)>),
+    Grant(BindingChange),
+    AttachSa(Box<AttachSaPlan>),
 }
 
 /// The one piece of managed state.
@@ -83,6 +93,11 @@ impl AppState {
 
     pub fn take_plan(&self, id: &str) -> Option<StoredPlan> {
         self.plans.lock().ok()?.remove(id)
+    }
+
+    /// Reads a kept plan without taking it (an export leaves it to be applied).
+    pub fn with_plan<T>(&self, id: &str, read: impl FnOnce(&StoredPlan) -> T) -> Option<T> {
+        self.plans.lock().ok()?.get(id).map(read)
     }
 
     pub async fn keyring(&self) -> Result<Arc<SecretStore>, CloudError> {

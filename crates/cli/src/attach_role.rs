@@ -18,8 +18,8 @@ use astro_identity_domain::export::{DeploymentRef, ExportCloud, ExportFormat};
 
 use crate::astro::{Astro, AstroArgs, resolve, set_identities};
 use crate::aws::check_account;
-use crate::export::{ExportArgs, labelled, print_export};
 use crate::aws_common::{TargetArgs, connect, render_plan};
+use crate::export::{ExportArgs, labelled, print_export};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
 
@@ -240,9 +240,9 @@ fn offline_role(args: &AttachArgs) -> Result<Option<TrustPolicy>, Failure> {
     };
     check_account(account)?;
     match (args.export.current_policy()?, args.create) {
-        (Some(text), false) => Ok(Some(
-            TrustPolicy::parse(&text).map_err(|e| labelled("--current-policy-file", e.into()))?,
-        )),
+        (Some(text), false) => {
+            Ok(Some(TrustPolicy::parse(&text).map_err(|e| labelled("--current-policy-file", e.into()))?))
+        }
         (None, true) => Ok(None),
         (Some(_), true) => Err(Failure::new(
             "--create with --current-policy-file: a new role has no trust policy yet",

@@ -137,7 +137,11 @@ pub async fn run(args: &AttachSaArgs) -> Result<(), Failure> {
 }
 
 /// An offline plan or an export: printed, never applied.
-fn show_plan_only(args: &AttachSaArgs, plan: &AttachSaPlan, format: Option<ExportFormat>) -> Result<(), Failure> {
+fn show_plan_only(
+    args: &AttachSaArgs,
+    plan: &AttachSaPlan,
+    format: Option<ExportFormat>,
+) -> Result<(), Failure> {
     if let Some(format) = format {
         return print_export(&attach_sa_export(plan), format);
     }

@@ -22,8 +22,8 @@ use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::export::ExportCloud;
 
 use crate::astro::{AstroArgs, resolve};
-use crate::export::{ExportArgs, labelled, print_export};
 use crate::aws_common::{TargetArgs, connect, render_plan};
+use crate::export::{ExportArgs, labelled, print_export};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json, render_diff};
 
@@ -326,7 +326,9 @@ async fn plan_offline(args: &ChangeArgs) -> Result<TrustChange, Failure> {
 
 /// What the arguments ask for: the role, the identities to trust (typed and resolved
 /// through the Astro API), and the new role when --create.
-async fn request(args: &ChangeArgs) -> Result<(RoleName, Vec<WorkloadIdentityArn>, Option<NewRole>), Failure> {
+async fn request(
+    args: &ChangeArgs,
+) -> Result<(RoleName, Vec<WorkloadIdentityArn>, Option<NewRole>), Failure> {
     let mut identities = if args.identities.is_empty() { Vec::new() } else { identities(&args.identities)? };
     let role = RoleName::parse(&args.role)?;
     for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Aws).await?.0 {
@@ -359,9 +361,13 @@ fn export_permissions(args: &ChangeArgs) -> Result<RolePermissions, Failure> {
             ));
         };
         let text = std::fs::read_to_string(file).map_err(|e| {
-            Failure::new(format!("--with-inline-policy {name}: cannot read {file}: {e}"), "Give a JSON policy file.")
+            Failure::new(
+                format!("--with-inline-policy {name}: cannot read {file}: {e}"),
+                "Give a JSON policy file.",
+            )
         })?;
-        let document = PermissionPolicy::parse(&text).map_err(|e| labelled("--with-inline-policy", e.into()))?;
+        let document =
+            PermissionPolicy::parse(&text).map_err(|e| labelled("--with-inline-policy", e.into()))?;
         permissions.inline.push((name.trim().to_owned(), document.to_compact_json()));
     }
     Ok(permissions)

@@ -3,8 +3,8 @@
 
 use clap::Args;
 
-use astro_identity_cloud::offline::OFFLINE_CALLER;
 use astro_identity_cloud::aws::{AwsCredentialSource, AwsIam, AwsTarget, TrustChange, sdk_config};
+use astro_identity_cloud::offline::OFFLINE_CALLER;
 use astro_identity_domain::aws::lint::LintLevel;
 
 use crate::output::{Failure, render_diff};

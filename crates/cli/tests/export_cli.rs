@@ -76,7 +76,8 @@ async fn role_state(moto: &Moto, name: &str) -> Result<Value, Error> {
     let role = role.role().ok_or("no role")?;
     let encoded = role.assume_role_policy_document().ok_or("no trust policy")?;
     let trust: Value = serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?;
-    let mut tags: Vec<(String, String)> = role.tags().iter().map(|t| (t.key().into(), t.value().into())).collect();
+    let mut tags: Vec<(String, String)> =
+        role.tags().iter().map(|t| (t.key().into(), t.value().into())).collect();
     tags.sort();
     Ok(json!({
         "trust": trust,
@@ -100,7 +101,13 @@ async fn providers(moto: &Moto) -> Result<Vec<(String, Vec<String>)>, Error> {
 }
 
 async fn seed_role(moto: &Moto, name: &str, policy: &str) -> Result<(), Error> {
-    moto_iam(&moto.url).await.create_role().role_name(name).assume_role_policy_document(policy).send().await?;
+    moto_iam(&moto.url)
+        .await
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(policy)
+        .send()
+        .await?;
     Ok(())
 }
 
@@ -139,11 +146,25 @@ async fn the_aws_cli_export_of_a_new_role_reaches_what_the_app_applies() -> Resu
     let home = tempfile::tempdir()?;
     let h = home.path();
     let role = [
-        "--role", "astro-data", "--create", "--identity", DEPLOYMENT_A, "--identity", DEPLOYMENT_B,
-        "--path", "/astro/", "--description", "Astro's Deployments", "--max-session", "7200", "--tag", "team=data, platform",
+        "--role",
+        "astro-data",
+        "--create",
+        "--identity",
+        DEPLOYMENT_A,
+        "--identity",
+        DEPLOYMENT_B,
+        "--path",
+        "/astro/",
+        "--description",
+        "Astro's Deployments",
+        "--max-session",
+        "7200",
+        "--tag",
+        "team=data, platform",
     ];
     let offline = cli_ok(h, &[&["aws", "plan", "--offline", "--json"][..], &role].concat())?;
-    let online = cli_ok(h, &[&["aws", "plan", "--json", "--endpoint-url", &applied.url][..], &role].concat())?;
+    let online =
+        cli_ok(h, &[&["aws", "plan", "--json", "--endpoint-url", &applied.url][..], &role].concat())?;
     assert_eq!(
         planned_document(&offline, "/plan/compactAfter")?,
         planned_document(&online, "/plan/compactAfter")?,
@@ -186,7 +207,11 @@ async fn the_aws_cli_export_of_existing_corpus_roles_keeps_every_statement() -> 
         let role = ["--role", name.as_str(), "--identity", DEPLOYMENT_A];
         let script = cli_ok(
             h,
-            &[&["aws", "plan", "--offline", "--current-policy-file", &path, "--export", "aws-cli"][..], &role].concat(),
+            &[
+                &["aws", "plan", "--offline", "--current-policy-file", &path, "--export", "aws-cli"][..],
+                &role,
+            ]
+            .concat(),
         )?;
         assert!(script.contains("sets the trust policy of the existing IAM role"), "{script}");
         run_script(&script, &scripted, h)?;
@@ -201,12 +226,22 @@ async fn the_aws_cli_export_of_existing_corpus_roles_keeps_every_statement() -> 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_aws_cli_export_of_customer_managed_identity_creates_the_provider_and_trust() -> Result<(), Error> {
+async fn the_aws_cli_export_of_customer_managed_identity_creates_the_provider_and_trust() -> Result<(), Error>
+{
     let (scripted, applied) = (Moto::start()?, Moto::start()?);
     let home = tempfile::tempdir()?;
     let h = home.path();
-    let attach =
-        ["aws", "attach-role", "--role", "astro-cmi", "--create", "--namespace", "stellar-apogee-4567", "--oidc-issuer", ISSUER];
+    let attach = [
+        "aws",
+        "attach-role",
+        "--role",
+        "astro-cmi",
+        "--create",
+        "--namespace",
+        "stellar-apogee-4567",
+        "--oidc-issuer",
+        ISSUER,
+    ];
     let script = cli_ok(
         h,
         &[&attach[..], &["--plan", "--offline", "--account", ACCOUNT, "--export", "aws-cli"]].concat(),
@@ -217,7 +252,10 @@ async fn the_aws_cli_export_of_customer_managed_identity_creates_the_provider_an
     assert_eq!(providers(&scripted).await?, providers(&applied).await?);
     assert_eq!(
         providers(&scripted).await?,
-        [(format!("arn:aws:iam::{ACCOUNT}:oidc-provider/{ISSUER_HOST}"), vec![String::from("sts.amazonaws.com")])]
+        [(
+            format!("arn:aws:iam::{ACCOUNT}:oidc-provider/{ISSUER_HOST}"),
+            vec![String::from("sts.amazonaws.com")]
+        )]
     );
     let expected = role_state(&applied, "astro-cmi").await?;
     assert_eq!(role_state(&scripted, "astro-cmi").await?, expected);
@@ -229,7 +267,8 @@ async fn the_aws_cli_export_of_customer_managed_identity_creates_the_provider_an
 }
 
 #[test]
-fn terraform_and_cloudformation_of_every_corpus_policy_hold_exactly_the_planned_document() -> Result<(), Error> {
+fn terraform_and_cloudformation_of_every_corpus_policy_hold_exactly_the_planned_document() -> Result<(), Error>
+{
     let home = tempfile::tempdir()?;
     let h = home.path();
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus/aws-trust");
@@ -239,23 +278,45 @@ fn terraform_and_cloudformation_of_every_corpus_policy_hold_exactly_the_planned_
     let mut checks = Vec::new();
     for (index, path) in files.iter().enumerate() {
         let path = path.to_string_lossy();
-        let args = ["aws", "plan", "--offline", "--current-policy-file", &path, "--role", "imported", "--identity", DEPLOYMENT_A];
+        let args = [
+            "aws",
+            "plan",
+            "--offline",
+            "--current-policy-file",
+            &path,
+            "--role",
+            "imported",
+            "--identity",
+            DEPLOYMENT_A,
+        ];
         let plan = cli_ok(h, &[&args[..], &["--json"]].concat())?;
         let trust = planned_document(&plan, "/plan/compactAfter")?;
-        let tf = write(h, &format!("{index}.tf"), &cli_ok(h, &[&args[..], &["--export", "terraform"]].concat())?)?;
-        let cfn =
-            write(h, &format!("{index}.yaml"), &cli_ok(h, &[&args[..], &["--export", "cloudformation"]].concat())?)?;
+        let tf =
+            write(h, &format!("{index}.tf"), &cli_ok(h, &[&args[..], &["--export", "terraform"]].concat())?)?;
+        let cfn = write(
+            h,
+            &format!("{index}.yaml"),
+            &cli_ok(h, &[&args[..], &["--export", "cloudformation"]].concat())?,
+        )?;
         checks.push(json!({"kind": "terraform-aws", "file": tf, "expected": {"trust": trust, "imported": ["imported"]}}));
         checks.push(json!({"kind": "cloudformation", "file": cfn, "expected": {"trust": trust, "allowedRules": ["E3530"]}}));
     }
     assert_eq!(checks.len(), 96, "48 corpus policies, two formats each");
     // A new role with permissions, and Customer Managed Identity with its provider.
-    let inline = write(h, "inline.json", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}"#)?;
+    let inline = write(
+        h,
+        "inline.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}"#,
+    )?;
     let new = ["aws", "plan", "--offline", "--create", "--role", "astro-new", "--identity", DEPLOYMENT_A];
     let plan = cli_ok(h, &[&new[..], &["--json"]].concat())?;
     let extra = [
-        "--with-managed-policy", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
-        "--with-inline-policy", &format!("read-own={inline}"), "--export", "terraform",
+        "--with-managed-policy",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        "--with-inline-policy",
+        &format!("read-own={inline}"),
+        "--export",
+        "terraform",
     ];
     let tf = write(h, "new.tf", &cli_ok(h, &[&new[..], &extra].concat())?)?;
     checks.push(json!({"kind": "terraform-aws", "file": tf, "expected": {
@@ -265,12 +326,25 @@ fn terraform_and_cloudformation_of_every_corpus_policy_hold_exactly_the_planned_
         "imported": [],
     }}));
     let attach = [
-        "aws", "attach-role", "--plan", "--offline", "--account", ACCOUNT, "--role", "astro-cmi", "--create",
-        "--namespace", "stellar-apogee-4567", "--oidc-issuer", ISSUER,
+        "aws",
+        "attach-role",
+        "--plan",
+        "--offline",
+        "--account",
+        ACCOUNT,
+        "--role",
+        "astro-cmi",
+        "--create",
+        "--namespace",
+        "stellar-apogee-4567",
+        "--oidc-issuer",
+        ISSUER,
     ];
     let plan = cli_ok(h, &[&attach[..], &["--json"]].concat())?;
     let trust = planned_document(&plan, "/trust/plan/compactAfter")?;
-    for (format, kind, name) in [("terraform", "terraform-aws", "cmi.tf"), ("cloudformation", "cloudformation", "cmi.yaml")] {
+    for (format, kind, name) in
+        [("terraform", "terraform-aws", "cmi.tf"), ("cloudformation", "cloudformation", "cmi.yaml")]
+    {
         let file = write(h, name, &cli_ok(h, &[&attach[..], &["--export", format]].concat())?)?;
         checks.push(json!({"kind": kind, "file": file, "expected": {"trust": trust, "providers": [ISSUER_HOST], "imported": []}}));
     }
@@ -292,26 +366,57 @@ fn terraform_and_gcloud_exports_hold_exactly_the_planned_grants() -> Result<(), 
     for (index, path) in files.iter().enumerate() {
         let path = path.to_string_lossy();
         let args = [
-            "gcp", "plan", "--offline", "--current-policy-file", &path, "--project", "astro-data",
-            "--role", "roles/bigquery.jobUser", "--member", GCP_MEMBER, "--member", second,
-            "--condition-title", "until 2027, then review", "--condition-description", "a; b | c",
-            "--condition-expression", "request.time < timestamp('2027-01-01T00:00:00Z')",
+            "gcp",
+            "plan",
+            "--offline",
+            "--current-policy-file",
+            &path,
+            "--project",
+            "astro-data",
+            "--role",
+            "roles/bigquery.jobUser",
+            "--member",
+            GCP_MEMBER,
+            "--member",
+            second,
+            "--condition-title",
+            "until 2027, then review",
+            "--condition-description",
+            "a; b | c",
+            "--condition-expression",
+            "request.time < timestamp('2027-01-01T00:00:00Z')",
         ];
         let expected: Vec<Value> = [GCP_MEMBER, second]
             .iter()
             .map(|m| json!({"resource": "project:astro-data", "role": "roles/bigquery.jobUser", "member": m, "condition": condition}))
             .collect();
         for (format, kind, ext) in [("terraform", "terraform-gcp", "tf"), ("gcloud", "gcloud", "sh")] {
-            let file = write(h, &format!("g{index}.{ext}"), &cli_ok(h, &[&args[..], &["--export", format]].concat())?)?;
+            let file = write(
+                h,
+                &format!("g{index}.{ext}"),
+                &cli_ok(h, &[&args[..], &["--export", format]].concat())?,
+            )?;
             checks.push(json!({"kind": kind, "file": file, "expected": expected}));
         }
     }
     assert_eq!(checks.len(), 30, "15 corpus policies, two formats each");
-    let impersonate = ["gcp", "plan", "--offline", "--impersonate", "etl-runner@astro-data.iam.gserviceaccount.com", "--member", GCP_MEMBER];
+    let impersonate = [
+        "gcp",
+        "plan",
+        "--offline",
+        "--impersonate",
+        "etl-runner@astro-data.iam.gserviceaccount.com",
+        "--member",
+        GCP_MEMBER,
+    ];
     let expected = json!([{"resource": "serviceAccount:etl-runner@astro-data.iam.gserviceaccount.com",
         "role": "roles/iam.serviceAccountTokenCreator", "member": GCP_MEMBER, "condition": null}]);
     for (format, kind, ext) in [("terraform", "terraform-gcp", "tf"), ("gcloud", "gcloud", "sh")] {
-        let file = write(h, &format!("imp.{ext}"), &cli_ok(h, &[&impersonate[..], &["--export", format]].concat())?)?;
+        let file = write(
+            h,
+            &format!("imp.{ext}"),
+            &cli_ok(h, &[&impersonate[..], &["--export", format]].concat())?,
+        )?;
         checks.push(json!({"kind": kind, "file": file, "expected": expected}));
     }
     check_with_review_tools(h, &checks)
@@ -322,25 +427,127 @@ fn bad_input_is_refused_naming_the_flag_and_prints_no_export() -> Result<(), Err
     let home = tempfile::tempdir()?;
     let h = home.path();
     let not_json = write(h, "broken.json", "{\"Version\": \"2012-10-17\", \"Statement\": [")?;
-    let gcp_policy = write(h, "gcp.json", r#"{"bindings":[{"role":"roles/viewer","members":["user:a@example.com"]}]}"#)?;
+    let gcp_policy =
+        write(h, "gcp.json", r#"{"bindings":[{"role":"roles/viewer","members":["user:a@example.com"]}]}"#)?;
     let trust = write(h, "trust.json", r#"{"Version":"2012-10-17","Statement":[]}"#)?;
     let aws = ["aws", "plan", "--role", "r", "--identity", DEPLOYMENT_A];
     let cases: Vec<(Vec<&str>, &[&str])> = vec![
-        ([&aws[..], &["--offline", "--create", "--export", "gcloud"]].concat(), &["--export gcloud: does not fit an AWS plan", "terraform, aws-cli, cloudformation"]),
-        ([&aws[..], &["--offline", "--create", "--export", "hcl"]].concat(), &["--export: format: \"hcl\" is not an export format"]),
-        ([&aws[..], &["--offline", "--current-policy-file", &not_json]].concat(), &["--current-policy-file: trust_policy:"]),
-        ([&aws[..], &["--offline", "--current-policy-file", &gcp_policy]].concat(), &["--current-policy-file: trust_policy: has no Statement"]),
-        ([&aws[..], &["--offline", "--current-policy-file", "/nonexistent/p.json"]].concat(), &["--current-policy-file /nonexistent/p.json: cannot read it"]),
+        (
+            [&aws[..], &["--offline", "--create", "--export", "gcloud"]].concat(),
+            &["--export gcloud: does not fit an AWS plan", "terraform, aws-cli, cloudformation"],
+        ),
+        (
+            [&aws[..], &["--offline", "--create", "--export", "hcl"]].concat(),
+            &["--export: format: \"hcl\" is not an export format"],
+        ),
+        (
+            [&aws[..], &["--offline", "--current-policy-file", &not_json]].concat(),
+            &["--current-policy-file: trust_policy:"],
+        ),
+        (
+            [&aws[..], &["--offline", "--current-policy-file", &gcp_policy]].concat(),
+            &["--current-policy-file: trust_policy: has no Statement"],
+        ),
+        (
+            [&aws[..], &["--offline", "--current-policy-file", "/nonexistent/p.json"]].concat(),
+            &["--current-policy-file /nonexistent/p.json: cannot read it"],
+        ),
         ([&aws[..], &["--offline"]].concat(), &["--offline needs the role as it is now, or --create"]),
-        ([&aws[..], &["--offline", "--create", "--current-policy-file", &trust]].concat(), &["--create with --current-policy-file"]),
-        ([&aws[..], &["--offline", "--create", "--account", "12345"]].concat(), &["--account \"12345\": an AWS account id is 12 digits"]),
-        (vec!["aws", "plan", "--offline", "--create", "--role", "r", "--identity", GCP_MEMBER], &["not an ARN", "this is a GCP service account"]),
-        (vec!["aws", "apply", "--offline", "--create", "--role", "r", "--identity", DEPLOYMENT_A], &["make a plan for review; this command applies"]),
-        (vec!["aws", "attach-role", "--role", "r", "--create", "--namespace", "n", "--oidc-issuer", ISSUER, "--offline", "--plan"], &["--offline needs --account"]),
-        (vec!["aws", "attach-role", "--role", "r", "--create", "--namespace", "n", "--oidc-issuer", ISSUER, "--offline", "--account", ACCOUNT], &["they need --plan"]),
-        (vec!["gcp", "plan", "--offline", "--project", "p-1234", "--role", "roles/viewer", "--member", GCP_MEMBER, "--export", "cloudformation"], &["--export cloudformation: does not fit a Google Cloud plan"]),
-        (vec!["gcp", "plan", "--offline", "--project", "p-1234", "--role", "roles/viewer", "--member", GCP_MEMBER, "--current-policy-file", &trust], &["--current-policy-file: iam_policy: this is an AWS policy document"]),
-        (vec!["gcp", "plan", "--offline", "--project", "p-1234", "--role", "roles/viewer", "--member", DEPLOYMENT_A], &["member"]),
+        (
+            [&aws[..], &["--offline", "--create", "--current-policy-file", &trust]].concat(),
+            &["--create with --current-policy-file"],
+        ),
+        (
+            [&aws[..], &["--offline", "--create", "--account", "12345"]].concat(),
+            &["--account \"12345\": an AWS account id is 12 digits"],
+        ),
+        (
+            vec!["aws", "plan", "--offline", "--create", "--role", "r", "--identity", GCP_MEMBER],
+            &["not an ARN", "this is a GCP service account"],
+        ),
+        (
+            vec!["aws", "apply", "--offline", "--create", "--role", "r", "--identity", DEPLOYMENT_A],
+            &["make a plan for review; this command applies"],
+        ),
+        (
+            vec![
+                "aws",
+                "attach-role",
+                "--role",
+                "r",
+                "--create",
+                "--namespace",
+                "n",
+                "--oidc-issuer",
+                ISSUER,
+                "--offline",
+                "--plan",
+            ],
+            &["--offline needs --account"],
+        ),
+        (
+            vec![
+                "aws",
+                "attach-role",
+                "--role",
+                "r",
+                "--create",
+                "--namespace",
+                "n",
+                "--oidc-issuer",
+                ISSUER,
+                "--offline",
+                "--account",
+                ACCOUNT,
+            ],
+            &["they need --plan"],
+        ),
+        (
+            vec![
+                "gcp",
+                "plan",
+                "--offline",
+                "--project",
+                "p-1234",
+                "--role",
+                "roles/viewer",
+                "--member",
+                GCP_MEMBER,
+                "--export",
+                "cloudformation",
+            ],
+            &["--export cloudformation: does not fit a Google Cloud plan"],
+        ),
+        (
+            vec![
+                "gcp",
+                "plan",
+                "--offline",
+                "--project",
+                "p-1234",
+                "--role",
+                "roles/viewer",
+                "--member",
+                GCP_MEMBER,
+                "--current-policy-file",
+                &trust,
+            ],
+            &["--current-policy-file: iam_policy: this is an AWS policy document"],
+        ),
+        (
+            vec![
+                "gcp",
+                "plan",
+                "--offline",
+                "--project",
+                "p-1234",
+                "--role",
+                "roles/viewer",
+                "--member",
+                DEPLOYMENT_A,
+            ],
+            &["member"],
+        ),
     ];
     for (args, expected) in cases {
         let out = cli(h, &args)?;

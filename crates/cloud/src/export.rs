@@ -7,8 +7,8 @@ use serde_json::Value;
 use astro_identity_domain::aws::lint::{Lint, LintLevel};
 use astro_identity_domain::aws::plan::TrustPlan;
 use astro_identity_domain::export::{
-    AwsExport, Checks, DeploymentRef, ExportPlan, GcpExport, GcpResource, GrantSpec, InlinePolicy, ProviderSpec,
-    RoleSpec,
+    AwsExport, Checks, DeploymentRef, ExportPlan, GcpExport, GcpResource, GrantSpec, InlinePolicy,
+    ProviderSpec, RoleSpec,
 };
 use astro_identity_domain::gcp::lint::{IamLint, IamLintLevel};
 
@@ -31,7 +31,7 @@ pub struct RolePermissions {
 
 /// The seed's setup: a role whose trust policy names Astro's identities.
 pub fn trust_export(change: &TrustChange, permissions: &RolePermissions) -> Result<ExportPlan, CloudError> {
-    Ok(ExportPlan::Aws(AwsExport {
+    Ok(ExportPlan::Aws(Box::new(AwsExport {
         role: role_spec(change),
         role_exists: change.create.is_none(),
         trust_policy: document(&change.plan.compact_after)?,
@@ -40,7 +40,7 @@ pub fn trust_export(change: &TrustChange, permissions: &RolePermissions) -> Resu
         inline_policies: inline(permissions)?,
         attach_to: Vec::new(),
         checks: aws_checks(&change.caller, &change.plan),
-    }))
+    })))
 }
 
 /// Customer Managed Identity on AWS: the providers, the role, and the Deployments to point
@@ -62,7 +62,7 @@ pub fn attach_role_export(
         .collect();
     let mut role = role_spec(&plan.trust);
     role.arn = Some(plan.role_arn.clone());
-    Ok(ExportPlan::Aws(AwsExport {
+    Ok(ExportPlan::Aws(Box::new(AwsExport {
         role,
         role_exists: plan.trust.create.is_none(),
         trust_policy: document(&plan.trust.plan.compact_after)?,
@@ -71,7 +71,7 @@ pub fn attach_role_export(
         inline_policies: inline(permissions)?,
         attach_to: deployments.to_vec(),
         checks: aws_checks(&plan.caller, &plan.trust.plan),
-    }))
+    })))
 }
 
 /// One grant of one role to several members.

@@ -109,3 +109,83 @@ impl PolicyStore for OfflineGcp {
         Err(no_writes())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::trust_change::plan_trust_change;
+    use crate::export::{RolePermissions, trust_export};
+    use astro_identity_domain::aws::arn::WorkloadIdentityArn;
+    use astro_identity_domain::export::{ExportFormat, render};
+
+    const ASTRO: &str = "arn:aws:iam::111122223333:role/astro-stellar-apogee-4567";
+
+    fn trust(text: &str) -> TrustPolicy {
+        TrustPolicy::parse(text).expect("valid")
+    }
+
+    #[tokio::test]
+    async fn offline_stores_answer_reads_from_what_was_given_and_refuse_every_write() {
+        let policy = trust(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        let aws = OfflineAws::new(Some("123456789012"), "data", Some(policy.clone()));
+        assert_eq!(aws.caller().await.expect("caller").arn, OFFLINE_CALLER);
+        assert_eq!(aws.get_role("data").await.expect("read").map(|r| r.trust_policy), Some(policy.clone()));
+        assert!(aws.get_role("other").await.expect("read").is_none());
+        assert!(
+            aws.oidc_provider("arn:aws:iam::123456789012:oidc-provider/x").await.expect("read").is_none()
+        );
+        let refused = aws.update_trust_policy("data", &policy).await.expect_err("no writes");
+        assert_eq!(refused.code(), "refused");
+        assert!(refused.to_string().contains("nothing can be written"), "{refused}");
+
+        let project = PolicyResource::Project(String::from("astro-data"));
+        let pasted =
+            IamPolicy::parse(r#"{"bindings":[{"role":"roles/viewer","members":["user:a@example.com"]}]}"#)
+                .expect("valid");
+        let gcp = OfflineGcp::new(vec![(project.clone(), pasted.clone())]);
+        assert_eq!(gcp.get_policy(&project).await.expect("read"), pasted);
+        let other =
+            PolicyResource::ServiceAccount(String::from("etl-runner@astro-data.iam.gserviceaccount.com"));
+        assert_eq!(gcp.get_policy(&other).await.expect("read").to_compact_json(), "{}");
+        assert_eq!(gcp.set_policy(&project, &pasted).await.expect_err("no writes").code(), "refused");
+    }
+
+    #[tokio::test]
+    async fn an_offline_plan_keeps_the_pasted_statements_and_its_export_says_where_it_came_from() {
+        let pasted = trust(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Keep","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        );
+        let store = OfflineAws::new(None, "data", Some(pasted));
+        let identity = WorkloadIdentityArn::parse(ASTRO).expect("arn");
+        let change = plan_trust_change(&store, "data", &[identity], None, 2048).await.expect("plan");
+        assert!(change.plan.after_json.contains("\"Sid\": \"Keep\""), "{}", change.plan.after_json);
+        assert_eq!(change.plan.added, [ASTRO]);
+        let text = render(
+            &trust_export(&change, &RolePermissions::default()).expect("export"),
+            ExportFormat::Terraform,
+        )
+        .expect("render");
+        assert!(text.contains("(offline, without credentials, from the trust policy given)"), "{text}");
+        assert!(text.contains("import {"), "an existing role is imported");
+
+        let store = OfflineAws::new(None, "fresh", None);
+        let identity = WorkloadIdentityArn::parse(ASTRO).expect("arn");
+        let create = NewRole {
+            name: String::from("fresh"),
+            path: None,
+            description: None,
+            max_session_duration: None,
+            tags: Vec::new(),
+        };
+        let change = plan_trust_change(&store, "fresh", &[identity], Some(create), 2048).await.expect("plan");
+        let text = render(
+            &trust_export(&change, &RolePermissions::default()).expect("export"),
+            ExportFormat::AwsCli,
+        )
+        .expect("render");
+        assert!(text.contains("(offline, without credentials, for a new role)"), "{text}");
+        assert!(!text.contains("astro-deployments"), "only what was planned");
+    }
+}

@@ -76,7 +76,8 @@ pub fn template(plan: &AwsExport) -> String {
     if !role.tags.is_empty() {
         out.push_str("      Tags:\n");
         for (key, value) in &role.tags {
-            let _ = writeln!(out, "        - Key: {}\n          Value: {}", yaml_string(key), yaml_string(value));
+            let _ =
+                writeln!(out, "        - Key: {}\n          Value: {}", yaml_string(key), yaml_string(value));
         }
     }
     let _ = writeln!(out, "      AssumeRolePolicyDocument:\n{}", json_block(&plan.trust_policy, 8));

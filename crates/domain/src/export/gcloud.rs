@@ -27,7 +27,8 @@ pub fn lines(plan: &GcpExport) -> String {
             let command = match &grant.resource {
                 GcpResource::Project(id) => format!("gcloud projects add-iam-policy-binding {}", shell(id)),
                 GcpResource::ServiceAccount(email) => {
-                    let mut command = format!("gcloud iam service-accounts add-iam-policy-binding {}", shell(email));
+                    let mut command =
+                        format!("gcloud iam service-accounts add-iam-policy-binding {}", shell(email));
                     if let Some(project) = service_account_project(email) {
                         let _ = write!(command, " --project={}", shell(project));
                     }
@@ -46,7 +47,8 @@ pub fn lines(plan: &GcpExport) -> String {
     if let (Some(account), false) = (&plan.service_account, plan.attach_to.is_empty()) {
         out.push_str("\n# Then set each Deployment's workload identity to the service account:\n");
         for deployment in &plan.attach_to {
-            let _ = writeln!(out, "#   astro deployment update {} --workload-identity {account}", deployment.id);
+            let _ =
+                writeln!(out, "#   astro deployment update {} --workload-identity {account}", deployment.id);
         }
     }
     out
@@ -55,13 +57,15 @@ pub fn lines(plan: &GcpExport) -> String {
 /// `--condition`'s value: `expression=…,title=…[,description=…]`, with another delimiter
 /// (`^;^expression=…;title=…`) when a value holds a comma.
 fn condition_flag(condition: &Condition) -> String {
-    let mut parts = vec![format!("expression={}", condition.expression), format!("title={}", condition.title)];
+    let mut parts =
+        vec![format!("expression={}", condition.expression), format!("title={}", condition.title)];
     if let Some(description) = &condition.description {
         parts.push(format!("description={description}"));
     }
     if !parts.iter().any(|p| p.contains(',')) {
         return parts.join(",");
     }
-    let delimiter = DELIMITERS.into_iter().find(|d| !parts.iter().any(|p| p.contains(*d))).unwrap_or('\u{1f}');
+    let delimiter =
+        DELIMITERS.into_iter().find(|d| !parts.iter().any(|p| p.contains(*d))).unwrap_or('\u{1f}');
     format!("^{delimiter}^{}", parts.join(&delimiter.to_string()))
 }

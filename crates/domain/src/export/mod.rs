@@ -86,7 +86,8 @@ pub enum ExportCloud {
 /// What a plan changes, as the exports need it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportPlan {
-    Aws(AwsExport),
+    /// Boxed: a role with its documents is much larger than a list of grants.
+    Aws(Box<AwsExport>),
     Gcp(GcpExport),
 }
 
@@ -236,9 +237,16 @@ fn aws_does(plan: &AwsExport) -> Vec<String> {
     let mut does = Vec::new();
     for provider in &plan.providers {
         does.push(match provider.exists {
-            Some(true) => format!("uses the existing OIDC provider {} (adds client id sts.amazonaws.com)", provider.url),
-            Some(false) => format!("creates the OIDC provider {} (client id sts.amazonaws.com)", provider.url),
-            None => format!("creates the OIDC provider {} unless it exists (client id sts.amazonaws.com)", provider.url),
+            Some(true) => {
+                format!("uses the existing OIDC provider {} (adds client id sts.amazonaws.com)", provider.url)
+            }
+            Some(false) => {
+                format!("creates the OIDC provider {} (client id sts.amazonaws.com)", provider.url)
+            }
+            None => format!(
+                "creates the OIDC provider {} unless it exists (client id sts.amazonaws.com)",
+                provider.url
+            ),
         });
     }
     let role = &plan.role.name;
@@ -272,7 +280,8 @@ fn gcp_does(plan: &GcpExport) -> Vec<String> {
                 GcpResource::Project(id) => format!("project {id}"),
                 GcpResource::ServiceAccount(email) => format!("service account {email}"),
             };
-            let condition = grant.condition.as_ref().map(|c| format!(" if \"{}\"", c.title)).unwrap_or_default();
+            let condition =
+                grant.condition.as_ref().map(|c| format!(" if \"{}\"", c.title)).unwrap_or_default();
             format!("grants {} on {on} to {}{condition}", grant.role, grant.members.join(", "))
         })
         .collect();

@@ -68,8 +68,10 @@ pub fn hcl_value(value: &Value, indent: usize) -> String {
 /// A Terraform resource name from any text: letters, digits, `_` and `-`, not starting
 /// with a digit or `-`.
 pub fn terraform_label(text: &str) -> String {
-    let mut out: String =
-        text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .collect();
     if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         out.insert(0, '_');
     }

@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use super::quote::{hcl_string, hcl_value, terraform_label};
-use super::{AwsExport, DeploymentRef, GcpExport, GcpResource, aws_does, gcp_does, header, service_account_project};
+use super::{
+    AwsExport, DeploymentRef, GcpExport, GcpResource, aws_does, gcp_does, header, service_account_project,
+};
 
 pub fn aws(plan: &AwsExport) -> String {
     let mut out = header("Terraform (terraform-provider-aws)", &aws_does(plan), &plan.checks);
@@ -103,7 +105,9 @@ pub fn gcp(plan: &GcpExport) -> String {
             ));
             let label = unique_label(&mut labels, base);
             let (kind, scope) = match &grant.resource {
-                GcpResource::Project(id) => ("google_project_iam_member", format!("  project = {}", hcl_string(id))),
+                GcpResource::Project(id) => {
+                    ("google_project_iam_member", format!("  project = {}", hcl_string(id)))
+                }
                 GcpResource::ServiceAccount(email) => {
                     let project = service_account_project(email).unwrap_or("-");
                     (
@@ -116,7 +120,8 @@ pub fn gcp(plan: &GcpExport) -> String {
                 }
             };
             let _ = writeln!(out, "resource \"{kind}\" \"{label}\" {{\n{scope}");
-            let _ = writeln!(out, "  role    = {}\n  member  = {}", hcl_string(&grant.role), hcl_string(member));
+            let _ =
+                writeln!(out, "  role    = {}\n  member  = {}", hcl_string(&grant.role), hcl_string(member));
             if let Some(condition) = &grant.condition {
                 out.push_str("\n  condition {\n");
                 let _ = writeln!(out, "    title       = {}", hcl_string(&condition.title));

@@ -61,7 +61,8 @@ fn grants() -> GcpExport {
 
 #[test]
 fn a_format_that_does_not_fit_the_cloud_is_refused_naming_the_field() {
-    let err = render(&ExportPlan::Aws(role(false)), ExportFormat::Gcloud).expect_err("gcloud for AWS");
+    let err =
+        render(&ExportPlan::Aws(Box::new(role(false))), ExportFormat::Gcloud).expect_err("gcloud for AWS");
     assert_eq!(err.field(), "format");
     assert_eq!(err.to_string(), "format: gcloud does not fit an AWS plan");
     assert!(err.hint().contains("terraform, aws-cli, cloudformation"), "{}", err.hint());
@@ -75,7 +76,7 @@ fn a_format_that_does_not_fit_the_cloud_is_refused_naming_the_field() {
 
 #[test]
 fn every_export_says_what_it_does_and_what_was_checked() {
-    let aws = ExportPlan::Aws(role(true));
+    let aws = ExportPlan::Aws(Box::new(role(true)));
     for format in ExportFormat::for_cloud(ExportCloud::Aws) {
         let text = render(&aws, *format).expect("fits");
         assert!(text.contains("sets the trust policy of the existing IAM role astro-data"), "{format:?}");
@@ -96,12 +97,12 @@ fn every_export_says_what_it_does_and_what_was_checked() {
 
 #[test]
 fn terraform_imports_an_existing_role_and_escapes_templates() {
-    let text = render(&ExportPlan::Aws(role(true)), ExportFormat::Terraform).expect("fits");
+    let text = render(&ExportPlan::Aws(Box::new(role(true))), ExportFormat::Terraform).expect("fits");
     assert!(text.contains("import {\n  to = aws_iam_role.astro-data\n  id = \"astro-data\"\n}"), "{text}");
     assert!(text.contains("description = \"Assumed by Astro's $${workers}\""));
     assert!(text.contains("  assume_role_policy = jsonencode({\n    \"Version\" = \"2012-10-17\""));
     assert!(text.contains("resource \"aws_iam_role_policy_attachment\""));
-    let new = render(&ExportPlan::Aws(role(false)), ExportFormat::Terraform).expect("fits");
+    let new = render(&ExportPlan::Aws(Box::new(role(false))), ExportFormat::Terraform).expect("fits");
     assert!(!new.contains("import {"), "a new role is created, not imported");
 }
 
@@ -144,13 +145,13 @@ fn the_script_creates_or_updates_the_role_and_ensures_providers() {
         arn: String::from("arn:aws:iam::123456789012:oidc-provider/oidc.example.com/id/ABC"),
         exists: None,
     });
-    let text = render(&ExportPlan::Aws(plan.clone()), ExportFormat::AwsCli).expect("fits");
+    let text = render(&ExportPlan::Aws(Box::new(plan.clone())), ExportFormat::AwsCli).expect("fits");
     assert!(text.starts_with("#!/usr/bin/env bash\n"));
     assert!(text.contains("set -euo pipefail"));
     assert!(text.contains("--url 'https://oidc.example.com/id/ABC' --client-id-list sts.amazonaws.com"));
     assert!(text.contains("--tags '[{\"Key\":\"team\",\"Value\":\"data, platform\"}]'"));
     assert!(text.contains("\"aws:PrincipalTag/team\":\"it'\\''s\""), "single quotes survive: {text}");
-    let yaml = render(&ExportPlan::Aws(plan), ExportFormat::Cloudformation).expect("fits");
+    let yaml = render(&ExportPlan::Aws(Box::new(plan)), ExportFormat::Cloudformation).expect("fits");
     assert!(yaml.contains("Type: AWS::IAM::OIDCProvider"));
     assert!(yaml.contains("Planned offline: a provider that exists"));
 }

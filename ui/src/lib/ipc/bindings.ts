@@ -40,6 +40,13 @@ export const commands = {
 	awsApplyPermission: (planId: string, confirmReplace: boolean) => typedError<PermissionOutcome_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_apply_permission", { planId, confirmReplace })),
 	/**  Reads the role and computes the change. Writes nothing. */
 	awsPlan: (request: PlanRequest_Deserialize) => typedError<PlannedChange_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_plan", { request })),
+	/**  The export of the plan shown under `plan_id`. The plan stays, so it can still be applied. */
+	exportPlan: (planId: string, format: ExportFormat) => typedError<ExportText, IpcError_Serialize>(__TAURI_INVOKE("export_plan", { planId, format })),
+	/**
+	 *  Asks where to save the export (the native dialog) and writes it there whole: to a
+	 *  temporary file beside it, then renamed. `None` when the user cancels.
+	 */
+	exportSave: (planId: string, format: ExportFormat) => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("export_save", { planId, format })),
 	/**  The trust policy editor's view of `text`: cards, lints and size, or where the JSON breaks. */
 	awsTrustPolicyAnalyze: (text: string, quota: number | null) => __TAURI_INVOKE<EditorState_Serialize>("aws_trust_policy_analyze", { text, quota }),
 	/**  Applies one form edit to the policy text; returns the new text. */
@@ -448,6 +455,8 @@ export type AttachRoleRequest_Deserialize = {
 	/**  Where the Deployments' workload identity is set. */
 	astro: AstroAccess_Deserialize,
 	organizationId: string,
+	/**  Plan without credentials: for review and export, never applied. */
+	offline?: OfflineAwsInput_Deserialize | null,
 };
 
 export type AttachRoleRequest_Serialize = {
@@ -461,6 +470,8 @@ export type AttachRoleRequest_Serialize = {
 	/**  Where the Deployments' workload identity is set. */
 	astro: AstroAccess_Serialize,
 	organizationId: string,
+	/**  Plan without credentials: for review and export, never applied. */
+	offline: OfflineAwsInput_Serialize | null,
 };
 
 export type AttachSaOutcome = AttachSaOutcome_Serialize | AttachSaOutcome_Deserialize;
@@ -520,6 +531,8 @@ export type AttachSaWindowRequest_Deserialize = {
 	deployments: PickedDeployment_Deserialize[],
 	astro: AstroAccess_Deserialize,
 	organizationId: string,
+	/**  Plan without credentials: for review and export, never applied. */
+	offline?: OfflineGcpInput_Deserialize | null,
 };
 
 export type AttachSaWindowRequest_Serialize = {
@@ -532,6 +545,8 @@ export type AttachSaWindowRequest_Serialize = {
 	deployments: PickedDeployment_Serialize[],
 	astro: AstroAccess_Serialize,
 	organizationId: string,
+	/**  Plan without credentials: for review and export, never applied. */
+	offline: OfflineGcpInput_Serialize | null,
 };
 
 /**  What the AWS connection form holds, as typed. [`ConnectionSpec::aws`] validates it. */
@@ -1239,6 +1254,8 @@ export type DocumentPlanRequest_Deserialize = {
 	document: string,
 	create?: NewRole_Deserialize | null,
 	quota?: number | null,
+	/**  Plan without credentials: the "before" is the pasted policy (or none). */
+	offline?: OfflineAwsInput_Deserialize | null,
 };
 
 export type DocumentPlanRequest_Serialize = {
@@ -1248,6 +1265,8 @@ export type DocumentPlanRequest_Serialize = {
 	document: string,
 	create: NewRole_Serialize | null,
 	quota: number | null,
+	/**  Plan without credentials: the "before" is the pasted policy (or none). */
+	offline: OfflineAwsInput_Serialize | null,
 };
 
 /**  One card edit. Statements are addressed 0-based, as [`StatementView::index`]. */
@@ -1309,6 +1328,16 @@ export type Evaluation_Serialize = {
 	statements: StatementFinding_Serialize[],
 	/**  The answer in one sentence; for a denial, what would have to change. */
 	reason: string,
+};
+
+/**  Where a review happens. */
+export type ExportFormat = "terraform" | "aws-cli" | "gcloud" | "cloudformation";
+
+/**  An export as text, with the file name a save dialog proposes. */
+export type ExportText = {
+	format: ExportFormat,
+	fileName: string,
+	text: string,
 };
 
 /**  Where the provider was found. */
@@ -1414,6 +1443,8 @@ export type GrantRequest_Deserialize = {
 	condition?: ConditionInput_Deserialize | null,
 	/**  The impersonation route: grant token creation on this service account of the user's. */
 	impersonate?: string | null,
+	/**  Plan without credentials: for review and export, never applied. */
+	offline?: OfflineGcpInput_Deserialize | null,
 };
 
 export type GrantRequest_Serialize = {
@@ -1426,6 +1457,8 @@ export type GrantRequest_Serialize = {
 	condition: ConditionInput_Serialize | null,
 	/**  The impersonation route: grant token creation on this service account of the user's. */
 	impersonate: string | null,
+	/**  Plan without credentials: for review and export, never applied. */
+	offline: OfflineGcpInput_Serialize | null,
 };
 
 /**
@@ -1925,6 +1958,52 @@ export type NewRole_Serialize = {
 	tags: ([string, string])[],
 };
 
+/**
+ *  What a plan without credentials starts from (AWS): the role's trust policy as pasted, or
+ *  none for a new role; the account, when typed, for the role's ARN.
+ */
+export type OfflineAwsInput = OfflineAwsInput_Serialize | OfflineAwsInput_Deserialize;
+
+/**
+ *  What a plan without credentials starts from (AWS): the role's trust policy as pasted, or
+ *  none for a new role; the account, when typed, for the role's ARN.
+ */
+export type OfflineAwsInput_Deserialize = {
+	account?: string | null,
+	currentPolicy?: string | null,
+};
+
+/**
+ *  What a plan without credentials starts from (AWS): the role's trust policy as pasted, or
+ *  none for a new role; the account, when typed, for the role's ARN.
+ */
+export type OfflineAwsInput_Serialize = {
+	account: string | null,
+	currentPolicy: string | null,
+};
+
+/**
+ *  What a plan without credentials starts from (Google Cloud): the resource's IAM policy as
+ *  pasted, or an empty one.
+ */
+export type OfflineGcpInput = OfflineGcpInput_Serialize | OfflineGcpInput_Deserialize;
+
+/**
+ *  What a plan without credentials starts from (Google Cloud): the resource's IAM policy as
+ *  pasted, or an empty one.
+ */
+export type OfflineGcpInput_Deserialize = {
+	currentPolicy?: string | null,
+};
+
+/**
+ *  What a plan without credentials starts from (Google Cloud): the resource's IAM policy as
+ *  pasted, or an empty one.
+ */
+export type OfflineGcpInput_Serialize = {
+	currentPolicy: string | null,
+};
+
 /**  An Astro organization the token sees. */
 export type Organization = {
 	id: string,
@@ -2180,6 +2259,8 @@ export type PlanRequest_Deserialize = {
 	/**  Present when the role is to be created. */
 	create?: NewRole_Deserialize | null,
 	quota?: number | null,
+	/**  Plan without credentials (`target` unused): for review and export, never applied. */
+	offline?: OfflineAwsInput_Deserialize | null,
 };
 
 export type PlanRequest_Serialize = {
@@ -2189,6 +2270,8 @@ export type PlanRequest_Serialize = {
 	/**  Present when the role is to be created. */
 	create: NewRole_Serialize | null,
 	quota: number | null,
+	/**  Plan without credentials (`target` unused): for review and export, never applied. */
+	offline: OfflineAwsInput_Serialize | null,
 };
 
 export type PlannedAttach = PlannedAttach_Serialize | PlannedAttach_Deserialize;
@@ -2304,6 +2387,8 @@ export type PolicyDocumentRequest_Deserialize = {
 	resource: PolicyResource,
 	/**  The whole policy as edited in the bindings editor. */
 	document: string,
+	/**  Plan without credentials: the "before" is the pasted policy (or an empty one). */
+	offline?: OfflineGcpInput_Deserialize | null,
 };
 
 export type PolicyDocumentRequest_Serialize = {
@@ -2311,6 +2396,8 @@ export type PolicyDocumentRequest_Serialize = {
 	resource: PolicyResource,
 	/**  The whole policy as edited in the bindings editor. */
 	document: string,
+	/**  Plan without credentials: the "before" is the pasted policy (or an empty one). */
+	offline: OfflineGcpInput_Serialize | null,
 };
 
 /**

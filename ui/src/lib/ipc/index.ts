@@ -19,6 +19,7 @@ import type {
   DocumentPlanRequest_Deserialize as DocumentPlanRequest,
   PolicyDocumentRequest_Deserialize as PolicyDocumentRequest,
   EditOp,
+  ExportFormat,
   GcpTarget_Deserialize as GcpTarget,
   GrantRequest_Deserialize as GrantRequest,
   IpcError_Serialize as IpcError,
@@ -116,6 +117,10 @@ export type {
   ParsedIdentities,
   PlanRequest_Deserialize as PlanRequest,
   PlannedChange_Serialize as PlannedChange,
+  ExportFormat,
+  ExportText,
+  OfflineAwsInput_Deserialize as OfflineAwsInput,
+  OfflineGcpInput_Deserialize as OfflineGcpInput,
   PlannedGrant_Serialize as PlannedGrant,
   PlannedPermission_Serialize as PlannedPermission,
   ParsedServiceAccount_Serialize as ParsedServiceAccount,
@@ -196,6 +201,8 @@ export const backend = {
   awsManagedPolicyDocument: (arn: string) => commands.awsManagedPolicyDocument(arn),
   awsPlanDocument: (request: DocumentPlanRequest) => settle(commands.awsPlanDocument(request)),
   awsPlan: (request: PlanRequest) => settle(commands.awsPlan(request)),
+  exportPlan: (planId: string, format: ExportFormat) => settle(commands.exportPlan(planId, format)),
+  exportSave: (planId: string, format: ExportFormat) => settle(commands.exportSave(planId, format)),
   awsApply: (planId: string, confirmWarnings: boolean) =>
     settle(commands.awsApply(planId, confirmWarnings)),
   awsUndo: (target: AwsTarget, journalId: string | null) =>

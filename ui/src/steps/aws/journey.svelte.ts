@@ -15,6 +15,7 @@ import type {
   ManagedPolicy,
   ManagedPolicySummary,
   NewRole,
+  OfflineAwsInput,
   ParsedIdentities,
   PlannedAttach,
   PermissionOutcome,
@@ -51,7 +52,11 @@ export type PermissionRequest =
   | { kind: "inline"; name: string; document: string };
 
 export type CredentialChoice =
-  { kind: "defaultChain" } | { kind: "profile"; name: string } | { kind: "keyring"; name: string };
+  | { kind: "defaultChain" }
+  | { kind: "profile"; name: string }
+  | { kind: "keyring"; name: string }
+  /** No credentials: the plan is made from what the user pastes, then exported for review. */
+  | { kind: "offline" };
 
 /** One run of the AWS journey: what the user entered and what the backend answered. */
 export class AwsJourney extends Journey {
@@ -101,7 +106,9 @@ export class AwsJourney extends Journey {
     this.confirmWarnings = false;
     const picked = this.picker.picked;
     this.attachPlan = await this.run(
-      `Reading the OIDC providers and role ${this.roleName} in ${account}…`,
+      this.offline
+        ? `Planning role ${this.roleName} and the OIDC providers offline…`
+        : `Reading the OIDC providers and role ${this.roleName} in ${account}…`,
       () =>
         backend.awsPlanAttachRole({
           target: this.target(),
@@ -117,6 +124,7 @@ export class AwsJourney extends Journey {
           quota: null,
           astro: this.picker.access(),
           organizationId: this.picker.organizationId,
+          offline: this.offlineInput(),
         }),
     );
     // The review step shows the trust policy as for the other setup.
@@ -148,6 +156,30 @@ export class AwsJourney extends Journey {
   region = $state("");
   endpointUrl = $state("");
   caller = $state<Caller | null>(null);
+  /** Offline: the account the role lives in, when typed (its ARN; attaching needs it). */
+  offlineAccount = $state("");
+  /** Offline, existing role: its trust policy as pasted or loaded from a file. */
+  currentPolicy = $state("");
+
+  /** Planning without credentials: nothing can be applied, only reviewed and exported. */
+  get offline(): boolean {
+    return this.credential.kind === "offline";
+  }
+
+  /** What an offline plan starts from; null when planning with credentials. */
+  offlineInput(): OfflineAwsInput | null {
+    if (!this.offline) return null;
+    return {
+      account: this.offlineAccount.trim() || null,
+      currentPolicy: this.roleMode === "existing" ? this.currentPolicy : null,
+    };
+  }
+
+  /** Where a plan is read from, for progress lines. */
+  private planningWhat(role: string): string {
+    if (this.offline) return `Planning role ${role} offline, from what you gave…`;
+    return `Reading role ${role} in ${this.caller?.account ?? "your account"}…`;
+  }
 
   // 3. IAM role
   roleMode = $state<"create" | "existing">("create");
@@ -195,7 +227,7 @@ export class AwsJourney extends Journey {
 
   target(): AwsTarget {
     const source =
-      this.credential.kind === "defaultChain"
+      this.credential.kind === "defaultChain" || this.credential.kind === "offline"
         ? ({ kind: "defaultChain" } as const)
         : this.credential.kind === "profile"
           ? ({ kind: "profile", name: this.credential.name } as const)
@@ -246,15 +278,15 @@ export class AwsJourney extends Journey {
   }
 
   async plan(): Promise<boolean> {
-    const account = this.caller?.account ?? "your account";
     this.confirmWarnings = false;
-    this.planned = await this.run(`Reading role ${this.roleName} in ${account}…`, () =>
+    this.planned = await this.run(this.planningWhat(this.roleName), () =>
       backend.awsPlan({
         target: this.target(),
         roleName: this.roleName.trim(),
         identities: this.identities,
         create: this.newRole(),
         quota: null,
+        offline: this.offlineInput(),
       }),
     );
     return this.planned !== null;
@@ -265,13 +297,14 @@ export class AwsJourney extends Journey {
     if (this.draft === null) return false;
     const document = this.draft;
     this.confirmWarnings = false;
-    const planned = await this.run(`Reading role ${this.roleName} again…`, () =>
+    const planned = await this.run(this.planningWhat(this.roleName), () =>
       backend.awsPlanDocument({
         target: this.target(),
         roleName: this.roleName.trim(),
         document,
         create: this.newRole(),
         quota: null,
+        offline: this.offlineInput(),
       }),
     );
     if (planned) {

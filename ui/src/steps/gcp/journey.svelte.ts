@@ -12,6 +12,7 @@ import type {
   GcpConnectionInput,
   BindingOutcome,
   GcpTarget,
+  OfflineGcpInput,
   ParsedServiceAccount,
   PlannedGrant,
   RoleInfo,
@@ -32,7 +33,11 @@ export function describe(resource: { kind: "project" | "serviceAccount"; id: str
 }
 
 export type GcpCredentialChoice =
-  { kind: "adc" } | { kind: "keyring"; name: string } | { kind: "anonymous" };
+  | { kind: "adc" }
+  | { kind: "keyring"; name: string }
+  | { kind: "anonymous" }
+  /** No credentials: the plan starts from the pasted policy, then is exported for review. */
+  | { kind: "offline" };
 
 /** One run of the GCP journey: what the user entered and what the backend answered. */
 export class GcpJourney extends Journey {
@@ -112,11 +117,25 @@ export class GcpJourney extends Journey {
   impersonationChain = $state("");
   connection = $state<AirflowConnection | null>(null);
 
+  /** Offline: the IAM policy the grants go into, as pasted (empty: an empty policy). */
+  currentPolicy = $state("");
+
+  /** Planning without credentials: nothing can be applied, only reviewed and exported. */
+  get offline(): boolean {
+    return this.credential.kind === "offline";
+  }
+
+  offlineInput(): OfflineGcpInput | null {
+    return this.offline ? { currentPolicy: this.currentPolicy.trim() || null } : null;
+  }
+
   target(): GcpTarget {
     const source =
       this.credential.kind === "keyring"
         ? ({ kind: "keyring", name: this.credential.name } as const)
-        : ({ kind: this.credential.kind } as const);
+        : this.credential.kind === "offline"
+          ? ({ kind: "adc" } as const)
+          : ({ kind: this.credential.kind } as const);
     return { source, endpoint: this.endpoint.trim() || null };
   }
 
@@ -158,7 +177,10 @@ export class GcpJourney extends Journey {
       this.route === "impersonate"
         ? `service account ${this.impersonateAccount}`
         : `project ${this.project}`;
-    this.planned = await this.run(`Reading the IAM policy of ${on}…`, () =>
+    const what = this.offline
+      ? `Planning the grant on ${on} offline…`
+      : `Reading the IAM policy of ${on}…`;
+    this.planned = await this.run(what, () =>
       backend.gcpPlan({
         target: this.target(),
         project: this.project.trim(),
@@ -166,6 +188,7 @@ export class GcpJourney extends Journey {
         role: this.role,
         condition,
         impersonate: this.route === "impersonate" ? this.impersonateAccount.trim() : null,
+        offline: this.offlineInput(),
       }),
     );
     return this.planned !== null;
@@ -178,7 +201,12 @@ export class GcpJourney extends Journey {
     const document = this.draft;
     this.confirmWarnings = false;
     const planned = await this.run(`Reading the IAM policy of ${describe(resource)} again…`, () =>
-      backend.gcpPlanDocument({ target: this.target(), resource, document }),
+      backend.gcpPlanDocument({
+        target: this.target(),
+        resource,
+        document,
+        offline: this.offlineInput(),
+      }),
     );
     if (planned) {
       this.planned = planned;
@@ -216,7 +244,9 @@ export class GcpJourney extends Journey {
     const picked = this.picker.picked;
     const account = this.customerAccount.trim();
     this.attachPlan = await this.run(
-      `Reading ${picked.length} Deployment(s) and the IAM policies of ${this.project} and ${account}…`,
+      this.offline
+        ? `Reading ${picked.length} Deployment(s) and planning offline…`
+        : `Reading ${picked.length} Deployment(s) and the IAM policies of ${this.project} and ${account}…`,
       () =>
         backend.gcpPlanAttachSa({
           target: this.target(),
@@ -231,6 +261,7 @@ export class GcpJourney extends Journey {
           })),
           astro: this.picker.access(),
           organizationId: this.picker.organizationId,
+          offline: this.offlineInput(),
         }),
     );
     return this.attachPlan !== null;
