@@ -17,8 +17,7 @@ use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::export::{DeploymentRef, ExportCloud, ExportFormat};
 
 use crate::astro::{Astro, AstroArgs, resolve, set_identities};
-use crate::aws::check_account;
-use crate::aws_common::{TargetArgs, connect, render_plan};
+use crate::aws_common::{TargetArgs, check_account, connect, render_plan};
 use crate::export::{ExportArgs, labelled, print_export};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};

@@ -19,8 +19,7 @@ use astro_identity_domain::export::{ExportCloud, ExportFormat};
 
 use crate::astro::{AstroArgs, resolve, set_identities};
 use crate::export::{ExportArgs, print_export};
-use crate::gcp::offline_store;
-use crate::gcp_common::{TargetArgs, connect, render_plan};
+use crate::gcp_common::{TargetArgs, connect, offline_store, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
 

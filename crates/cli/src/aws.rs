@@ -22,7 +22,7 @@ use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::export::ExportCloud;
 
 use crate::astro::{AstroArgs, resolve};
-use crate::aws_common::{TargetArgs, connect, render_plan};
+use crate::aws_common::{TargetArgs, check_account, connect, render_plan};
 use crate::export::{ExportArgs, labelled, print_export};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json, render_diff};
@@ -371,18 +371,6 @@ fn export_permissions(args: &ChangeArgs) -> Result<RolePermissions, Failure> {
         permissions.inline.push((name.trim().to_owned(), document.to_compact_json()));
     }
     Ok(permissions)
-}
-
-/// A typed account id: 12 digits.
-pub fn check_account(account: &str) -> Result<(), Failure> {
-    let digits = account.trim();
-    if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(());
-    }
-    Err(Failure::new(
-        format!("--account {account:?}: an AWS account id is 12 digits"),
-        "Copy it from the AWS console's account menu, e.g. 123456789012.",
-    ))
 }
 
 fn identities(raw: &[String]) -> Result<Vec<WorkloadIdentityArn>, Failure> {

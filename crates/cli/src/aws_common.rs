@@ -65,3 +65,15 @@ pub fn render_plan(change: &TrustChange) -> String {
     ));
     out
 }
+
+/// A typed account id: 12 digits.
+pub fn check_account(account: &str) -> Result<(), Failure> {
+    let digits = account.trim();
+    if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    Err(Failure::new(
+        format!("--account {account:?}: an AWS account id is 12 digits"),
+        "Copy it from the AWS console's account menu, e.g. 123456789012.",
+    ))
+}

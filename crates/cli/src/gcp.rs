@@ -13,13 +13,12 @@ use astro_identity_domain::gcp::identity::{GrantRoute, parse_member};
 use astro_identity_domain::gcp::permissions::what_roles_allow;
 
 use astro_identity_cloud::export::grant_export;
-use astro_identity_cloud::offline::{OFFLINE_CALLER, OfflineGcp};
+use astro_identity_cloud::offline::OFFLINE_CALLER;
 use astro_identity_domain::export::ExportCloud;
-use astro_identity_domain::gcp::iam_policy::IamPolicy;
 
 use crate::astro::{AstroArgs, resolve};
-use crate::export::{ExportArgs, labelled, print_export};
-use crate::gcp_common::{TargetArgs, connect, render_plan};
+use crate::export::{ExportArgs, print_export};
+use crate::gcp_common::{TargetArgs, connect, offline_store, render_plan};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
 
@@ -184,18 +183,6 @@ async fn plan(args: &GrantArgs) -> Result<(GcpProjects, BindingChange), Failure>
     let principal = projects.principal.clone();
     let change = plan_grant(&projects, &resource, &role, &members, condition.as_ref(), principal).await?;
     Ok((projects, change))
-}
-
-/// The policy an offline plan starts from: --current-policy-file for `resource`, or empty.
-pub fn offline_store(export: &ExportArgs, resource: &PolicyResource) -> Result<OfflineGcp, Failure> {
-    let policies = match export.current_policy()? {
-        Some(text) => {
-            let policy = IamPolicy::parse(&text).map_err(|e| labelled("--current-policy-file", e.into()))?;
-            vec![(resource.clone(), policy)]
-        }
-        None => Vec::new(),
-    };
-    Ok(OfflineGcp::new(policies))
 }
 
 /// What the arguments ask for: where, which role, to whom, under which condition.

@@ -7,6 +7,11 @@ use astro_identity_cloud::gcp::{BindingChange, GcpCredentialSource, GcpProjects,
 use astro_identity_cloud::journal::members_words;
 use astro_identity_domain::gcp::lint::IamLintLevel;
 
+use astro_identity_cloud::gcp::PolicyResource;
+use astro_identity_cloud::offline::OfflineGcp;
+use astro_identity_domain::gcp::iam_policy::IamPolicy;
+
+use crate::export::{ExportArgs, labelled};
 use crate::output::{Failure, render_diff};
 
 #[derive(Args)]
@@ -60,4 +65,16 @@ pub fn render_plan(change: &BindingChange) -> String {
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The policy an offline plan starts from: --current-policy-file for `resource`, or empty.
+pub fn offline_store(export: &ExportArgs, resource: &PolicyResource) -> Result<OfflineGcp, Failure> {
+    let policies = match export.current_policy()? {
+        Some(text) => {
+            let policy = IamPolicy::parse(&text).map_err(|e| labelled("--current-policy-file", e.into()))?;
+            vec![(resource.clone(), policy)]
+        }
+        None => Vec::new(),
+    };
+    Ok(OfflineGcp::new(policies))
 }
