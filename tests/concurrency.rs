@@ -87,6 +87,7 @@ fn concurrent_applies_to_one_role_all_land_and_keep_every_statement() -> Result<
                 max_delay: Duration::from_millis(800),
             },
             settle: Duration::from_millis(800),
+            plan_read_is_fresh: false,
         };
         let target = AwsTarget {
             source: AwsCredentialSource::Profile("moto".into()),

@@ -1,6 +1,7 @@
 //! The app's Tauri surface stays minimal: every command registered in `lib.rs` is declared
 //! in `build.rs` and granted in the one capability — and nothing else is; the CSP names no
-//! remote origin and allows no inline script; no shell or other plugin is linked.
+//! remote origin and allows no inline script; no plugin but the dialog is linked, and that
+//! one is opened from Rust only (the window is granted none of its permissions).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -68,7 +69,16 @@ fn the_csp_allows_no_remote_origin_and_no_inline_script() {
 }
 
 #[test]
-fn no_plugin_is_linked() {
+fn no_plugin_but_the_rust_side_dialog_is_linked() {
     let manifest = read("Cargo.toml");
-    assert!(!manifest.contains("tauri-plugin"), "the shell links no plugin (no shell, no fs, no http)");
+    let plugins: Vec<&str> = manifest
+        .lines()
+        .filter_map(|line| line.trim().split_once('=').map(|(name, _)| name.trim()))
+        .filter(|name| name.starts_with("tauri-plugin"))
+        .collect();
+    assert_eq!(plugins, ["tauri-plugin-dialog"], "no shell, fs, http or other plugin");
+    let capability = read("capabilities/main.json");
+    assert!(!capability.contains("dialog:"), "the window may not open a dialog itself");
+    let lib = read("src/lib.rs");
+    assert_eq!(lib.matches(".plugin(").count(), 1, "one plugin registered");
 }

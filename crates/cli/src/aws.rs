@@ -94,13 +94,22 @@ pub struct PermissionApplyArgs {
 #[derive(Args)]
 pub struct ChangeArgs {
     /// The IAM role to trust the Deployments.
-    #[arg(long)]
-    role: String,
+    #[arg(long, required_unless_present = "batch")]
+    role: Option<String>,
+    /// Many roles at once, from a JSON file (`-` reads standard input):
+    /// [{"role": "NAME", "identities": ["ARN", …], "create": false}, …]. Roles are read and
+    /// written 8 at a time; one failing role does not stop the others.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["role", "identities", "deployments", "create", "offline", "format"]
+    )]
+    batch: Option<String>,
     /// Create the role (it must not exist yet).
     #[arg(long)]
     create: bool,
     /// A Deployment's workload identity ARN; repeat for several Deployments.
-    #[arg(long = "identity", required_unless_present = "deployments")]
+    #[arg(long = "identity", required_unless_present_any = ["deployments", "batch"])]
     identities: Vec<String>,
     /// An Astro Deployment id, resolved to its workload identity through the Astro API;
     /// repeatable, and may be given beside --identity.
@@ -145,6 +154,14 @@ pub struct ChangeArgs {
 
 pub async fn run(command: AwsCommand) -> Result<(), Failure> {
     match command {
+        AwsCommand::Plan(args) if args.batch.is_some() => {
+            let file = args.batch.as_deref().unwrap_or_default();
+            crate::aws_batch::plan(file, args.quota, &args.target, args.json).await
+        }
+        AwsCommand::Apply(args) if args.batch.is_some() => {
+            let file = args.batch.as_deref().unwrap_or_default();
+            crate::aws_batch::apply(file, args.quota, &args.target, args.yes, args.json).await
+        }
         AwsCommand::Plan(args) => {
             let format = args.export.format_for(ExportCloud::Aws)?;
             let permissions = export_permissions(&args)?;
@@ -330,7 +347,7 @@ async fn request(
     args: &ChangeArgs,
 ) -> Result<(RoleName, Vec<WorkloadIdentityArn>, Option<NewRole>), Failure> {
     let mut identities = if args.identities.is_empty() { Vec::new() } else { identities(&args.identities)? };
-    let role = RoleName::parse(&args.role)?;
+    let role = RoleName::parse(args.role.as_deref().unwrap_or_default())?;
     for deployment in resolve(&args.astro, &args.deployments, CloudProvider::Aws).await?.0 {
         let arn = deployment.aws_identity()?;
         if !identities.contains(&arn) {

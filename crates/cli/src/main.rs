@@ -5,6 +5,7 @@ mod astro;
 mod attach_role;
 mod attach_sa;
 mod aws;
+mod aws_batch;
 mod aws_common;
 mod can_assume;
 mod export;

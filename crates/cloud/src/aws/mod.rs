@@ -1,6 +1,7 @@
 //! AWS: credentials, the IAM/STS adapter, and the trust-policy change flow.
 
 pub mod attach_role;
+pub mod batch;
 pub mod config;
 pub mod errors;
 pub mod iam;
@@ -12,5 +13,5 @@ pub use config::{AwsCredentialSource, AwsTarget, AwsTuning, sdk_config, sdk_conf
 pub use iam::{AwsIam, Caller, NewRole, RoleStore};
 pub use trust_change::{
     ApplyOptions, ChangeOutcome, TrustChange, apply_trust_change, apply_trust_change_with, plan_trust_change,
-    plan_trust_document,
+    plan_trust_change_as, plan_trust_document,
 };

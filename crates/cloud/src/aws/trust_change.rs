@@ -58,10 +58,23 @@ pub async fn plan_trust_change(
     create: Option<NewRole>,
     quota: u32,
 ) -> Result<TrustChange, CloudError> {
-    let (caller, role_arn, before) = read_for_plan(store, role_name, create.is_some()).await?;
+    let caller = store.caller().await?;
+    plan_trust_change_as(store, &caller, role_name, identities, create, quota).await
+}
+
+/// [`plan_trust_change`] for a caller already known (a batch asks STS once for all roles).
+pub async fn plan_trust_change_as(
+    store: &impl RoleStore,
+    caller: &Caller,
+    role_name: &str,
+    identities: &[WorkloadIdentityArn],
+    create: Option<NewRole>,
+    quota: u32,
+) -> Result<TrustChange, CloudError> {
+    let (role_arn, before) = read_role_for_plan(store, caller, role_name, create.is_some()).await?;
     let plan = TrustPlan::build(before.as_ref(), identities, quota);
     Ok(TrustChange {
-        caller,
+        caller: caller.clone(),
         role_name: role_name.to_owned(),
         role_arn,
         create,
@@ -101,6 +114,16 @@ async fn read_for_plan(
     create: bool,
 ) -> Result<(Caller, Option<String>, Option<TrustPolicy>), CloudError> {
     let caller = store.caller().await?;
+    let (role_arn, before) = read_role_for_plan(store, &caller, role_name, create).await?;
+    Ok((caller, role_arn, before))
+}
+
+async fn read_role_for_plan(
+    store: &impl RoleStore,
+    caller: &Caller,
+    role_name: &str,
+    create: bool,
+) -> Result<(Option<String>, Option<TrustPolicy>), CloudError> {
     match (store.get_role(role_name).await?, create) {
         (Some(_), true) => {
             Err(CloudError::AlreadyExists { what: format!("role {role_name} in account {}", caller.account) })
@@ -108,8 +131,8 @@ async fn read_for_plan(
         (None, false) => {
             Err(CloudError::NotFound { what: format!("role {role_name} in account {}", caller.account) })
         }
-        (Some(role), false) => Ok((caller, Some(role.arn), Some(role.trust_policy))),
-        (None, true) => Ok((caller, None, None)),
+        (Some(role), false) => Ok((Some(role.arn), Some(role.trust_policy))),
+        (None, true) => Ok((None, None)),
     }
 }
 
@@ -123,7 +146,12 @@ pub struct ApplyOptions {
     /// After a merge reads back correctly, wait this long and read again: a concurrent
     /// writer's overwrite lands within the time between its read and its write, so one that
     /// would drop ours shows by then. Also the grace given to a read-back that is stale.
+    /// Zero: no second look after a read-back that holds (a batch looks once for all its
+    /// roles, after they are all written: `crate::aws::batch`).
     pub settle: Duration,
+    /// The plan was made just now, in this process, with nothing shown in between (a batch
+    /// planned and applied back to back): its read stands for the apply's first read.
+    pub plan_read_is_fresh: bool,
 }
 
 impl ApplyOptions {
@@ -134,6 +162,7 @@ impl ApplyOptions {
             max_delay: Duration::from_secs(4),
         },
         settle: Duration::from_secs(1),
+        plan_read_is_fresh: false,
     };
 }
 
@@ -168,7 +197,15 @@ pub async fn apply_trust_change_with(
         });
     }
     let merge = change.create.is_none().then(|| merged_identities(change, &after)).flatten();
-    let kind = TrustWrite { store, change, after, merge, settle: options.settle };
+    let first_read = options.plan_read_is_fresh.then(|| planned_read(change)).transpose()?;
+    let kind = TrustWrite {
+        store,
+        change,
+        after,
+        merge,
+        settle: options.settle,
+        first_read: std::sync::Mutex::new(first_read),
+    };
     let applied = change::apply(&kind, journal, options.backoff).await?;
     let role =
         applied.now.ok_or_else(|| CloudError::NotFound { what: format!("role {}", change.role_name) })?;
@@ -180,6 +217,19 @@ fn refuse_blocking(policy: &TrustPolicy, quota: u32) -> Result<(), CloudError> {
         Some(blocking) => Err(CloudError::Refused { reason: blocking.message, hint: blocking.hint }),
         None => Ok(()),
     }
+}
+
+/// The role as the plan read it: what a fresh plan's apply starts from without reading again.
+fn planned_read(change: &TrustChange) -> Result<Option<RoleState>, CloudError> {
+    let Some(before) = &change.remote_before else { return Ok(None) };
+    Ok(Some(RoleState {
+        name: change.role_name.clone(),
+        arn: change.role_arn.clone().unwrap_or_default(),
+        path: String::from("/"),
+        description: None,
+        max_session_duration: None,
+        trust_policy: TrustPolicy::parse(before)?,
+    }))
 }
 
 /// The ARN a role will have, for the intent recorded before it exists.
@@ -251,6 +301,8 @@ struct TrustWrite<'a, S> {
     after: TrustPolicy,
     merge: Option<Vec<WorkloadIdentityArn>>,
     settle: Duration,
+    /// The plan's read, used once instead of the first read (`ApplyOptions::plan_read_is_fresh`).
+    first_read: std::sync::Mutex<Option<Option<RoleState>>>,
 }
 
 impl<S: RoleStore> ChangeKind for TrustWrite<'_, S> {
@@ -280,7 +332,11 @@ impl<S: RoleStore> ChangeKind for TrustWrite<'_, S> {
         self.change.caller.arn.clone()
     }
     async fn read(&self) -> Result<Option<RoleState>, CloudError> {
-        self.store.get_role(&self.change.role_name).await
+        let planned = self.first_read.lock().map(|mut slot| slot.take()).unwrap_or(None);
+        match planned {
+            Some(read) => Ok(read),
+            None => self.store.get_role(&self.change.role_name).await,
+        }
     }
     fn record(&self, read: &RoleState) -> Option<TrustPolicy> {
         Some(read.trust_policy.clone())
@@ -369,7 +425,9 @@ impl<S: RoleStore> ChangeKind for TrustWrite<'_, S> {
     fn second_look(&self, held: bool) -> Option<Duration> {
         // A merge must survive the time other writers take; a read-back that disagrees may
         // be stale (IAM is eventually consistent): both get a second look.
-        (self.merge.is_some() || !held).then_some(self.settle)
+        // A zero settle leaves the merge's look to the caller (a batch looks once).
+        let merge_look = self.merge.is_some() && !self.settle.is_zero();
+        (merge_look || !held).then_some(self.settle)
     }
 }
 

@@ -44,6 +44,7 @@ fn fast() -> ApplyOptions {
             max_delay: Duration::from_millis(2),
         },
         settle: Duration::from_millis(1),
+        plan_read_is_fresh: false,
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod action_catalog;
 pub mod arn;
+pub mod batch;
 pub mod cmi;
 pub mod editor;
 pub mod lint;
