@@ -54,18 +54,27 @@ pub enum GcpCommand {
 }
 
 #[derive(Args)]
-#[group(id = "resource", required = true, multiple = false, args = ["project", "impersonate"])]
+#[group(id = "resource", multiple = false, args = ["project", "impersonate"])]
 pub struct GrantArgs {
     /// Grant --role on this project's IAM policy.
     #[arg(long, requires = "role")]
     project: Option<String>,
+    /// Many grants at once, from a JSON file (`-` reads standard input): [{"project": "P",
+    /// "role": "roles/…", "members": ["serviceAccount:…"], "condition": {…}}, {"impersonate":
+    /// "SA", "members": […]}, …]. Resources are read and written 8 at a time.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["project", "impersonate", "members", "deployments", "role", "condition_title", "offline", "format"]
+    )]
+    batch: Option<String>,
     /// The impersonation route: let the member act as this service account of yours
     /// (grants roles/iam.serviceAccountTokenCreator on it).
     #[arg(long)]
     impersonate: Option<String>,
     /// A Deployment's identity, e.g. serviceAccount:astro-...@....iam.gserviceaccount.com;
     /// repeatable: every member is granted in one write.
-    #[arg(long = "member", required_unless_present = "deployments")]
+    #[arg(long = "member", required_unless_present_any = ["deployments", "batch"])]
     members: Vec<String>,
     /// An Astro Deployment id, resolved to its service account through the Astro API;
     /// repeatable, and may be given beside --member.
@@ -117,6 +126,13 @@ pub async fn run(command: GcpCommand) -> Result<(), Failure> {
                 }
             }
             Ok(())
+        }
+        GcpCommand::Plan(args) if args.batch.is_some() => {
+            crate::gcp_batch::plan(args.batch.as_deref().unwrap_or_default(), &args.target, args.json).await
+        }
+        GcpCommand::Apply(args) if args.batch.is_some() => {
+            let file = args.batch.as_deref().unwrap_or_default();
+            crate::gcp_batch::apply(file, &args.target, args.yes, args.json).await
         }
         GcpCommand::Plan(args) => {
             let format = args.export.format_for(ExportCloud::Gcp)?;

@@ -10,6 +10,7 @@ mod aws_common;
 mod can_assume;
 mod export;
 mod gcp;
+mod gcp_batch;
 mod gcp_common;
 mod inventory;
 mod journal;

@@ -10,6 +10,7 @@ pub mod astro;
 pub mod aws;
 pub mod aws_profiles;
 pub mod backoff;
+pub mod batch;
 pub mod change;
 pub mod deployment_identity;
 pub mod detect;

@@ -26,27 +26,8 @@ use crate::aws::iam::{Caller, NewRole, RoleStore};
 use crate::aws::trust_change::{
     ApplyOptions, ChangeOutcome, TrustChange, apply_trust_change_with, plan_trust_change_as,
 };
+pub use crate::batch::{BatchFailure, CONCURRENCY};
 use crate::journal::Journal;
-
-/// Roles read or written at once. IAM's control plane serves a few requests per second per
-/// account before throttling; 8 in flight keeps a batch fast and the SDK's retries rare.
-pub const CONCURRENCY: usize = 8;
-
-/// Why one role of a batch failed, as the summary says it.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct RoleFailure {
-    pub code: String,
-    pub message: String,
-    pub hint: String,
-}
-
-impl From<&CloudError> for RoleFailure {
-    fn from(err: &CloudError) -> Self {
-        Self { code: err.code().to_owned(), message: err.to_string(), hint: err.hint() }
-    }
-}
 
 /// One role of a batch plan: its change, or why it could not be planned.
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +36,7 @@ impl From<&CloudError> for RoleFailure {
 pub struct BatchRolePlan {
     pub role_name: String,
     pub change: Option<TrustChange>,
-    pub failure: Option<RoleFailure>,
+    pub failure: Option<BatchFailure>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +68,7 @@ impl BatchPlan {
 pub struct BatchRoleOutcome {
     pub role_name: String,
     pub outcome: Option<ChangeOutcome>,
-    pub failure: Option<RoleFailure>,
+    pub failure: Option<BatchFailure>,
     /// Another writer dropped its Deployments after our write; they were merged again.
     pub merged_again: bool,
 }

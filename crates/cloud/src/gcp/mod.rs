@@ -1,6 +1,7 @@
 //! Google Cloud: credentials, the Resource Manager / IAM adapter, and the grant flow.
 
 pub mod attach_sa;
+pub mod batch;
 pub mod binding_change;
 pub mod config;
 pub mod projects;

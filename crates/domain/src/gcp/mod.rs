@@ -6,6 +6,7 @@
 //! Pure: no SDK, no network. The cloud crate reads and writes policies (with the etag, in
 //! a bounded retry loop); everything decided about a policy is decided here.
 
+pub mod batch;
 pub mod catalog;
 pub mod editor;
 pub mod iam_policy;
