@@ -22,6 +22,8 @@ fn astro_commands() -> &'static [&'static str] {
         "aws_apply_permission",
         "aws_plan",
         "export_plan",
+        "aws_plan_batch",
+        "aws_apply_batch",
         "export_save",
         "aws_trust_policy_analyze",
         "aws_trust_policy_edit",

@@ -89,7 +89,7 @@ pub fn aws_parse_identities(text: String) -> ParsedIdentities {
     }
 }
 
-async fn connect(state: &AppState, target: &AwsTarget) -> Result<AwsIam, IpcError> {
+pub(crate) async fn connect(state: &AppState, target: &AwsTarget) -> Result<AwsIam, IpcError> {
     let keyring = state.keyring().await.ok();
     Ok(AwsIam::new(&sdk_config(target, keyring).await?))
 }

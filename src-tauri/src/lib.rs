@@ -5,6 +5,7 @@ mod airflow_commands;
 mod astro_commands;
 mod attach_context;
 mod aws_commands;
+mod batch_commands;
 mod cmi_commands;
 mod cmi_gcp_commands;
 mod commands;
@@ -40,6 +41,8 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         aws_commands::aws_apply_permission,
         aws_commands::aws_plan,
         export_commands::export_plan,
+        batch_commands::aws_plan_batch,
+        batch_commands::aws_apply_batch,
         export_commands::export_save,
         aws_commands::aws_trust_policy_analyze,
         aws_commands::aws_trust_policy_edit,

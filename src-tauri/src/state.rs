@@ -5,6 +5,7 @@ use tokio::sync::Mutex;
 
 use astro_identity_cloud::airflow::ConnectionPlan;
 use astro_identity_cloud::aws::attach_role::CmiPlan;
+use astro_identity_cloud::aws::batch::BatchPlan;
 use astro_identity_cloud::aws::permissions::PermissionPlan;
 use astro_identity_cloud::aws::{AwsTarget, TrustChange};
 use astro_identity_cloud::gcp::attach_sa::AttachSaPlan;
@@ -47,6 +48,8 @@ pub enum StoredPlan {
     AttachSa(Box<(GcpTarget, AttachContext, AttachSaPlan)>),
     /// Offboarding one identity: where it was read, and the changes removing it.
     Revoke(Box<RevokePlan>),
+    /// Several roles trusting the same Deployments, reviewed and applied together.
+    Batch(Box<(AwsTarget, BatchPlan)>),
     /// Made without credentials: exported for review, never applied.
     Offline(OfflinePlan),
 }

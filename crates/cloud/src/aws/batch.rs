@@ -129,37 +129,79 @@ pub async fn plan_batch(
 ) -> Result<BatchPlan, CloudError> {
     let caller = store.caller().await?;
     let total = entries.len();
-    let mut done = 0;
-    let mut planned: Vec<(usize, BatchRolePlan)> = stream::iter(entries.iter().enumerate())
+    // Collected first: a closure held across the awaits below would keep the future from
+    // being `Send` (rust-lang/rust#110338), which the window's commands need.
+    let reads: Vec<_> = entries
+        .iter()
+        .enumerate()
         .map(|(index, entry)| {
-            let caller = &caller;
             let create = entry.create.then(|| new_role(entry));
-            async move {
-                let role = entry.role.as_str();
-                let result =
-                    plan_trust_change_as(store, caller, role, &entry.identities, create, quota).await;
-                (index, role, result)
+            plan_one(store, &caller, entry, create, quota, index)
+        })
+        .collect();
+    let mut reads = stream::iter(reads).buffer_unordered(CONCURRENCY);
+    let mut planned: Vec<(usize, BatchRolePlan)> = Vec::with_capacity(total);
+    while let Some((index, role, result)) = reads.next().await {
+        let done = planned.len() + 1;
+        let plan = match result {
+            Ok(change) => {
+                progress(BatchEvent::Planned { role, done, total });
+                BatchRolePlan { role_name: role.to_owned(), change: Some(change), failure: None }
             }
-        })
-        .buffer_unordered(CONCURRENCY.max(1))
-        .map(|(index, role, result)| {
-            done += 1;
-            let plan = match result {
-                Ok(change) => {
-                    progress(BatchEvent::Planned { role, done, total });
-                    BatchRolePlan { role_name: role.to_owned(), change: Some(change), failure: None }
-                }
-                Err(err) => {
-                    progress(BatchEvent::Failed { role, error: &err });
-                    BatchRolePlan { role_name: role.to_owned(), change: None, failure: Some((&err).into()) }
-                }
-            };
-            (index, plan)
-        })
-        .collect()
-        .await;
+            Err(err) => {
+                progress(BatchEvent::Failed { role, error: &err });
+                BatchRolePlan { role_name: role.to_owned(), change: None, failure: Some((&err).into()) }
+            }
+        };
+        planned.push((index, plan));
+    }
+    drop(reads);
     planned.sort_by_key(|(index, _)| *index);
     Ok(BatchPlan { caller, roles: planned.into_iter().map(|(_, plan)| plan).collect() })
+}
+
+/// One role's plan, with where it goes in the batch (named, not a closure: the batch's
+/// future must stay `Send` for the window's commands).
+async fn plan_one<'a>(
+    store: &impl RoleStore,
+    caller: &Caller,
+    entry: &'a BatchEntry,
+    create: Option<NewRole>,
+    quota: u32,
+    index: usize,
+) -> (usize, &'a str, Result<TrustChange, CloudError>) {
+    let role = entry.role.as_str();
+    (index, role, plan_trust_change_as(store, caller, role, &entry.identities, create, quota).await)
+}
+
+/// One role's apply (none for a role that failed to plan).
+async fn apply_one<'a>(
+    store: &impl RoleStore,
+    role: &'a BatchRolePlan,
+    confirm_warnings: bool,
+    journal: &Journal,
+    options: ApplyOptions,
+    index: usize,
+) -> (usize, &'a BatchRolePlan, Option<Result<ChangeOutcome, CloudError>>) {
+    let result = match &role.change {
+        Some(change) => {
+            Some(apply_trust_change_with(store, change, confirm_warnings, journal, options).await)
+        }
+        None => None,
+    };
+    (index, role, result)
+}
+
+/// Whether the merged role lost Deployments it was verified to trust (another writer).
+async fn lost_update(store: &impl RoleStore, change: &TrustChange, index: usize) -> Option<usize> {
+    match store.get_role(&change.role_name).await {
+        Ok(Some(role)) => {
+            let trusted = role.trust_policy.trusted_aws_principals();
+            change.plan.added.iter().any(|arn| !trusted.contains(arn)).then_some(index)
+        }
+        // A read that fails now is not a lost update: the write was verified.
+        _ => None,
+    }
 }
 
 /// Applies every planned change (warnings only when `confirm_warnings`), then checks the
@@ -175,51 +217,45 @@ pub async fn apply_batch(
 ) -> Vec<BatchRoleOutcome> {
     let each = ApplyOptions { settle: Duration::ZERO, ..options.apply };
     let total = plan.roles.len();
-    let mut done = 0;
-    let mut outcomes: Vec<(usize, BatchRoleOutcome)> = stream::iter(plan.roles.iter().enumerate())
-        .map(|(index, role)| async move {
-            let result = match (&role.change, &role.failure) {
-                (Some(change), _) => {
-                    Some(apply_trust_change_with(store, change, confirm_warnings, journal, each).await)
+    let writes: Vec<_> = plan
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(index, role)| apply_one(store, role, confirm_warnings, journal, each, index))
+        .collect();
+    let mut writes = stream::iter(writes).buffer_unordered(options.concurrency.max(1));
+    let mut outcomes: Vec<(usize, BatchRoleOutcome)> = Vec::with_capacity(total);
+    while let Some((index, role, result)) = writes.next().await {
+        let done = outcomes.len() + 1;
+        let name = role.role_name.as_str();
+        let outcome = match result {
+            Some(Ok(outcome)) => {
+                progress(BatchEvent::Applied { role: name, written: outcome.written, done, total });
+                BatchRoleOutcome {
+                    role_name: name.to_owned(),
+                    outcome: Some(outcome),
+                    failure: None,
+                    merged_again: false,
                 }
-                _ => None,
-            };
-            (index, role, result)
-        })
-        .buffer_unordered(options.concurrency.max(1))
-        .map(|(index, role, result)| {
-            done += 1;
-            let name = role.role_name.as_str();
-            let outcome = match result {
-                Some(Ok(outcome)) => {
-                    progress(BatchEvent::Applied { role: name, written: outcome.written, done, total });
-                    BatchRoleOutcome {
-                        role_name: name.to_owned(),
-                        outcome: Some(outcome),
-                        failure: None,
-                        merged_again: false,
-                    }
-                }
-                Some(Err(err)) => {
-                    progress(BatchEvent::Failed { role: name, error: &err });
-                    BatchRoleOutcome {
-                        role_name: name.to_owned(),
-                        outcome: None,
-                        failure: Some((&err).into()),
-                        merged_again: false,
-                    }
-                }
-                None => BatchRoleOutcome {
+            }
+            Some(Err(err)) => {
+                progress(BatchEvent::Failed { role: name, error: &err });
+                BatchRoleOutcome {
                     role_name: name.to_owned(),
                     outcome: None,
-                    failure: role.failure.clone(),
+                    failure: Some((&err).into()),
                     merged_again: false,
-                },
-            };
-            (index, outcome)
-        })
-        .collect()
-        .await;
+                }
+            }
+            None => BatchRoleOutcome {
+                role_name: name.to_owned(),
+                outcome: None,
+                failure: role.failure.clone(),
+                merged_again: false,
+            },
+        };
+        outcomes.push((index, outcome));
+    }
     outcomes.sort_by_key(|(index, _)| *index);
     let mut outcomes: Vec<BatchRoleOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
     check_lost_updates(store, plan, &mut outcomes, confirm_warnings, journal, options, progress).await;
@@ -248,26 +284,16 @@ async fn check_lost_updates(
     }
     progress(BatchEvent::Checking { roles: written.len(), wait: options.apply.settle });
     tokio::time::sleep(options.apply.settle).await;
-    let lost: Vec<usize> = stream::iter(written)
-        .map(|i| async move {
-            let Some(change) = &plan.roles[i].change else { return None };
-            match store.get_role(&change.role_name).await {
-                Ok(Some(role)) => {
-                    let missing = change
-                        .plan
-                        .added
-                        .iter()
-                        .any(|arn| !role.trust_policy.trusted_aws_principals().contains(arn));
-                    missing.then_some(i)
-                }
-                // A read that fails now is not a lost update; the write was verified.
-                _ => None,
-            }
-        })
-        .buffer_unordered(options.concurrency.max(1))
-        .filter_map(|lost| async move { lost })
-        .collect()
-        .await;
+    let checks: Vec<_> = written
+        .iter()
+        .filter_map(|&i| plan.roles[i].change.as_ref().map(|c| lost_update(store, c, i)))
+        .collect();
+    let mut checks = stream::iter(checks).buffer_unordered(options.concurrency.max(1));
+    let mut lost: Vec<usize> = Vec::new();
+    while let Some(found) = checks.next().await {
+        lost.extend(found);
+    }
+    lost.sort_unstable();
     for i in lost {
         let Some(change) = &plan.roles[i].change else { continue };
         progress(BatchEvent::MergedAgain { role: &change.role_name });

@@ -1,9 +1,13 @@
 // The only module that talks to Tauri. Views import typed functions and types from here;
 // tests replace the transport with `mockIPC` from @tauri-apps/api/mocks.
+import { Channel } from "@tauri-apps/api/core";
 import { commands } from "./bindings";
 import type {
   AttachRoleRequest_Deserialize as AttachRoleRequest,
   AttachSaWindowRequest_Deserialize as AttachSaWindowRequest,
+  BatchPlanRequest_Deserialize as BatchPlanRequest,
+  BatchProgress_Deserialize as BatchProgressEvent,
+  BatchProgress_Serialize as BatchProgressSent,
   AstroMatch_Deserialize as AstroMatch,
   GcpPlaces_Deserialize as GcpPlaces,
   RevokeRequest_Deserialize as RevokeRequest,
@@ -117,6 +121,11 @@ export type {
   ParsedIdentities,
   PlanRequest_Deserialize as PlanRequest,
   PlannedChange_Serialize as PlannedChange,
+  PlannedBatch_Serialize as PlannedBatch,
+  BatchRoleOutcome_Serialize as BatchRoleOutcome,
+  BatchRolePlan_Serialize as BatchRolePlan,
+  BatchProgress_Serialize as BatchProgress,
+  BatchProgressState,
   ExportFormat,
   ExportText,
   OfflineAwsInput_Deserialize as OfflineAwsInput,
@@ -201,6 +210,18 @@ export const backend = {
   awsManagedPolicyDocument: (arn: string) => commands.awsManagedPolicyDocument(arn),
   awsPlanDocument: (request: DocumentPlanRequest) => settle(commands.awsPlanDocument(request)),
   awsPlan: (request: PlanRequest) => settle(commands.awsPlan(request)),
+  awsPlanBatch: (request: BatchPlanRequest) => settle(commands.awsPlanBatch(request)),
+  /** Applies a batch; `onProgress` hears each role as it is done. */
+  awsApplyBatch: (
+    planId: string,
+    confirmWarnings: boolean,
+    onProgress: (progress: BatchProgressSent) => void,
+  ) => {
+    const channel = new Channel<BatchProgressEvent>();
+    // Rust sends every field (the `_Serialize` shape).
+    channel.onmessage = (progress) => onProgress(progress as BatchProgressSent);
+    return settle(commands.awsApplyBatch(planId, confirmWarnings, channel));
+  },
   exportPlan: (planId: string, format: ExportFormat) => settle(commands.exportPlan(planId, format)),
   exportSave: (planId: string, format: ExportFormat) => settle(commands.exportSave(planId, format)),
   awsApply: (planId: string, confirmWarnings: boolean) =>

@@ -20,7 +20,12 @@ export class Journey extends Runner {
   }
 
   advance() {
-    this.step += 1;
+    this.skipTo(this.step + 1);
+  }
+
+  /** Goes forward to `index`, past steps that do not apply (a batch has no connection). */
+  skipTo(index: number) {
+    this.step = index;
     this.reached = Math.max(this.reached, this.step);
   }
 }

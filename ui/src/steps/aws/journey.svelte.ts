@@ -21,6 +21,9 @@ import type {
   PermissionOutcome,
   PlannedChange,
   PlannedPermission,
+  PlannedBatch,
+  BatchProgress,
+  BatchRoleOutcome,
   RoleSummary,
 } from "../../lib/ipc";
 
@@ -187,6 +190,78 @@ export class AwsJourney extends Journey {
   roleDescription = $state("Assumed by Astro Deployments through their workload identity");
   roleSearch = $state("");
   roles = $state<RoleSummary[] | null>(null);
+  /** Existing roles ticked in the list; two or more make a batch: one review, one Apply. */
+  rolePicks = $state<string[]>([]);
+  /** The batch under review, each role's progress while it applies, and what it did. */
+  batchPlan = $state<PlannedBatch | null>(null);
+  batchProgress = $state<Record<string, BatchProgress>>({});
+  batchOutcomes = $state<BatchRoleOutcome[] | null>(null);
+  batchUndone = $state<string[]>([]);
+
+  /** The picked Deployments trusted by several existing roles at once. */
+  get batch(): boolean {
+    return (
+      this.mode === "trust" &&
+      this.roleMode === "existing" &&
+      !this.offline &&
+      this.rolePicks.length > 1
+    );
+  }
+
+  /** Ticks or unticks an existing role; the first one ticked is the journey's role. */
+  toggleRole(name: string) {
+    this.rolePicks = this.rolePicks.includes(name)
+      ? this.rolePicks.filter((r) => r !== name)
+      : [...this.rolePicks, name];
+    this.roleName = this.rolePicks[0] ?? "";
+  }
+
+  async planBatch(): Promise<boolean> {
+    this.confirmWarnings = false;
+    const roles = this.rolePicks;
+    this.batchPlan = await this.run(
+      `Reading ${roles.length} roles in ${this.caller?.account ?? "your account"}…`,
+      () =>
+        backend.awsPlanBatch({
+          target: this.target(),
+          roles,
+          identities: this.identities,
+          quota: null,
+        }),
+    );
+    return this.batchPlan !== null;
+  }
+
+  async applyBatch(): Promise<boolean> {
+    if (!this.batchPlan) return false;
+    const { planId, plan } = this.batchPlan;
+    this.batchProgress = {};
+    const outcomes = await this.run(`Applying ${plan.roles.length} roles, 8 at a time…`, () =>
+      backend.awsApplyBatch(planId, this.confirmWarnings, (progress) => {
+        this.batchProgress = { ...this.batchProgress, [progress.role]: progress };
+      }),
+    );
+    if (!outcomes) {
+      await this.planBatch();
+      return false;
+    }
+    this.batchOutcomes = outcomes;
+    return true;
+  }
+
+  /** Undoes every role the batch wrote, one after another. */
+  async undoBatch(): Promise<boolean> {
+    for (const done of this.batchOutcomes ?? []) {
+      const id = done.outcome?.written ? done.outcome.journalId : null;
+      if (!id || this.batchUndone.includes(done.roleName)) continue;
+      const undone = await this.run(`Restoring the trust policy of ${done.roleName}…`, () =>
+        backend.awsUndo(this.target(), id),
+      );
+      if (!undone) return false;
+      this.batchUndone = [...this.batchUndone, done.roleName];
+    }
+    return true;
+  }
 
   // 4. Review and apply
   planned = $state<PlannedChange | null>(null);

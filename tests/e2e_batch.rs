@@ -1,0 +1,115 @@
+//! End to end: one journey, several roles. Two Deployments are trusted by three existing
+//! roles in moto — ticked in the role list, reviewed as one diff per role, applied with one
+//! click (each role's result shown), then undone together. The end state is read from moto.
+//! Screenshots in target/e2e/batch-*.png.
+
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use serde_json::Value;
+
+use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_home_file};
+
+const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
+const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
+const ROLES: [&str; 3] = ["astro-sales", "astro-finance", "astro-ml"];
+const SEED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+async fn trust(iam: &aws_sdk_iam::Client, role: &str) -> Result<Value, Error> {
+    let out = iam.get_role().role_name(role).send().await?;
+    let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
+    Ok(serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?)
+}
+
+async fn walk(app: &AppSession, moto_url: &str, iam: &aws_sdk_iam::Client) -> Result<(), Error> {
+    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
+    let enter = char::from(Key::Enter);
+    app.find("#identities").await?.send_keys(&format!("{DEPLOYMENT_A}{enter}{DEPLOYMENT_B}")).await?;
+    app.wait_for_text("[data-testid=parsed-identities]", DEPLOYMENT_B).await?;
+    app.click_button("Next").await?;
+    app.use_aws_profile("moto", moto_url, "123456789012").await?;
+    app.click_button("Next").await?;
+
+    // Existing roles: the list is named; three are ticked.
+    app.client
+        .find(Locator::XPath("//label[.//strong[normalize-space()='Use an existing role']]//input"))
+        .await?
+        .click()
+        .await?;
+    app.find("#role-search").await?.send_keys(&format!("astro{enter}")).await?;
+    app.find("ul[aria-label='Roles in the account']").await?;
+    for role in ROLES {
+        app.wait_for_text("[data-testid=role-list]", role).await?;
+        let xpath = format!(
+            "//ul[@aria-label='Roles in the account']//label[.//strong[normalize-space()='{role}']]//input"
+        );
+        app.client.find(Locator::XPath(&xpath)).await?.click().await?;
+    }
+    app.screenshot("batch-1-roles").await?;
+    app.click_button("Next").await?;
+
+    // One review: a diff per role, each adding both Deployments.
+    let summary =
+        app.wait_for_text("[data-testid=review-summary]", "3 roles in account 123456789012").await?;
+    assert!(summary.contains("3 to change, each trusting 2 Deployments"), "{summary}");
+    for role in ROLES {
+        let card = app.wait_for_text(&format!("[data-testid=batch-role-{role}]"), DEPLOYMENT_B).await?;
+        assert!(card.contains("Planned") && card.contains(DEPLOYMENT_A), "{card}");
+    }
+    app.screenshot("batch-2-review").await?;
+    assert!(trust(iam, "astro-sales").await?.to_string().contains("ec2"), "nothing written before Apply");
+    app.click_button("Apply").await?;
+
+    // Done: each role's result, with a console link each.
+    let done = app.wait_for_text("[data-testid=batch-outcomes]", "astro-ml: written and verified").await?;
+    for role in ROLES {
+        assert!(done.contains(&format!("{role}: written and verified")), "{done}");
+    }
+    app.client
+        .find(Locator::XPath("//button[normalize-space()='Open astro-finance in the AWS console']"))
+        .await?;
+    app.screenshot("batch-3-done").await?;
+    for role in ROLES {
+        let policy = trust(iam, role).await?.to_string();
+        assert!(policy.contains(DEPLOYMENT_A) && policy.contains(DEPLOYMENT_B), "{role}: {policy}");
+        assert!(policy.contains("ec2.amazonaws.com"), "{role} kept its statement: {policy}");
+    }
+
+    // Undo, for every role at once.
+    app.click_button("Undo…").await?;
+    app.click_button("Restore the previous trust policy of 3 roles").await?;
+    app.wait_for_text("[data-testid=batch-outcomes]", "astro-ml: restored and verified").await?;
+    app.screenshot("batch-4-undone").await?;
+    for role in ROLES {
+        let policy = trust(iam, role).await?.to_string();
+        assert!(!policy.contains(DEPLOYMENT_A) && !policy.contains(DEPLOYMENT_B), "{role}: {policy}");
+    }
+    Ok(())
+}
+
+#[test]
+fn trusts_two_deployments_in_three_roles_with_one_review_and_one_apply() -> Result<(), Error> {
+    let app = app_binary()?;
+    let moto = Moto::start()?;
+    let desktop = Desktop::start()?;
+    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
+    write_home_file(
+        &desktop,
+        ".aws/credentials",
+        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let iam = moto_iam(&moto.url).await;
+        for role in ROLES {
+            iam.create_role().role_name(role).assume_role_policy_document(SEED).send().await?;
+        }
+        let session = AppSession::start(&driver, &app).await?;
+        let outcome = walk(&session, &moto.url, &iam).await;
+        if outcome.is_err() {
+            let _ = session.screenshot("batch-failure").await;
+        }
+        session.close().await;
+        outcome
+    })
+}
