@@ -90,12 +90,13 @@ bench-deps: deps
 ## Speed and size goals, measured in release builds (benchmarks, never timed tests): prints a
 ## table and writes BENCHMARKS.md.
 bench: bench-deps bundle
-	cargo build --release -p astro-identity-cli
+	cargo build --release -p astro-identity-cli -p tauri-hello-baseline
 	mkdir -p target && set -o pipefail && \
 	  cargo run --release -p astro-identity-domain --example editor_bench | tee target/editor-bench.txt
 	ASTRO_IDENTITY_APP="$(RELEASE_APP)" ASTRO_IDENTITY_CLI="$(CARGO_TARGET_DIR)/release/astro-identity-cli" \
 	BENCH_BUNDLE_DIR="$(BUNDLE_DIR)" BENCH_EDITOR_OUTPUT=target/editor-bench.txt \
 	BENCH_AWS_CLI="$(AWS_CLI_VENV)/bin/aws" BENCH_PYTHON="$(PYTHON)" BENCH_OUT=BENCHMARKS.md \
+	BENCH_HELLO="$(CARGO_TARGET_DIR)/release/tauri-hello-baseline" \
 	  cargo run -p astro-identity-tests --example app_bench
 
 ## Regenerates the offline AWS action and managed-policy catalogs from botocore and moto.

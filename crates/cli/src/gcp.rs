@@ -57,7 +57,7 @@ pub enum GcpCommand {
 #[group(id = "resource", multiple = false, args = ["project", "impersonate"])]
 pub struct GrantArgs {
     /// Grant --role on this project's IAM policy.
-    #[arg(long, requires = "role")]
+    #[arg(long, requires = "role", required_unless_present_any = ["impersonate", "batch"])]
     project: Option<String>,
     /// Many grants at once, from a JSON file (`-` reads standard input): [{"project": "P",
     /// "role": "roles/…", "members": ["serviceAccount:…"], "condition": {…}}, {"impersonate":
