@@ -71,7 +71,7 @@ async fn paste_token(app: &AppSession, astro: &AstroFake, token: &str) -> Result
 }
 
 async fn aws_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> Result<(), Error> {
-    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
+    app.start_journey("Authorize on AWS").await?;
 
     // 1. A mistyped token is refused with the reason and not kept; then the right one.
     paste_token(app, astro, "astro-mistyped-0000").await?;
@@ -116,7 +116,7 @@ async fn aws_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> Res
 async fn gcp_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Result<(), Error> {
     // The home screen names the stored token's organization, never the token.
     app.wait_for_text("[data-testid=astro-org]", &format!("Org {ORG}")).await?;
-    app.find("button[aria-label='Start: Authorize on GCP']").await?.click().await?;
+    app.start_journey("Authorize on GCP").await?;
 
     // 1. The stored token and address are reused; the AWS Deployment cannot be picked.
     app.click_button("Connect").await?;
@@ -254,7 +254,7 @@ fn picks_deployments_from_astro_and_authorizes_them_on_both_clouds() -> Result<(
 }
 
 async fn attach_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> Result<(), Error> {
-    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
+    app.start_journey("Authorize on AWS").await?;
     app.client
         .find(Locator::XPath(
             "//label[.//strong[normalize-space()='Attach my role to the Deployments']]/input",
@@ -376,7 +376,7 @@ fn attaches_a_role_to_picked_deployments_through_their_clusters_oidc_provider() 
 const CUSTOMER_SA: &str = "etl-runner@astro-data.iam.gserviceaccount.com";
 
 async fn gcp_attach_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Result<(), Error> {
-    app.find("button[aria-label='Start: Authorize on GCP']").await?.click().await?;
+    app.start_journey("Authorize on GCP").await?;
     app.client
         .find(Locator::XPath(
             "//label[.//strong[normalize-space()='Attach my service account to the Deployments']]/input",

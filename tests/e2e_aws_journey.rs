@@ -38,7 +38,7 @@ async fn journey(
     moto_url: &str,
     airflow: &AirflowServer,
 ) -> Result<(), Error> {
-    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
+    app.start_journey("Authorize on AWS").await?;
 
     // 1. Deployments: two ARNs, validated as typed.
     let enter = char::from(Key::Enter);

@@ -21,7 +21,7 @@ async fn trust(iam: &aws_sdk_iam::Client, role: &str) -> Result<Value, Error> {
 }
 
 async fn walk(app: &AppSession, moto_url: &str, iam: &aws_sdk_iam::Client) -> Result<(), Error> {
-    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
+    app.start_journey("Authorize on AWS").await?;
     let enter = char::from(Key::Enter);
     app.find("#identities").await?.send_keys(&format!("{DEPLOYMENT_A}{enter}{DEPLOYMENT_B}")).await?;
     app.wait_for_text("[data-testid=parsed-identities]", DEPLOYMENT_B).await?;

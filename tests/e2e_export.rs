@@ -83,7 +83,7 @@ async fn export_text(app: &AppSession, needle: &str) -> Result<String, Error> {
 }
 
 async fn aws_offline(app: &AppSession, desktop: &Desktop, saved: &Path) -> Result<(), Error> {
-    app.find("button[aria-label='Start: Authorize on AWS']").await?.click().await?;
+    app.start_journey("Authorize on AWS").await?;
     app.find("#identities").await?.send_keys(DEPLOYMENT).await?;
     app.wait_for_text("[data-testid=parsed-identities]", DEPLOYMENT).await?;
     app.click_button("Next").await?;
@@ -131,7 +131,7 @@ async fn aws_offline(app: &AppSession, desktop: &Desktop, saved: &Path) -> Resul
 }
 
 async fn gcp_offline(app: &AppSession) -> Result<String, Error> {
-    app.find("button[aria-label='Start: Authorize on GCP']").await?.click().await?;
+    app.start_journey("Authorize on GCP").await?;
     app.find("#service-account").await?.send_keys(GCP_SA).await?;
     app.click_button("Next").await?;
     app.find("#project-id").await?.send_keys("astro-data").await?;

@@ -11,7 +11,7 @@ const ACCOUNT: &str = "astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccou
 const MEMBER: &str = "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
 
 async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
-    app.find("button[aria-label='Start: Authorize on GCP']").await?.click().await?;
+    app.start_journey("Authorize on GCP").await?;
 
     // 1. The Deployment's service account, validated as typed.
     app.find("#service-account").await?.send_keys(ACCOUNT).await?;

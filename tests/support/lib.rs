@@ -527,6 +527,14 @@ impl AppSession {
         Ok(())
     }
 
+    /// Starts a journey from the home screen ("Authorize on AWS") and waits for its step rail:
+    /// the journeys are loaded on demand, so the first step may come a moment after the click.
+    pub async fn start_journey(&self, title: &str) -> Result<(), Error> {
+        self.find(&format!("button[aria-label='Start: {title}']")).await?.click().await?;
+        self.find("nav[aria-label='Steps']").await?;
+        Ok(())
+    }
+
     /// Clicks the (first) button whose visible text is `label`.
     pub async fn click_button(&self, label: &str) -> Result<(), Error> {
         let xpath = format!("//button[normalize-space()='{label}' and not(@disabled)]");

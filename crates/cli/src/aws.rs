@@ -25,7 +25,7 @@ use crate::astro::{AstroArgs, resolve};
 use crate::aws_common::{TargetArgs, check_account, connect, render_plan};
 use crate::export::{ExportArgs, labelled, print_export};
 use crate::journal_file::journal;
-use crate::output::{Failure, confirm, print_json, render_diff};
+use crate::output::{Failure, confirm, print_json, read_input, render_diff};
 
 #[derive(Subcommand)]
 pub enum AwsCommand {
@@ -217,12 +217,7 @@ async fn permissions(command: PermissionCommand) -> Result<(), Failure> {
             (iam, plan, apply)
         }
         PermissionCommand::PutInline { role, name, document_file, apply } => {
-            let text = if document_file == "-" {
-                std::io::read_to_string(std::io::stdin())
-            } else {
-                std::fs::read_to_string(&document_file)
-            }
-            .map_err(|e| {
+            let text = read_input(&document_file).map_err(|e| {
                 Failure::new(format!("cannot read {document_file}: {e}"), "Give a JSON policy file.")
             })?;
             let document = PermissionPolicy::parse(&text)?;

@@ -13,16 +13,11 @@ use astro_identity_domain::aws::lint::LintLevel;
 use crate::aws_common::{TargetArgs, connect};
 use crate::export::labelled;
 use crate::journal_file::journal;
-use crate::output::{Failure, confirm, print_json};
+use crate::output::{Failure, batch_result, confirm, print_json, read_input};
 
 /// Reads and checks the whole file before anything is read from IAM.
 fn entries(file: &str) -> Result<Vec<BatchEntry>, Failure> {
-    let text = if file == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(file)
-    }
-    .map_err(|e| {
+    let text = read_input(file).map_err(|e| {
         Failure::new(
             format!("--batch {file}: cannot read it: {e}"),
             "Give a JSON file: [{\"role\": \"NAME\", \"identities\": [\"ARN\", …], \"create\": false}, …].",
@@ -76,7 +71,7 @@ pub async fn plan(file: &str, quota: u32, target: &TargetArgs, json: bool) -> Re
     } else {
         print!("{}", render(&plan));
     }
-    failed_roles(plan.failed())
+    batch_result(plan.failed(), "role(s)")
 }
 
 pub async fn apply(
@@ -105,17 +100,7 @@ pub async fn apply(
     } else {
         print!("{}", summary(&outcomes));
     }
-    failed_roles(outcomes.iter().filter(|o| o.failure.is_some()).count())
-}
-
-fn failed_roles(failed: usize) -> Result<(), Failure> {
-    if failed == 0 {
-        return Ok(());
-    }
-    Err(Failure::new(
-        format!("{failed} role(s) failed (listed above); the others went through"),
-        "Fix what each failed role says, then run the batch again: roles already done plan as no change.",
-    ))
+    batch_result(outcomes.iter().filter(|o| o.failure.is_some()).count(), "role(s)")
 }
 
 fn render(plan: &BatchPlan) -> String {

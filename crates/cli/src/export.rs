@@ -5,7 +5,7 @@ use clap::Args;
 
 use astro_identity_domain::export::{ExportCloud, ExportFormat, ExportPlan, render};
 
-use crate::output::Failure;
+use crate::output::{Failure, read_input};
 
 #[derive(Args)]
 pub struct ExportArgs {
@@ -42,12 +42,7 @@ impl ExportArgs {
     /// The text of --current-policy-file, when given.
     pub fn current_policy(&self) -> Result<Option<String>, Failure> {
         let Some(path) = &self.current_policy_file else { return Ok(None) };
-        let text = if path == "-" {
-            std::io::read_to_string(std::io::stdin())
-        } else {
-            std::fs::read_to_string(path)
-        };
-        text.map(Some).map_err(|e| {
+        read_input(path).map(Some).map_err(|e| {
             Failure::new(
                 format!("--current-policy-file {path}: cannot read it: {e}"),
                 "Give the file holding the policy as JSON (e.g. from `aws iam get-role` or `gcloud … get-iam-policy --format=json`).",

@@ -13,15 +13,10 @@ use astro_identity_domain::gcp::lint::IamLintLevel;
 use crate::export::labelled;
 use crate::gcp_common::{TargetArgs, connect};
 use crate::journal_file::journal;
-use crate::output::{Failure, confirm, print_json};
+use crate::output::{Failure, batch_result, confirm, print_json, read_input};
 
 fn entries(file: &str) -> Result<Vec<GrantEntry>, Failure> {
-    let text = if file == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(file)
-    }
-    .map_err(|e| {
+    let text = read_input(file).map_err(|e| {
         Failure::new(
             format!("--batch {file}: cannot read it: {e}"),
             "Give a JSON file: [{\"project\": \"P\", \"role\": \"roles/…\", \"members\": [\"serviceAccount:…\"]}, …].",
@@ -52,7 +47,7 @@ pub async fn plan(file: &str, target: &TargetArgs, json: bool) -> Result<(), Fai
     } else {
         print!("{}", render(&plans));
     }
-    failed(plans.iter().filter(|p| p.failure.is_some()).count())
+    batch_result(plans.iter().filter(|p| p.failure.is_some()).count(), "grant(s)")
 }
 
 pub async fn apply(file: &str, target: &TargetArgs, yes: bool, json: bool) -> Result<(), Failure> {
@@ -77,17 +72,7 @@ pub async fn apply(file: &str, target: &TargetArgs, yes: bool, json: bool) -> Re
     } else {
         print!("{}", summary(&outcomes));
     }
-    failed(outcomes.iter().filter(|o| o.failure.is_some()).count())
-}
-
-fn failed(count: usize) -> Result<(), Failure> {
-    if count == 0 {
-        return Ok(());
-    }
-    Err(Failure::new(
-        format!("{count} grant(s) failed (listed above); the others went through"),
-        "Fix what each failed grant says, then run the batch again: grants in place plan as no change.",
-    ))
+    batch_result(outcomes.iter().filter(|o| o.failure.is_some()).count(), "grant(s)")
 }
 
 fn render(plans: &[GrantItemPlan]) -> String {

@@ -79,3 +79,19 @@ pub fn render_diff(diff: &[DiffLine]) -> String {
         })
         .collect()
 }
+
+/// A file's text, or standard input's for `-`.
+pub fn read_input(path: &str) -> std::io::Result<String> {
+    if path == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(path) }
+}
+
+/// How a batch ends: an error saying how many entries (`what`, e.g. "role(s)") failed.
+pub fn batch_result(failed: usize, what: &str) -> Result<(), Failure> {
+    if failed == 0 {
+        return Ok(());
+    }
+    Err(Failure::new(
+        format!("{failed} {what} failed (listed above); the others went through"),
+        "Fix what each failed one says, then run the batch again: what is done already plans as no change.",
+    ))
+}

@@ -51,6 +51,58 @@ pub(crate) fn to_u32(n: usize) -> u32 {
 }
 
 /// "an array", "a string", ... for messages about the wrong kind of value.
+/// What a batch file's entries are, for [`parse_entries`].
+pub(crate) struct EntriesSpec<'a> {
+    pub field: &'static str,
+    pub hint: &'a str,
+    /// What an empty array lacks, e.g. "no role to plan".
+    pub nothing: &'a str,
+    /// How to fix a repeated entry.
+    pub repeated_hint: &'a str,
+}
+
+/// A batch file: a non-empty JSON array whose entries `entry` parses, none twice (the same
+/// `key`, said as `name`). Every problem names its entry, counted from 1.
+pub(crate) fn parse_entries<T, K: PartialEq>(
+    text: &str,
+    spec: &EntriesSpec<'_>,
+    entry: impl Fn(&Value) -> Result<T, String>,
+    key: impl Fn(&T) -> K,
+    name: impl Fn(&T) -> String,
+) -> Result<Vec<T>, DomainError> {
+    let doc = parse(text, spec.field, |_| None)?;
+    let Value::Array(items) = doc else {
+        return Err(DomainError::invalid(
+            spec.field,
+            format!("must be a JSON array, got {}", kind_of(&doc)),
+            spec.hint,
+        ));
+    };
+    if items.is_empty() {
+        return Err(DomainError::invalid(
+            spec.field,
+            format!("is empty: there is {}", spec.nothing),
+            spec.hint,
+        ));
+    }
+    let mut entries: Vec<T> = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let number = index + 1;
+        let parsed = entry(item).map_err(|problem| {
+            DomainError::invalid(spec.field, format!("entry {number}: {problem}"), spec.hint)
+        })?;
+        if let Some(first) = entries.iter().position(|e| key(e) == key(&parsed)) {
+            return Err(DomainError::invalid(
+                spec.field,
+                format!("entry {number}: {} is also entry {}", name(&parsed), first + 1),
+                spec.repeated_hint,
+            ));
+        }
+        entries.push(parsed);
+    }
+    Ok(entries)
+}
+
 pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

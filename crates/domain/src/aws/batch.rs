@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::arn::{RoleName, WorkloadIdentityArn};
 use crate::DomainError;
-use crate::json::{self, kind_of};
+use crate::json::{self, EntriesSpec, kind_of};
 
 const FIELD: &str = "batch";
 const HINT: &str = "a batch is a JSON array like [{\"role\": \"NAME\", \"identities\": [\"arn:aws:iam::…:role/…\"], \"create\": false}]";
@@ -27,32 +27,13 @@ pub struct BatchEntry {
 /// Parses and checks a batch file: a non-empty array of entries, each with a valid role
 /// name and at least one valid identity, no role twice, no unknown key.
 pub fn parse_batch(text: &str) -> Result<Vec<BatchEntry>, DomainError> {
-    let doc = json::parse(text, FIELD, |_| None)?;
-    let Value::Array(items) = doc else {
-        return Err(DomainError::invalid(
-            FIELD,
-            format!("must be a JSON array, got {}", kind_of(&doc)),
-            HINT,
-        ));
+    let spec = EntriesSpec {
+        field: FIELD,
+        hint: HINT,
+        nothing: "no role to plan",
+        repeated_hint: "Give each role once, with every identity it is to trust.",
     };
-    if items.is_empty() {
-        return Err(DomainError::invalid(FIELD, "is empty: there is no role to plan", HINT));
-    }
-    let mut entries: Vec<BatchEntry> = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let number = index + 1;
-        let entry = parse_entry(item)
-            .map_err(|problem| DomainError::invalid(FIELD, format!("entry {number}: {problem}"), HINT))?;
-        if let Some(first) = entries.iter().position(|e| e.role == entry.role) {
-            return Err(DomainError::invalid(
-                FIELD,
-                format!("entry {number}: role {} is also entry {}", entry.role.as_str(), first + 1),
-                "Give each role once, with every identity it is to trust.",
-            ));
-        }
-        entries.push(entry);
-    }
-    Ok(entries)
+    json::parse_entries(text, &spec, parse_entry, |e| e.role.clone(), |e| format!("role {}", e.role.as_str()))
 }
 
 fn parse_entry(item: &Value) -> Result<BatchEntry, String> {

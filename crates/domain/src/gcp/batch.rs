@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::iam_policy::Condition;
 use super::identity::{GrantRoute, parse_member};
 use crate::DomainError;
-use crate::json::{self, kind_of};
+use crate::json::{self, EntriesSpec, kind_of};
 
 const FIELD: &str = "batch";
 const HINT: &str = "a batch is a JSON array like [{\"project\": \"P\", \"role\": \"roles/…\", \"members\": [\"serviceAccount:…\"]}]";
@@ -44,33 +44,17 @@ impl GrantEntry {
 /// Parses and checks a batch of grants: a non-empty array; each entry a project with a role,
 /// or a service account to impersonate, with at least one valid member; no grant twice.
 pub fn parse_grant_batch(text: &str) -> Result<Vec<GrantEntry>, DomainError> {
-    let doc = json::parse(text, FIELD, |_| None)?;
-    let Value::Array(items) = doc else {
-        return Err(DomainError::invalid(
-            FIELD,
-            format!("must be a JSON array, got {}", kind_of(&doc)),
-            HINT,
-        ));
+    let spec = EntriesSpec {
+        field: FIELD,
+        hint: HINT,
+        nothing: "no grant to plan",
+        repeated_hint: "Give each grant once, with all its members.",
     };
-    if items.is_empty() {
-        return Err(DomainError::invalid(FIELD, "is empty: there is no grant to plan", HINT));
-    }
-    let mut entries: Vec<GrantEntry> = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let number = index + 1;
-        let entry = parse_entry(item)
-            .map_err(|problem| DomainError::invalid(FIELD, format!("entry {number}: {problem}"), HINT))?;
-        if let Some(first) = entries.iter().position(|e| e.key() == entry.key()) {
-            let (place, role, _) = entry.key();
-            return Err(DomainError::invalid(
-                FIELD,
-                format!("entry {number}: {role} on {place} is also entry {}", first + 1),
-                "Give each grant once, with all its members.",
-            ));
-        }
-        entries.push(entry);
-    }
-    Ok(entries)
+    let name = |e: &GrantEntry| {
+        let (place, role, _) = e.key();
+        format!("{role} on {place}")
+    };
+    json::parse_entries(text, &spec, parse_entry, GrantEntry::key, name)
 }
 
 fn text<'a>(object: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
