@@ -179,10 +179,14 @@ fn main() -> Result<(), Error> {
         )
         .because(format!(
             "The app paints its home screen {} after spawn, the hello-world its one paragraph {} \
-             after; the difference is the app's page: its entry script ({} kB) and styles, and a \
-             larger first paint.",
+             after. The app's web view only starts navigating at {}: before its page loads, the \
+             larger binary is loaded and the shell sets up (state, plugin, IPC handler). The page \
+             itself then takes {} to its first paint (entry script {} kB, styles, a larger first \
+             paint).",
             ms(cold.painted_median),
             ms(hello_painted_median),
+            ms(cold.page[0]),
+            ms(cold.painted_median.saturating_sub(cold.page[0])),
             js_kb().0,
         )),
     );
@@ -220,15 +224,16 @@ fn main() -> Result<(), Error> {
 
     eprintln!("bench: installer sizes");
     let bundle_dir = env_path("BENCH_BUNDLE_DIR")?;
-    for (kind, target) in [("deb", Some(8.0)), ("rpm", None)] {
+    for (kind, target) in [("deb", Some(6.0)), ("rpm", None)] {
         let (name, bytes) = installer(&bundle_dir, kind)?;
         let size = bytes as f64 / 1e6;
-        rows.push(Row::new(
+        let row = Row::new(
             &format!("Installer .{kind} ({name})"),
             format!("{size:.2} MB ({bytes} bytes)"),
-            if target.is_some() { "< 8 MB" } else { "-" },
+            if target.is_some() { "< 6 MB" } else { "-" },
             target.map(|t| size < t),
-        ));
+        );
+        rows.push(if target.is_some() { row.because(installer_parts(&app)?) } else { row });
     }
 
     eprintln!("bench: batch apply against moto (the app's CLI, then the AWS CLI)");
@@ -398,7 +403,15 @@ fn baseline_start(app: &Path, runs: usize) -> Result<Vec<Duration>, Error> {
             let start = Instant::now();
             let session = AppSession::start(&driver, app).await?;
             poll(&session, "#hello", start).await?;
-            let timing = session.client.execute(NAVIGATION_TIMING, vec![]).await?;
+            // The paragraph can be found before it is painted: wait for the paint entry.
+            let mut timing = session.client.execute(NAVIGATION_TIMING, vec![]).await?;
+            while timing.get(4).and_then(serde_json::Value::as_f64).is_some_and(|paint| paint < 0.0) {
+                if start.elapsed() > Duration::from_secs(30) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                timing = session.client.execute(NAVIGATION_TIMING, vec![]).await?;
+            }
             session.close().await;
             page_timing(wall, &timing)
         })?;
@@ -570,6 +583,36 @@ fn tree_memory(root: u32) -> Result<Memory, Error> {
 }
 
 // ---------------------------------------------------------------- installers
+
+/// What the installer holds: the release binary, and the offline catalogs embedded in it with
+/// their size once gzipped (the .deb's data is a gzipped tar).
+fn installer_parts(app: &Path) -> Result<String, Error> {
+    let binary = std::fs::metadata(app)?.len();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/domain/data");
+    let mut parts = Vec::new();
+    let (mut raw, mut packed) = (0u64, 0u64);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&data)?.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for file in files.iter().filter(|f| f.extension().is_some_and(|x| x == "json" || x == "txt")) {
+        let size = std::fs::metadata(file)?.len();
+        let gz = Command::new("gzip").arg("-9c").arg(file).output()?.stdout.len() as u64;
+        raw += size;
+        packed += gz;
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        parts.push(format!("{name} {:.2} MB ({:.2} MB gzipped)", size as f64 / 1e6, gz as f64 / 1e6));
+    }
+    Ok(format!(
+        "The release binary is {:.1} MB before packing; it embeds the offline catalogs ({:.1} MB of \
+         text, {:.2} MB gzipped: {}). The rest is code: the AWS and Google SDKs, Tauri and \
+         WebKitGTK bindings, rustls. Levers not yet taken: loading the catalogs from files \
+         installed beside the binary changes nothing once packed; dropping SDK features and the \
+         managed-policy documents (fetched live instead) would.",
+        binary as f64 / 1e6,
+        raw as f64 / 1e6,
+        packed as f64 / 1e6,
+        parts.join(", ")
+    ))
+}
 
 fn installer(bundle_dir: &Path, kind: &str) -> Result<(String, u64), Error> {
     let dir = bundle_dir.join(kind);
