@@ -8,7 +8,7 @@ use tauri::ipc::Channel;
 use astro_identity_cloud::aws::batch::{
     BatchEvent, BatchOptions, BatchPlan, BatchRoleOutcome, CONCURRENCY, apply_batch, plan_batch,
 };
-use astro_identity_cloud::aws::{ApplyOptions, AwsTarget, NewRole};
+use astro_identity_cloud::aws::{ApplyOptions, AwsTarget};
 use astro_identity_domain::aws::arn::{RoleName, parse_identities};
 use astro_identity_domain::aws::batch::BatchEntry;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
@@ -81,15 +81,7 @@ pub async fn aws_plan_batch(
     }
     let iam = connect(&state, &request.target).await?;
     let quota = request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA);
-    // Only existing roles are batched in the window: nothing is created.
-    let never = |entry: &BatchEntry| NewRole {
-        name: entry.role.as_str().to_owned(),
-        path: None,
-        description: None,
-        max_session_duration: None,
-        tags: Vec::new(),
-    };
-    let plan = plan_batch(&iam, &entries, never, quota, &|_| {}).await?;
+    let plan = plan_batch(&iam, &entries, quota, &|_| {}).await?;
     let plan_id = state.remember_plan(StoredPlan::Batch(Box::new((request.target, plan.clone()))));
     Ok(PlannedBatch { plan_id, plan })
 }

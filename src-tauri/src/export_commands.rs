@@ -13,6 +13,7 @@ use astro_identity_cloud::export::{
 };
 use astro_identity_cloud::gcp::PolicyResource;
 use astro_identity_cloud::offline::{OfflineAws, OfflineGcp};
+use astro_identity_domain::aws::arn::parse_account_id;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::export::{DeploymentRef, ExportFormat, ExportPlan, render};
 use astro_identity_domain::gcp::iam_policy::IamPolicy;
@@ -33,16 +34,8 @@ pub struct OfflineAwsInput {
 impl OfflineAwsInput {
     /// The store an offline plan reads from. A role that exists must come with its policy.
     pub fn store(&self, role_name: &str, creating: bool) -> Result<OfflineAws, IpcError> {
-        let account = self.account.as_deref().map(str::trim).filter(|a| !a.is_empty());
-        if let Some(account) = account
-            && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(IpcError::invalid(
-                "account",
-                &format!("an AWS account id is 12 digits, got {account:?}"),
-                "Copy it from the AWS console's account menu, or leave it empty.",
-            ));
-        }
+        let account =
+            self.account.as_deref().filter(|a| !a.trim().is_empty()).map(parse_account_id).transpose()?;
         let current = self.current_policy.as_deref().map(str::trim).filter(|p| !p.is_empty());
         let current = match (current, creating) {
             (Some(text), false) => Some(TrustPolicy::parse(text)?),
@@ -62,7 +55,7 @@ impl OfflineAwsInput {
                 ));
             }
         };
-        Ok(OfflineAws::new(account, role_name, current))
+        Ok(OfflineAws::new(account.as_deref(), role_name, current))
     }
 }
 

@@ -71,6 +71,7 @@ fn main() -> Result<(), Error> {
     let mut rows = Vec::new();
     let mut notes = String::new();
 
+    let js = js_kb();
     eprintln!("bench: cold start, {runs} launches");
     let cold = cold_start(&app, runs)?;
     rows.push(
@@ -91,8 +92,8 @@ fn main() -> Result<(), Error> {
              page loads (compare the hello-world rows).",
             ms(cold.page[0]),
             ms(cold.page[2]),
-            js_kb().0,
-            js_kb().1,
+            js.0,
+            js.1,
             ms(cold.page[3]),
             ms(cold.page[4]),
         )),
@@ -187,7 +188,7 @@ fn main() -> Result<(), Error> {
             ms(hello_painted_median),
             ms(cold.page[0]),
             ms(cold.painted_median.saturating_sub(cold.page[0])),
-            js_kb().0,
+            js.0,
         )),
     );
     let memory_ratio = memory.pss_kib as f64 / hello_mem.pss_kib as f64;

@@ -17,8 +17,8 @@ use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::export::{DeploymentRef, ExportCloud, ExportFormat};
 
 use crate::astro::{Astro, AstroArgs, resolve, set_identities};
-use crate::aws_common::{TargetArgs, check_account, connect, render_plan};
-use crate::export::{ExportArgs, labelled, print_export};
+use crate::aws_common::{TargetArgs, check_account, connect, offline_current_role, render_plan};
+use crate::export::{ExportArgs, print_export};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json};
 
@@ -238,20 +238,7 @@ fn offline_role(args: &AttachArgs) -> Result<Option<TrustPolicy>, Failure> {
         ));
     };
     check_account(account)?;
-    match (args.export.current_policy()?, args.create) {
-        (Some(text), false) => {
-            Ok(Some(TrustPolicy::parse(&text).map_err(|e| labelled("--current-policy-file", e.into()))?))
-        }
-        (None, true) => Ok(None),
-        (Some(_), true) => Err(Failure::new(
-            "--create with --current-policy-file: a new role has no trust policy yet",
-            "Give --create for a new role, or --current-policy-file for the role as it is now.",
-        )),
-        (None, false) => Err(Failure::new(
-            "--offline needs the role as it is now, or --create",
-            "Give --current-policy-file FILE (its trust policy), or --create for a new role.",
-        )),
-    }
+    offline_current_role(&args.export, args.create)
 }
 
 /// An offline plan or an export: printed, never applied.

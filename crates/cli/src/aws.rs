@@ -18,11 +18,10 @@ use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 
 use astro_identity_cloud::export::{RolePermissions, trust_export};
 use astro_identity_cloud::offline::OfflineAws;
-use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::export::ExportCloud;
 
 use crate::astro::{AstroArgs, resolve};
-use crate::aws_common::{TargetArgs, check_account, connect, render_plan};
+use crate::aws_common::{TargetArgs, check_account, connect, offline_current_role, render_plan};
 use crate::export::{ExportArgs, labelled, print_export};
 use crate::journal_file::journal;
 use crate::output::{Failure, confirm, print_json, read_input, render_diff};
@@ -308,31 +307,12 @@ async fn plan(args: &ChangeArgs) -> Result<(AwsIam, TrustChange), Failure> {
 
 /// The plan made without credentials: from the pasted trust policy, or for a new role.
 async fn plan_offline(args: &ChangeArgs) -> Result<TrustChange, Failure> {
-    let current = args.export.current_policy()?;
-    match (&current, args.create) {
-        (Some(_), true) => {
-            return Err(Failure::new(
-                "--create with --current-policy-file: a new role has no trust policy yet",
-                "Give --create for a new role, or --current-policy-file for the role as it is now.",
-            ));
-        }
-        (None, false) => {
-            return Err(Failure::new(
-                "--offline needs the role as it is now, or --create",
-                "Give --current-policy-file FILE (its trust policy, e.g. from `aws iam get-role`), or --create for a new role.",
-            ));
-        }
-        _ => {}
-    }
-    let current = current
-        .map(|text| TrustPolicy::parse(&text))
-        .transpose()
-        .map_err(|e| labelled("--current-policy-file", e.into()))?;
-    let (role, identities, create) = request(args).await?;
-    let store = OfflineAws::new(args.account.as_deref(), role.as_str(), current);
     if let Some(account) = &args.account {
         check_account(account)?;
     }
+    let current = offline_current_role(&args.export, args.create)?;
+    let (role, identities, create) = request(args).await?;
+    let store = OfflineAws::new(args.account.as_deref(), role.as_str(), current);
     Ok(plan_trust_change(&store, role.as_str(), &identities, create, args.quota).await?)
 }
 

@@ -3,7 +3,6 @@
 //! failed and why. One failing role does not stop the others; the exit code is 1 when any
 //! failed.
 
-use astro_identity_cloud::aws::NewRole;
 use astro_identity_cloud::aws::batch::{
     BatchEvent, BatchOptions, BatchPlan, BatchRoleOutcome, apply_batch, plan_batch,
 };
@@ -24,16 +23,6 @@ fn entries(file: &str) -> Result<Vec<BatchEntry>, Failure> {
         )
     })?;
     parse_batch(&text).map_err(|e| labelled("--batch", e.into()))
-}
-
-fn new_role(entry: &BatchEntry) -> NewRole {
-    NewRole {
-        name: entry.role.as_str().to_owned(),
-        path: None,
-        description: Some(String::from("Assumed by Astro Deployments through their workload identity")),
-        max_session_duration: None,
-        tags: vec![(String::from("created-by"), String::from("astro-identity"))],
-    }
 }
 
 fn report(event: BatchEvent<'_>) {
@@ -60,7 +49,7 @@ async fn planned(
 ) -> Result<(astro_identity_cloud::aws::AwsIam, BatchPlan), Failure> {
     let entries = entries(file)?;
     let iam = connect(target).await?;
-    let plan = plan_batch(&iam, &entries, new_role, quota, &report).await?;
+    let plan = plan_batch(&iam, &entries, quota, &report).await?;
     Ok((iam, plan))
 }
 

@@ -7,6 +7,10 @@ use astro_identity_cloud::aws::{AwsCredentialSource, AwsIam, AwsTarget, TrustCha
 use astro_identity_cloud::offline::OFFLINE_CALLER;
 use astro_identity_domain::aws::lint::LintLevel;
 
+use astro_identity_domain::aws::arn::parse_account_id;
+use astro_identity_domain::aws::trust_policy::TrustPolicy;
+
+use crate::export::{ExportArgs, labelled};
 use crate::output::{Failure, render_diff};
 
 #[derive(Args)]
@@ -68,12 +72,26 @@ pub fn render_plan(change: &TrustChange) -> String {
 
 /// A typed account id: 12 digits.
 pub fn check_account(account: &str) -> Result<(), Failure> {
-    let digits = account.trim();
-    if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(());
+    parse_account_id(account)
+        .map(|_| ())
+        .map_err(|e| Failure::new(format!("--account {account:?}: an AWS account id is 12 digits"), e.hint()))
+}
+
+/// The role as it is now for an offline plan (`None`: a new one, `--create`), from
+/// --current-policy-file; refuses both or neither.
+pub fn offline_current_role(export: &ExportArgs, create: bool) -> Result<Option<TrustPolicy>, Failure> {
+    match (export.current_policy()?, create) {
+        (Some(text), false) => {
+            Ok(Some(TrustPolicy::parse(&text).map_err(|e| labelled("--current-policy-file", e.into()))?))
+        }
+        (None, true) => Ok(None),
+        (Some(_), true) => Err(Failure::new(
+            "--create with --current-policy-file: a new role has no trust policy yet",
+            "Give --create for a new role, or --current-policy-file for the role as it is now.",
+        )),
+        (None, false) => Err(Failure::new(
+            "--offline needs the role as it is now, or --create",
+            "Give --current-policy-file FILE (its trust policy, e.g. from `aws iam get-role`), or --create for a new role.",
+        )),
     }
-    Err(Failure::new(
-        format!("--account {account:?}: an AWS account id is 12 digits"),
-        "Copy it from the AWS console's account menu, e.g. 123456789012.",
-    ))
 }

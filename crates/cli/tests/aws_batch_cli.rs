@@ -101,7 +101,8 @@ async fn a_batch_of_roles_is_applied_concurrently_with_four_iam_calls_per_role()
     let per_role = (gets + updates + creates) as f64 / ROLES as f64;
     assert!(per_role <= 4.0, "{per_role} IAM calls per role");
 
-    // Again: everything plans as no change and nothing is written.
+    // Again: the existing roles plan as no change; the created ones now exist, so their
+    // "create" entries fail to plan, and nothing is written.
     let before_writes = proxy.count(&Matcher::aws_action("UpdateAssumeRolePolicy"));
     let again = cli(home.path(), &proxy.url, &["aws", "apply", "--batch", &file, "--yes"])?;
     assert!(!again.status.success(), "the created roles exist now: their entries say create");

@@ -19,6 +19,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
+use astro_identity_domain::aws::arn::WorkloadIdentityArn;
 use astro_identity_domain::aws::batch::BatchEntry;
 
 use crate::CloudError;
@@ -73,6 +74,16 @@ pub struct BatchRoleOutcome {
     pub merged_again: bool,
 }
 
+impl BatchRoleOutcome {
+    fn new(role_name: &str, result: Result<ChangeOutcome, BatchFailure>, merged_again: bool) -> Self {
+        let (outcome, failure) = match result {
+            Ok(outcome) => (Some(outcome), None),
+            Err(failure) => (None, Some(failure)),
+        };
+        Self { role_name: role_name.to_owned(), outcome, failure, merged_again }
+    }
+}
+
 /// What a batch reports as it goes (the CLI prints it on stderr, the window shows it).
 #[derive(Debug, Clone, Copy)]
 pub enum BatchEvent<'a> {
@@ -123,7 +134,6 @@ impl BatchOptions {
 pub async fn plan_batch(
     store: &impl RoleStore,
     entries: &[BatchEntry],
-    new_role: impl Fn(&BatchEntry) -> NewRole,
     quota: u32,
     progress: &impl Fn(BatchEvent<'_>),
 ) -> Result<BatchPlan, CloudError> {
@@ -155,9 +165,20 @@ pub async fn plan_batch(
         };
         planned.push((index, plan));
     }
-    drop(reads);
+    drop(reads); // its futures borrow `caller`
     planned.sort_by_key(|(index, _)| *index);
     Ok(BatchPlan { caller, roles: planned.into_iter().map(|(_, plan)| plan).collect() })
+}
+
+/// The role a batch entry with `"create": true` makes.
+fn new_role(entry: &BatchEntry) -> NewRole {
+    NewRole {
+        name: entry.role.as_str().to_owned(),
+        path: None,
+        description: Some(String::from("Assumed by Astro Deployments through their workload identity")),
+        max_session_duration: None,
+        tags: vec![(String::from("created-by"), String::from("astro-identity"))],
+    }
 }
 
 /// One role's plan, with where it goes in the batch (named, not a closure: the batch's
@@ -231,22 +252,13 @@ pub async fn apply_batch(
         let outcome = match result {
             Some(Ok(outcome)) => {
                 progress(BatchEvent::Applied { role: name, written: outcome.written, done, total });
-                BatchRoleOutcome {
-                    role_name: name.to_owned(),
-                    outcome: Some(outcome),
-                    failure: None,
-                    merged_again: false,
-                }
+                BatchRoleOutcome::new(name, Ok(outcome), false)
             }
             Some(Err(err)) => {
                 progress(BatchEvent::Failed { role: name, error: &err });
-                BatchRoleOutcome {
-                    role_name: name.to_owned(),
-                    outcome: None,
-                    failure: Some((&err).into()),
-                    merged_again: false,
-                }
+                BatchRoleOutcome::new(name, Err((&err).into()), false)
             }
+            // A role that failed to plan keeps its planning failure.
             None => BatchRoleOutcome {
                 role_name: name.to_owned(),
                 outcome: None,
@@ -302,7 +314,7 @@ async fn check_lost_updates(
             .added
             .iter()
             .chain(&change.plan.already_trusted)
-            .filter_map(|arn| astro_identity_domain::aws::arn::WorkloadIdentityArn::parse(arn).ok())
+            .filter_map(|arn| WorkloadIdentityArn::parse(arn).ok())
             .collect();
         let again = async {
             let fresh =
@@ -310,23 +322,11 @@ async fn check_lost_updates(
                     .await?;
             apply_trust_change_with(store, &fresh, confirm_warnings, journal, ApplyOptions::DEFAULT).await
         };
-        outcomes[i] = match again.await {
-            Ok(outcome) => BatchRoleOutcome {
-                role_name: change.role_name.clone(),
-                outcome: Some(outcome),
-                failure: None,
-                merged_again: true,
-            },
-            Err(err) => {
-                progress(BatchEvent::Failed { role: &change.role_name, error: &err });
-                BatchRoleOutcome {
-                    role_name: change.role_name.clone(),
-                    outcome: None,
-                    failure: Some((&err).into()),
-                    merged_again: true,
-                }
-            }
-        };
+        let result = again.await.map_err(|err| {
+            progress(BatchEvent::Failed { role: &change.role_name, error: &err });
+            BatchFailure::from(&err)
+        });
+        outcomes[i] = BatchRoleOutcome::new(&change.role_name, result, true);
     }
 }
 
@@ -360,16 +360,6 @@ mod tests {
             role: RoleName::parse(role).expect("name"),
             identities: arns.iter().map(|a| arn(a)).collect(),
             create: false,
-        }
-    }
-
-    fn new_role(entry: &BatchEntry) -> NewRole {
-        NewRole {
-            name: entry.role.as_str().to_owned(),
-            path: None,
-            description: None,
-            max_session_duration: None,
-            tags: Vec::new(),
         }
     }
 
@@ -458,7 +448,7 @@ mod tests {
             };
             events.borrow_mut().push(line);
         };
-        let plan = plan_batch(&store, &entries, new_role, 2048, &progress).await.expect("plan");
+        let plan = plan_batch(&store, &entries, 2048, &progress).await.expect("plan");
         assert_eq!(
             plan.roles.iter().map(|r| r.role_name.as_str()).collect::<Vec<_>>(),
             ["data", "missing", "ml"]
@@ -496,7 +486,7 @@ mod tests {
                 again.borrow_mut().push(role.to_owned());
             }
         };
-        let plan = plan_batch(&store, &entries, new_role, 2048, &progress).await.expect("plan");
+        let plan = plan_batch(&store, &entries, 2048, &progress).await.expect("plan");
         let outcomes = apply_batch(&store, &plan, false, &t.journal, FAST, &progress).await;
         assert_eq!(*again.borrow(), ["data"]);
         assert!(outcomes[0].merged_again && outcomes[0].failure.is_none(), "{:?}", outcomes[0].failure);
@@ -513,12 +503,12 @@ mod tests {
             before: trusting(&[A]),
         };
         let entries = [entry("data", &[B])];
-        let plan = plan_batch(&store, &entries, new_role, 2048, &|_| {}).await.expect("plan");
+        let plan = plan_batch(&store, &entries, 2048, &|_| {}).await.expect("plan");
         apply_batch(&store, &plan, false, &t.journal, FAST, &|_| {}).await;
         // Plan, verify, the batch's check.
         assert_eq!(*store.reads.borrow(), 3);
         let kept = BatchOptions { apply: ApplyOptions { plan_read_is_fresh: false, ..FAST.apply }, ..FAST };
-        let again = plan_batch(&store, &[entry("data", &[C])], new_role, 2048, &|_| {}).await.expect("plan");
+        let again = plan_batch(&store, &[entry("data", &[C])], 2048, &|_| {}).await.expect("plan");
         apply_batch(&store, &again, false, &t.journal, kept, &|_| {}).await;
         // Plan, the apply's own read, verify, the batch's check.
         assert_eq!(*store.reads.borrow(), 3 + 4);

@@ -107,66 +107,58 @@ pub async fn apply_grants(
     }
     let total = plans.len();
     let done = std::cell::Cell::new(0);
-    let results: Vec<Vec<(usize, GrantItemOutcome)>> = stream::iter(groups)
-        .map(|(_, indexes)| {
-            let done = &done;
-            async move {
-                let mut out = Vec::with_capacity(indexes.len());
-                for index in indexes {
-                    let plan = &plans[index];
-                    let outcome = match (&plan.change, &plan.failure) {
-                        (Some(change), _) => {
-                            match apply_binding(store, change, confirm_warnings, journal, backoff).await {
-                                Ok(outcome) => {
-                                    done.set(done.get() + 1);
-                                    progress(GrantEvent::Applied {
-                                        resource: &plan.resource,
-                                        role: &plan.role,
-                                        written: outcome.written,
-                                        done: done.get(),
-                                        total,
-                                    });
-                                    GrantItemOutcome {
-                                        resource: plan.resource.clone(),
-                                        role: plan.role.clone(),
-                                        outcome: Some(outcome),
-                                        failure: None,
-                                    }
-                                }
-                                Err(err) => {
-                                    done.set(done.get() + 1);
-                                    progress(GrantEvent::Failed {
-                                        resource: &plan.resource,
-                                        role: &plan.role,
-                                        error: &err,
-                                    });
-                                    GrantItemOutcome {
-                                        resource: plan.resource.clone(),
-                                        role: plan.role.clone(),
-                                        outcome: None,
-                                        failure: Some((&err).into()),
-                                    }
-                                }
-                            }
-                        }
-                        _ => GrantItemOutcome {
-                            resource: plan.resource.clone(),
-                            role: plan.role.clone(),
-                            outcome: None,
-                            failure: plan.failure.clone(),
-                        },
-                    };
-                    out.push((index, outcome));
-                }
-                out
+    let report = |plan: &GrantItemPlan, result: &Result<BindingOutcome, CloudError>| {
+        done.set(done.get() + 1);
+        let (resource, role) = (&plan.resource, plan.role.as_str());
+        progress(match result {
+            Ok(outcome) => {
+                GrantEvent::Applied { resource, role, written: outcome.written, done: done.get(), total }
             }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
+            Err(error) => GrantEvent::Failed { resource, role, error },
+        });
+    };
+    let groups: Vec<_> = groups
+        .into_iter()
+        .map(|(_, indexes)| apply_group(store, plans, indexes, confirm_warnings, journal, backoff, &report))
+        .collect();
+    let results: Vec<Vec<(usize, GrantItemOutcome)>> =
+        stream::iter(groups).buffer_unordered(CONCURRENCY).collect().await;
     let mut flat: Vec<(usize, GrantItemOutcome)> = results.into_iter().flatten().collect();
     flat.sort_by_key(|(index, _)| *index);
     flat.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+/// The grants of one resource, one after another (each merged onto the policy the last left).
+async fn apply_group(
+    store: &impl PolicyStore,
+    plans: &[GrantItemPlan],
+    indexes: Vec<usize>,
+    confirm_warnings: bool,
+    journal: &Journal,
+    backoff: Backoff,
+    report: &impl Fn(&GrantItemPlan, &Result<BindingOutcome, CloudError>),
+) -> Vec<(usize, GrantItemOutcome)> {
+    let mut out = Vec::with_capacity(indexes.len());
+    for index in indexes {
+        let plan = &plans[index];
+        let (outcome, failure) = match &plan.change {
+            Some(change) => {
+                let result = apply_binding(store, change, confirm_warnings, journal, backoff).await;
+                report(plan, &result);
+                match result {
+                    Ok(outcome) => (Some(outcome), None),
+                    Err(err) => (None, Some(BatchFailure::from(&err))),
+                }
+            }
+            // A grant that failed to plan keeps its planning failure.
+            None => (None, plan.failure.clone()),
+        };
+        out.push((
+            index,
+            GrantItemOutcome { resource: plan.resource.clone(), role: plan.role.clone(), outcome, failure },
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

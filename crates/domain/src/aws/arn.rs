@@ -350,6 +350,19 @@ fn not_an_arn_hint(text: &str) -> String {
     format!("a workload identity looks like {EXAMPLE_ROLE_ARN}")
 }
 
+/// A typed AWS account id: 12 digits, trimmed.
+pub fn parse_account_id(text: &str) -> Result<String, DomainError> {
+    let account = text.trim();
+    check_account(account).map_err(|problem| {
+        DomainError::invalid(
+            "account",
+            problem,
+            "Copy it from the AWS console's account menu, e.g. 123456789012.",
+        )
+    })?;
+    Ok(account.to_owned())
+}
+
 pub(crate) fn check_account(account: &str) -> Result<(), String> {
     if account.is_empty() {
         return Err("account must be 12 digits, got none".to_owned());
