@@ -24,6 +24,8 @@ fn astro_commands() -> &'static [&'static str] {
         "export_plan",
         "aws_plan_batch",
         "aws_apply_batch",
+        "gcp_plan_batch",
+        "gcp_apply_batch",
         "export_save",
         "aws_trust_policy_analyze",
         "aws_trust_policy_edit",

@@ -133,7 +133,8 @@ async fn gcp_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Resu
     app.screenshot("astro-3-gcp-picked").await?;
     app.click_button("Next").await?;
 
-    // 2. Project on the fake, no credentials; 3. the default role.
+    // 2. Project on the fake, no credentials; 3. a role: none is chosen for the user, so
+    // Next waits for one.
     app.find("#project-id").await?.send_keys("astro-data").await?;
     app.find("details > summary").await?.click().await?;
     app.find("#gcp-endpoint").await?.send_keys(&gcp.url).await?;
@@ -143,6 +144,17 @@ async fn gcp_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Resu
         .click()
         .await?;
     app.click_button("Next").await?;
+    app.wait_for_text("[data-testid=chosen-roles]", "No role chosen yet").await?;
+    assert!(!app.button_enabled("Next").await?, "Next waits for a role");
+    app.find("#role-search").await?.send_keys("bigquery job user").await?;
+    app.wait_for_text("[data-testid=role-results]", "roles/bigquery.jobUser").await?;
+    app.client
+        .find(Locator::XPath(
+            "//ul[@aria-label='Roles']//label[.//code[normalize-space()='roles/bigquery.jobUser']]/input",
+        ))
+        .await?
+        .click()
+        .await?;
     app.click_button("Next").await?;
 
     // 4. One plan, one write, three members.

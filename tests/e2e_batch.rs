@@ -1,12 +1,14 @@
-//! End to end: one journey, several roles. Two Deployments are trusted by three existing
-//! roles in moto — ticked in the role list, reviewed as one diff per role, applied with one
-//! click (each role's result shown), then undone together. The end state is read from moto.
-//! Screenshots in target/e2e/batch-*.png.
+//! End to end: one journey, several roles. On AWS two Deployments are trusted by three
+//! existing roles in moto — ticked in the role list, reviewed as one diff per role, applied
+//! with one click (each role's result shown), then undone together. On Google Cloud one
+//! Deployment gets two roles on three projects (one of them refused by the peer) in one
+//! review. End states are read from the peers. Screenshots in target/e2e/batch-*.png.
 
 use fantoccini::Locator;
 use fantoccini::key::Key;
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use astro_identity_tests::gcp_fake::GcpFake;
 use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_home_file};
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
@@ -108,6 +110,134 @@ fn trusts_two_deployments_in_three_roles_with_one_review_and_one_apply() -> Resu
         let outcome = walk(&session, &moto.url, &iam).await;
         if outcome.is_err() {
             let _ = session.screenshot("batch-failure").await;
+        }
+        session.close().await;
+        outcome
+    })
+}
+
+const GCP_ACCOUNT: &str = "astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
+const GCP_ROLES: [(&str, &str); 2] = [
+    ("bigquery job user", "roles/bigquery.jobUser"),
+    ("storage object viewer", "roles/storage.objectViewer"),
+];
+
+fn members_of(policy: &Value, role: &str) -> Vec<String> {
+    policy["bindings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["role"] == role)
+        .flat_map(|b| b["members"].as_array().cloned().unwrap_or_default())
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn walk_gcp(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
+    let member = format!("serviceAccount:{GCP_ACCOUNT}");
+    app.start_journey("Authorize on GCP").await?;
+    app.find("#service-account").await?.send_keys(GCP_ACCOUNT).await?;
+    app.wait_for_text("[data-testid=parsed-member]", &member).await?;
+    app.click_button("Next").await?;
+
+    // Three projects: the first, then two more in one field.
+    app.find("#project-id").await?.send_keys("astro-data").await?;
+    app.find("#more-projects").await?.send_keys("astro-logs, astro-locked").await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
+    app.client
+        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
+        .await?
+        .click()
+        .await?;
+    app.click_button("Next").await?;
+
+    // Two roles ticked; the chosen list names them, the summary counts them.
+    for (query, role) in GCP_ROLES {
+        let search = app.find("#role-search").await?;
+        search.clear().await?;
+        search.send_keys(query).await?;
+        let xpath = format!("//ul[@aria-label='Roles']//label[.//code[normalize-space()='{role}']]/input");
+        app.wait_for_text("[data-testid=role-results]", role).await?;
+        app.client.find(Locator::XPath(&xpath)).await?.click().await?;
+        app.wait_for_text("ul[aria-label='Chosen roles']", role).await?;
+    }
+    app.screenshot("batch-gcp-1-roles").await?;
+    app.click_button("Next").await?;
+
+    // One review: six grants, the locked project's two refused by the peer, named as such.
+    let summary = app.wait_for_text("[data-testid=review-summary]", "6 grants on 3 projects").await?;
+    assert!(summary.contains("4 to change, each for 1 Deployment"), "{summary}");
+    for project in ["astro-data", "astro-logs"] {
+        for (_, role) in GCP_ROLES {
+            let card = app
+                .wait_for_text(&format!("[data-testid='batch-grant-{project}-{role}']"), "Planned")
+                .await?;
+            assert!(card.contains(&member), "{card}");
+        }
+    }
+    let locked = app
+        .wait_for_text("[data-testid='batch-grant-astro-locked-roles/bigquery.jobUser']", "Cannot be planned")
+        .await?;
+    assert!(
+        locked.contains("resourcemanager.projects.getIamPolicy"),
+        "names the missing permission: {locked}"
+    );
+    app.screenshot("batch-gcp-2-review").await?;
+    assert!(fake.seen().iter().all(|r| !r.path.ends_with(":setIamPolicy")), "nothing written before Apply");
+    app.click_button("Apply").await?;
+
+    // Several projects: the journey ends on each grant's result (no one connection fits).
+    let done = app.wait_for_text("[data-testid=batch-outcomes]", "astro-logs: granted and verified").await?;
+    assert!(
+        done.contains("roles/storage.objectViewer on project astro-data: granted and verified"),
+        "{done}"
+    );
+    assert!(done.contains("on project astro-locked: failed"), "{done}");
+    let title = app.text_of("h2.step-title").await?;
+    assert_eq!(title, "2 of 6 grants failed; the others are in place");
+    app.screenshot("batch-gcp-3-done").await?;
+    for project in ["astro-data", "astro-logs"] {
+        let policy = fake.policy(project).ok_or("project gone")?;
+        for (_, role) in GCP_ROLES {
+            assert_eq!(members_of(&policy, role), std::slice::from_ref(&member), "{project}: {policy}");
+        }
+        assert_eq!(members_of(&policy, "roles/viewer"), ["user:ada@example.com"], "kept: {policy}");
+    }
+
+    app.click_button("Undo…").await?;
+    app.click_button("Remove the 4 grants").await?;
+    app.wait_for_text("[data-testid=undone]", "Every grant removed and verified").await?;
+    app.screenshot("batch-gcp-4-undone").await?;
+    for project in ["astro-data", "astro-logs"] {
+        let policy = fake.policy(project).ok_or("project gone")?;
+        for (_, role) in GCP_ROLES {
+            assert!(members_of(&policy, role).is_empty(), "{project}: {policy}");
+        }
+        assert_eq!(members_of(&policy, "roles/viewer"), ["user:ada@example.com"], "kept: {policy}");
+    }
+    Ok(())
+}
+
+#[test]
+fn grants_two_roles_on_three_projects_with_one_review_and_one_apply() -> Result<(), Error> {
+    let app = app_binary()?;
+    let fake = GcpFake::start()?;
+    for project in ["astro-data", "astro-logs", "astro-locked"] {
+        fake.seed(
+            project,
+            json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+        );
+    }
+    fake.deny("astro-locked");
+    let desktop = Desktop::start()?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let session = AppSession::start(&driver, &app).await?;
+        let outcome = walk_gcp(&session, &fake).await;
+        if outcome.is_err() {
+            let _ = session.screenshot("batch-gcp-failure").await;
         }
         session.close().await;
         outcome

@@ -43,6 +43,8 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         export_commands::export_plan,
         batch_commands::aws_plan_batch,
         batch_commands::aws_apply_batch,
+        batch_commands::gcp_plan_batch,
+        batch_commands::gcp_apply_batch,
         export_commands::export_save,
         aws_commands::aws_trust_policy_analyze,
         aws_commands::aws_trust_policy_edit,

@@ -9,6 +9,7 @@ use astro_identity_cloud::aws::batch::BatchPlan;
 use astro_identity_cloud::aws::permissions::PermissionPlan;
 use astro_identity_cloud::aws::{AwsTarget, TrustChange};
 use astro_identity_cloud::gcp::attach_sa::AttachSaPlan;
+use astro_identity_cloud::gcp::batch::GrantItemPlan;
 use astro_identity_cloud::gcp::{BindingChange, GcpTarget};
 use astro_identity_cloud::journal::Journal;
 use astro_identity_cloud::undo::UndoPlan;
@@ -50,6 +51,8 @@ pub enum StoredPlan {
     Revoke(Box<RevokePlan>),
     /// Several roles trusting the same Deployments, reviewed and applied together.
     Batch(Box<(AwsTarget, BatchPlan)>),
+    /// Several grants on Google Cloud (projects × roles), reviewed and applied together.
+    GcpBatch(Box<(GcpTarget, Vec<GrantItemPlan>)>),
     /// Made without credentials: exported for review, never applied.
     Offline(OfflinePlan),
 }

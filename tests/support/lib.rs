@@ -535,6 +535,13 @@ impl AppSession {
         Ok(())
     }
 
+    /// Whether the (first) button whose visible text is `label` can be pressed now.
+    pub async fn button_enabled(&self, label: &str) -> Result<bool, Error> {
+        let xpath = format!("//button[normalize-space()='{label}']");
+        let button = self.client.find(fantoccini::Locator::XPath(&xpath)).await?;
+        Ok(button.is_enabled().await?)
+    }
+
     /// Clicks the (first) button whose visible text is `label`.
     pub async fn click_button(&self, label: &str) -> Result<(), Error> {
         let xpath = format!("//button[normalize-space()='{label}' and not(@disabled)]");

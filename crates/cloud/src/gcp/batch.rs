@@ -54,38 +54,44 @@ pub async fn plan_grants(
     progress: &impl Fn(GrantEvent<'_>),
 ) -> Vec<GrantItemPlan> {
     let total = entries.len();
-    let mut done = 0;
-    let mut planned: Vec<(usize, GrantItemPlan)> = stream::iter(entries.iter().enumerate())
-        .map(|(index, entry)| {
-            let principal = principal.clone();
-            async move {
-                let resource = PolicyResource::for_route(&entry.route);
-                let role = entry.route.role().to_owned();
-                let result =
-                    plan_grant(store, &resource, &role, &entry.members, entry.condition.as_ref(), principal)
-                        .await;
-                (index, resource, role, result)
+    // Collected first: a closure held across the awaits below would keep the future from
+    // being `Send` (rust-lang/rust#110338), which the window's commands need.
+    let reads: Vec<_> = entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| plan_one(store, entry, principal.clone(), index))
+        .collect();
+    let mut reads = stream::iter(reads).buffer_unordered(CONCURRENCY);
+    let mut planned: Vec<(usize, GrantItemPlan)> = Vec::with_capacity(total);
+    while let Some((index, resource, role, result)) = reads.next().await {
+        let done = planned.len() + 1;
+        let item = match result {
+            Ok(change) => {
+                progress(GrantEvent::Planned { resource: &resource, role: &role, done, total });
+                GrantItemPlan { resource, role, change: Some(change), failure: None }
             }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .map(|(index, resource, role, result)| {
-            done += 1;
-            let item = match result {
-                Ok(change) => {
-                    progress(GrantEvent::Planned { resource: &resource, role: &role, done, total });
-                    GrantItemPlan { resource, role, change: Some(change), failure: None }
-                }
-                Err(err) => {
-                    progress(GrantEvent::Failed { resource: &resource, role: &role, error: &err });
-                    GrantItemPlan { resource, role, change: None, failure: Some((&err).into()) }
-                }
-            };
-            (index, item)
-        })
-        .collect()
-        .await;
+            Err(err) => {
+                progress(GrantEvent::Failed { resource: &resource, role: &role, error: &err });
+                GrantItemPlan { resource, role, change: None, failure: Some((&err).into()) }
+            }
+        };
+        planned.push((index, item));
+    }
     planned.sort_by_key(|(index, _)| *index);
     planned.into_iter().map(|(_, item)| item).collect()
+}
+
+async fn plan_one(
+    store: &impl PolicyStore,
+    entry: &GrantEntry,
+    principal: Option<String>,
+    index: usize,
+) -> (usize, PolicyResource, String, Result<BindingChange, CloudError>) {
+    let resource = PolicyResource::for_route(&entry.route);
+    let role = entry.route.role().to_owned();
+    let result =
+        plan_grant(store, &resource, &role, &entry.members, entry.condition.as_ref(), principal).await;
+    (index, resource, role, result)
 }
 
 /// Applies every planned grant: resources at once, the grants of one resource in order.
@@ -106,13 +112,14 @@ pub async fn apply_grants(
         }
     }
     let total = plans.len();
-    let done = std::cell::Cell::new(0);
+    // Atomic, not a Cell: the window's command awaits this future on any thread.
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let report = |plan: &GrantItemPlan, result: &Result<BindingOutcome, CloudError>| {
-        done.set(done.get() + 1);
+        let count = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let (resource, role) = (&plan.resource, plan.role.as_str());
         progress(match result {
             Ok(outcome) => {
-                GrantEvent::Applied { resource, role, written: outcome.written, done: done.get(), total }
+                GrantEvent::Applied { resource, role, written: outcome.written, done: count, total }
             }
             Err(error) => GrantEvent::Failed { resource, role, error },
         });

@@ -49,6 +49,13 @@ export const commands = {
 	 *  between plan and apply), streaming each role's result to `progress`.
 	 */
 	awsApplyBatch: (planId: string, confirmWarnings: boolean, progress: Channel<BatchProgress_Deserialize>) => typedError<BatchRoleOutcome_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_apply_batch", { planId, confirmWarnings, progress })),
+	/**  Reads every project's IAM policy (8 at a time) and plans each role on it. Writes nothing. */
+	gcpPlanBatch: (request: GrantBatchRequest_Deserialize) => typedError<PlannedGrantBatch_Serialize, IpcError_Serialize>(__TAURI_INVOKE("gcp_plan_batch", { request })),
+	/**
+	 *  Applies exactly the grants shown under `plan_id` (each etag-safe, verified, journaled),
+	 *  streaming each grant's result to `progress`. One failing grant does not stop the others.
+	 */
+	gcpApplyBatch: (planId: string, confirmWarnings: boolean, progress: Channel<GrantProgress_Deserialize>) => typedError<GrantItemOutcome_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("gcp_apply_batch", { planId, confirmWarnings, progress })),
 	/**
 	 *  Asks where to save the export (the native dialog) and writes it there whole: to a
 	 *  temporary file beside it, then renamed. `None` when the user cancels.
@@ -1534,6 +1541,85 @@ export type GcpTarget_Serialize = {
  */
 export type Grant = Grant_Serialize | Grant_Deserialize;
 
+export type GrantBatchRequest = GrantBatchRequest_Serialize | GrantBatchRequest_Deserialize;
+
+export type GrantBatchRequest_Deserialize = {
+	target: GcpTarget_Deserialize,
+	/**  Every role is granted on every project. */
+	projects: string[],
+	roles: string[],
+	/**  The Deployments' service accounts, the members of every grant. */
+	serviceAccounts: string[],
+	condition?: ConditionInput_Deserialize | null,
+};
+
+export type GrantBatchRequest_Serialize = {
+	target: GcpTarget_Serialize,
+	/**  Every role is granted on every project. */
+	projects: string[],
+	roles: string[],
+	/**  The Deployments' service accounts, the members of every grant. */
+	serviceAccounts: string[],
+	condition: ConditionInput_Serialize | null,
+};
+
+/**  One grant of a batch apply. */
+export type GrantItemOutcome = GrantItemOutcome_Serialize | GrantItemOutcome_Deserialize;
+
+/**  One grant of a batch apply. */
+export type GrantItemOutcome_Deserialize = {
+	resource: PolicyResource,
+	role: string,
+	outcome?: BindingOutcome_Deserialize | null,
+	failure?: BatchFailure | null,
+};
+
+/**  One grant of a batch apply. */
+export type GrantItemOutcome_Serialize = {
+	resource: PolicyResource,
+	role: string,
+	outcome: BindingOutcome_Serialize | null,
+	failure: BatchFailure | null,
+};
+
+/**  One grant of a batch plan: its change, or why it could not be planned. */
+export type GrantItemPlan = GrantItemPlan_Serialize | GrantItemPlan_Deserialize;
+
+/**  One grant of a batch plan: its change, or why it could not be planned. */
+export type GrantItemPlan_Deserialize = {
+	resource: PolicyResource,
+	role: string,
+	change?: BindingChange_Deserialize | null,
+	failure?: BatchFailure | null,
+};
+
+/**  One grant of a batch plan: its change, or why it could not be planned. */
+export type GrantItemPlan_Serialize = {
+	resource: PolicyResource,
+	role: string,
+	change: BindingChange_Serialize | null,
+	failure: BatchFailure | null,
+};
+
+/**  One grant's progress during a batch apply. */
+export type GrantProgress = GrantProgress_Serialize | GrantProgress_Deserialize;
+
+/**  One grant's progress during a batch apply. */
+export type GrantProgress_Deserialize = {
+	resource: PolicyResource,
+	role: string,
+	state: BatchProgressState,
+	message?: string | null,
+};
+
+/**  One grant's progress during a batch apply. */
+export type GrantProgress_Serialize = {
+	resource: PolicyResource,
+	role: string,
+	state: BatchProgressState,
+	message: string | null,
+};
+
 export type GrantRequest = GrantRequest_Serialize | GrantRequest_Deserialize;
 
 export type GrantRequest_Deserialize = {
@@ -2444,6 +2530,22 @@ export type PlannedConnection_Serialize = {
 };
 
 export type PlannedGrant = PlannedGrant_Serialize | PlannedGrant_Deserialize;
+
+export type PlannedGrantBatch = PlannedGrantBatch_Serialize | PlannedGrantBatch_Deserialize;
+
+export type PlannedGrantBatch_Deserialize = {
+	planId: string,
+	/**  Who the writes will come from, when the credentials say. */
+	principal?: string | null,
+	grants: GrantItemPlan_Deserialize[],
+};
+
+export type PlannedGrantBatch_Serialize = {
+	planId: string,
+	/**  Who the writes will come from, when the credentials say. */
+	principal: string | null,
+	grants: GrantItemPlan_Serialize[],
+};
 
 export type PlannedGrant_Deserialize = {
 	planId: string,

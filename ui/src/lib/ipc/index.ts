@@ -8,6 +8,9 @@ import type {
   BatchPlanRequest_Deserialize as BatchPlanRequest,
   BatchProgress_Deserialize as BatchProgressEvent,
   BatchProgress_Serialize as BatchProgressSent,
+  GrantBatchRequest_Deserialize as GrantBatchRequest,
+  GrantProgress_Deserialize as GrantProgressEvent,
+  GrantProgress_Serialize as GrantProgressSent,
   AstroMatch_Deserialize as AstroMatch,
   GcpPlaces_Deserialize as GcpPlaces,
   RevokeRequest_Deserialize as RevokeRequest,
@@ -125,6 +128,10 @@ export type {
   BatchRoleOutcome_Serialize as BatchRoleOutcome,
   BatchRolePlan_Serialize as BatchRolePlan,
   BatchProgress_Serialize as BatchProgress,
+  PlannedGrantBatch_Serialize as PlannedGrantBatch,
+  GrantItemPlan_Serialize as GrantItemPlan,
+  GrantItemOutcome_Serialize as GrantItemOutcome,
+  GrantProgress_Serialize as GrantProgress,
   BatchProgressState,
   ExportFormat,
   ExportText,
@@ -233,6 +240,17 @@ export const backend = {
   gcpGrantableRoles: (target: GcpTarget, project: string) =>
     settle(commands.gcpGrantableRoles(target, project)),
   gcpPlan: (request: GrantRequest) => settle(commands.gcpPlan(request)),
+  gcpPlanBatch: (request: GrantBatchRequest) => settle(commands.gcpPlanBatch(request)),
+  /** Applies a batch of grants; `onProgress` hears each grant as it is done. */
+  gcpApplyBatch: (
+    planId: string,
+    confirmWarnings: boolean,
+    onProgress: (progress: GrantProgressSent) => void,
+  ) => {
+    const channel = new Channel<GrantProgressEvent>();
+    channel.onmessage = (progress) => onProgress(progress as GrantProgressSent);
+    return settle(commands.gcpApplyBatch(planId, confirmWarnings, channel));
+  },
   gcpBindingsAnalyze: (text: string) => commands.gcpBindingsAnalyze(text),
   gcpBindingsEdit: (text: string, op: BindingsOp) => settle(commands.gcpBindingsEdit(text, op)),
   gcpPlanDocument: (request: PolicyDocumentRequest) => settle(commands.gcpPlanDocument(request)),

@@ -12,7 +12,10 @@ import type {
   GcpConnectionInput,
   BindingOutcome,
   GcpTarget,
+  GrantItemOutcome,
+  GrantProgress,
   OfflineGcpInput,
+  PlannedGrantBatch,
   ParsedServiceAccount,
   PlannedGrant,
   RoleInfo,
@@ -26,6 +29,14 @@ export const GCP_STEPS = [
   { id: "connection", title: "Airflow connection" },
   { id: "done", title: "Done" },
 ] as const;
+
+/** One grant of a batch, as a key: where it lands and which role. */
+export function grantKey(grant: {
+  resource: { kind: "project" | "serviceAccount"; id: string };
+  role: string;
+}): string {
+  return `${grant.resource.kind}:${grant.resource.id} ${grant.role}`;
+}
 
 /** "project astro-data" or "service account etl@…", for progress lines and summaries. */
 export function describe(resource: { kind: "project" | "serviceAccount"; id: string }): string {
@@ -78,6 +89,14 @@ export class GcpJourney extends Journey {
   credential = $state<GcpCredentialChoice>({ kind: "adc" });
   endpoint = $state("");
   project = $state("");
+  /** More projects to grant the same roles on, separated by spaces or commas (optional). */
+  moreProjects = $state("");
+
+  /** Every project the grants go to, once each: the first one and the others typed. */
+  get projects(): string[] {
+    const more = this.moreProjects.split(/[\s,]+/).filter((p) => p !== "");
+    return unique([this.project.trim(), ...more].filter((p) => p !== ""));
+  }
 
   // How the Deployment gets access: a role on the project, or impersonating an account.
   route = $state<"project" | "impersonate">("project");
@@ -91,13 +110,101 @@ export class GcpJourney extends Journey {
   attachRoles = $state<string[]>([]);
   roleQuery = $state("");
   roles = $state<RoleInfo[]>([]);
-  role = $state("roles/bigquery.jobUser");
+  /** The roles ticked for the Deployments; the first one is the journey's role. Nothing is
+   * ticked until the user picks: the summary shows only what was chosen. */
+  grantRoles = $state<string[]>([]);
+  role = $state("");
   /** Names of the roles grantable on the project, once fetched live; `null` until then. */
   grantable = $state<ReadonlySet<string> | null>(null);
   withCondition = $state(false);
   conditionTitle = $state("");
   conditionDescription = $state("");
   conditionExpression = $state("");
+
+  /** Ticks or unticks a role to grant. */
+  toggleGrantRole(name: string) {
+    this.grantRoles = this.grantRoles.includes(name)
+      ? this.grantRoles.filter((r) => r !== name)
+      : [...this.grantRoles, name];
+    this.role = this.grantRoles[0] ?? "";
+  }
+
+  /** The grants under review when several roles or projects are picked: one review, one
+   * Apply; each grant's progress while it applies, what it did, and which were undone. */
+  batchPlan = $state<PlannedGrantBatch | null>(null);
+  batchProgress = $state<Record<string, GrantProgress>>({});
+  batchOutcomes = $state<GrantItemOutcome[] | null>(null);
+  batchUndone = $state<string[]>([]);
+
+  /** Several roles or projects: planned and applied as one batch of grants. */
+  get batch(): boolean {
+    return (
+      this.mode === "grant" &&
+      this.route === "project" &&
+      !this.offline &&
+      this.projects.length * this.grantRoles.length > 1
+    );
+  }
+
+  private conditionInput() {
+    return this.withCondition
+      ? {
+          title: this.conditionTitle,
+          description: this.conditionDescription.trim() || null,
+          expression: this.conditionExpression,
+        }
+      : null;
+  }
+
+  async planBatch(): Promise<boolean> {
+    this.confirmWarnings = false;
+    const projects = this.projects;
+    const roles = this.grantRoles;
+    this.batchPlan = await this.run(
+      `Reading the IAM policies of ${projects.length} project${projects.length === 1 ? "" : "s"}…`,
+      () =>
+        backend.gcpPlanBatch({
+          target: this.target(),
+          projects,
+          roles,
+          serviceAccounts: this.serviceAccounts,
+          condition: this.conditionInput(),
+        }),
+    );
+    return this.batchPlan !== null;
+  }
+
+  async applyBatch(): Promise<boolean> {
+    if (!this.batchPlan) return false;
+    const { planId, grants } = this.batchPlan;
+    this.batchProgress = {};
+    const outcomes = await this.run(`Applying ${grants.length} grants…`, () =>
+      backend.gcpApplyBatch(planId, this.confirmWarnings, (progress) => {
+        this.batchProgress = { ...this.batchProgress, [grantKey(progress)]: progress };
+      }),
+    );
+    if (!outcomes) {
+      await this.planBatch();
+      return false;
+    }
+    this.batchOutcomes = outcomes;
+    return true;
+  }
+
+  /** Removes every grant the batch wrote, one after another. */
+  async undoBatch(): Promise<boolean> {
+    for (const done of this.batchOutcomes ?? []) {
+      const id = done.outcome?.written ? done.outcome.journalId : null;
+      const key = grantKey(done);
+      if (!id || this.batchUndone.includes(key)) continue;
+      const undone = await this.run(`Removing ${done.role} from ${describe(done.resource)}…`, () =>
+        backend.gcpUndo(this.target(), id),
+      );
+      if (!undone) return false;
+      this.batchUndone = [...this.batchUndone, key];
+    }
+    return true;
+  }
 
   // 4. Review and apply
   planned = $state<PlannedGrant | null>(null);
@@ -166,13 +273,7 @@ export class GcpJourney extends Journey {
 
   async plan(): Promise<boolean> {
     this.confirmWarnings = false;
-    const condition = this.withCondition
-      ? {
-          title: this.conditionTitle,
-          description: this.conditionDescription.trim() || null,
-          expression: this.conditionExpression,
-        }
-      : null;
+    const condition = this.conditionInput();
     const on =
       this.route === "impersonate"
         ? `service account ${this.impersonateAccount}`
