@@ -44,13 +44,17 @@ async fn drive(app: &AppSession) -> Result<(), Error> {
     assert!(app.text_of("[data-testid=journey-aws]").await?.contains("Authorize on AWS"));
     assert!(app.text_of("[data-testid=journey-gcp]").await?.contains("Authorize on GCP"));
 
-    // The screenshot comes first so that a failing assertion below still leaves a picture.
-    app.text_of("[data-testid=credential-summary]").await?;
+    // The screenshot (the README's) shows what was found, not "Checking…": it waits for the
+    // scan's results, then comes before the assertions so a failing one still leaves a picture.
+    let profiles = app.wait_for_text("[data-testid=aws-profiles]", "data-sso").await?;
+    app.wait_for_text("[data-testid=keyring]", "prod").await?;
+    app.wait_for_text("[data-testid=gcp-adc]", "Found").await?;
+    let summary = app.text_of("[data-testid=credential-summary]").await?;
+    assert!(!summary.contains("Checking"), "the scan is done: {summary}");
     app.screenshot("home").await?;
 
-    let profiles = app.wait_for_text("[data-testid=aws-profiles]", "data-sso").await?;
     for expected in
-        ["admin", "assume role", "data-sso", "SSO", "111122223333", "eu-west-1", "default", "static keys"]
+        ["admin", "assume role", "data-sso", "SSO", "111122223333", "eu-west-1", "default", "access keys"]
     {
         assert!(profiles.contains(expected), "AWS profiles lack {expected:?}: {profiles:?}");
     }

@@ -2,6 +2,7 @@ use serde::Serialize;
 
 use astro_identity_cloud::CloudError;
 use astro_identity_domain::DomainError;
+use astro_identity_domain::error::capitalized;
 
 /// What kind of failure an error is: the UI branches on it (e.g. `remoteChanged` offers a
 /// re-plan, `credentials` the account step), so it is an enum in the generated bindings.
@@ -87,7 +88,7 @@ impl IpcError {
     pub fn internal() -> Self {
         Self {
             code: IpcErrorCode::Internal,
-            message: "an internal task failed".into(),
+            message: "An internal task failed".into(),
             hint: "Try again. If it happens again, report it.".into(),
             field: None,
         }
@@ -97,18 +98,18 @@ impl IpcError {
     pub fn plan_expired() -> Self {
         Self {
             code: IpcErrorCode::PlanExpired,
-            message: "this plan is no longer available".into(),
+            message: "This plan is no longer available".into(),
             hint: "Review the change again; plans are applied once.".into(),
             field: None,
         }
     }
 
     /// Input the shell itself refuses, about `field`.
-    pub fn invalid(field: &str, message: &str, hint: &str) -> Self {
+    pub fn invalid(field: &str, problem: &str, fix: &str) -> Self {
         Self {
             code: IpcErrorCode::InvalidInput,
-            message: message.into(),
-            hint: hint.into(),
+            message: message(problem),
+            hint: hint(fix),
             field: Some(field.into()),
         }
     }
@@ -120,8 +121,25 @@ impl From<CloudError> for IpcError {
             CloudError::Domain(d) => Some(d.field().to_owned()),
             _ => None,
         };
-        Self { code: IpcErrorCode::of(&err), message: err.to_string(), hint: err.hint(), field }
+        Self {
+            code: IpcErrorCode::of(&err),
+            message: message(&err.to_string()),
+            hint: hint(&err.hint()),
+            field,
+        }
     }
+}
+
+/// What happened, as the window shows it: a sentence without its closing period (the window
+/// puts the hint after it).
+fn message(text: &str) -> String {
+    capitalized(text.trim().trim_end_matches('.'))
+}
+
+/// What to do, as a whole sentence.
+fn hint(text: &str) -> String {
+    let text = capitalized(text.trim());
+    if text.is_empty() || text.ends_with(['.', '!', '?', ')']) { text } else { format!("{text}.") }
 }
 
 impl From<DomainError> for IpcError {
@@ -133,6 +151,28 @@ impl From<DomainError> for IpcError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// #19: "identity: account must be 12 digits, got 5. the account is …" became a sentence.
+    #[test]
+    fn messages_and_hints_reach_people_as_sentences() {
+        let err = IpcError::from(DomainError::invalid(
+            "identity",
+            "account must be 12 digits, got 5",
+            "the account is the 12 digits after arn:aws:iam::",
+        ));
+        assert_eq!(err.message, "Account must be 12 digits, got 5");
+        assert_eq!(err.hint, "The account is the 12 digits after arn:aws:iam::.");
+        assert_eq!(err.field.as_deref(), Some("identity"));
+        let denied = IpcError::from(CloudError::AccessDenied {
+            action: "iam:GetRole".into(),
+            resource: "arn:aws:iam::123456789012:role/r".into(),
+            detail: String::new(),
+        });
+        assert!(denied.message.starts_with("Access denied"), "{}", denied.message);
+        assert!(denied.hint.ends_with('.'), "{}", denied.hint);
+        let shell = IpcError::invalid("roles", "a batch needs two roles or more", "Pick several roles.");
+        assert_eq!(shell.message, "A batch needs two roles or more");
+    }
 
     /// The code crossing IPC is the cloud layer's code: the CLI and tests use the same words.
     #[test]

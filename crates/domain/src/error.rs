@@ -1,10 +1,11 @@
 use thiserror::Error;
 
 /// Everything the domain refuses. Each variant names the field and how to fix it, because
-/// these messages reach people verbatim.
+/// these messages reach people verbatim: the message reads as a sentence (see [`sentence`]),
+/// never as `field: problem`.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DomainError {
-    #[error("{field}: {problem}")]
+    #[error("{}", sentence(field, problem))]
     Invalid { field: &'static str, problem: String, hint: String },
 }
 
@@ -25,5 +26,71 @@ impl DomainError {
         match self {
             Self::Invalid { hint, .. } => hint,
         }
+    }
+}
+
+/// Problems that start with a verb ("is empty") are about their field, which becomes the
+/// sentence's subject; every other problem already is a sentence.
+const VERBS: [&str; 10] =
+    ["is ", "must ", "contains ", "has ", "needs ", "cannot ", "was ", "does ", "should ", "already "];
+
+/// The field as a person names it, as a sentence's subject.
+fn subject(field: &str) -> String {
+    let name = match field {
+        "project_id" => "project ID",
+        "conn_id" => "connection id",
+        "iam_policy" => "IAM policy",
+        "role_arn" => "role ARN",
+        "scope_entity_id" => "id",
+        "batch" => "batch file",
+        other => return format!("The {}", other.replace('_', " ")),
+    };
+    format!("The {name}")
+}
+
+/// `problem` about `field` as a sentence for people: "The member is empty", "Account must be
+/// 12 digits, got 5". No closing period: the hint follows it.
+pub fn sentence(field: &str, problem: &str) -> String {
+    let problem = problem.trim().trim_end_matches('.');
+    if VERBS.iter().any(|verb| problem.starts_with(verb)) {
+        format!("{} {problem}", subject(field))
+    } else {
+        capitalized(problem)
+    }
+}
+
+/// `text` with its first letter upper-case.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_as_sentences_without_the_field_prefix() {
+        let err = DomainError::invalid("identity", "account must be 12 digits, got 5", "Copy the whole ARN.");
+        assert_eq!(err.to_string(), "Account must be 12 digits, got 5");
+        assert_eq!(DomainError::invalid("member", "is empty", "").to_string(), "The member is empty");
+        assert_eq!(
+            DomainError::invalid("project_id", "is required (or a service account to impersonate)", "")
+                .to_string(),
+            "The project ID is required (or a service account to impersonate)"
+        );
+        assert_eq!(
+            DomainError::invalid("role_name", "must be 1-64 characters.", "").to_string(),
+            "The role name must be 1-64 characters"
+        );
+        assert_eq!(
+            DomainError::invalid("trust_policy", "statement 2: Principal is not an object", "").to_string(),
+            "Statement 2: Principal is not an object"
+        );
+        assert_eq!(capitalized(""), "");
+        assert_eq!(capitalized("éclair"), "Éclair");
     }
 }

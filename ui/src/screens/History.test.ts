@@ -241,7 +241,7 @@ describe("History", () => {
     expect(preview.textContent).toContain("Resource: role data in account 123456789012");
     const diff = within(preview).getByTestId("diff");
     expect(diff.querySelector(".removed")?.textContent).toBe(
-      '-        "arn:aws:iam::111122223333:role/astro-x",',
+      '-Removed:         "arn:aws:iam::111122223333:role/astro-x",',
     );
     expect(diff.querySelectorAll(".line").length).toBe(3);
     const kept = within(preview).getByRole("list", {

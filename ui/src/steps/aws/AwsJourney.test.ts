@@ -107,6 +107,46 @@ describe("AWS journey", () => {
     expect(screen.getByRole("button", { name: "Next" }).hasAttribute("disabled")).toBe(true);
   });
 
+  it("marks the bad ARN field invalid for screen readers and names the parsed list's lines", async () => {
+    backend();
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await typeIdentities("arn:aws:iam::12345678901:role/astro-x");
+    const box = screen.getByLabelText("Workload identity ARNs");
+    expect(box.getAttribute("aria-invalid")).toBe("true");
+    const list = await screen.findByRole("list", { name: "Identities to trust" });
+    expect(list.textContent).toContain("Needs fixing:");
+    await typeIdentities(ARN_A);
+    expect(box.getAttribute("aria-invalid")).toBeNull();
+    expect(screen.getByRole("list", { name: "Identities to trust" }).textContent).toContain(
+      `Accepted: ${ARN_A}`,
+    );
+  });
+
+  it("waits for a picked role when using an existing one, and never shows the create default", async () => {
+    const roles = [
+      { name: "astro-sales", arn: "arn:aws:iam::123456789012:role/astro-sales", description: null },
+    ];
+    backend({ aws_list_roles: () => roles });
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await typeIdentities(ARN_A);
+    await next();
+    await next();
+    expect(screen.getByText("astro-deployments")).toBeTruthy();
+    await fireEvent.click(screen.getByLabelText("Use an existing role"));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.queryByText("astro-deployments")).toBeNull();
+    expect(screen.getByRole("button", { name: "Next" }).hasAttribute("disabled")).toBe(true);
+    expect((await screen.findByTestId("role-missing")).textContent).toContain("Tick a role");
+    await fireEvent.click(screen.getByLabelText(/astro-sales/));
+    expect(screen.getByRole("button", { name: "Next" }).hasAttribute("disabled")).toBe(false);
+    expect(screen.queryByTestId("role-missing")).toBeNull();
+    // Back to creating: the create form's name comes back.
+    await fireEvent.click(screen.getByLabelText("Create a new role"));
+    expect((screen.getByLabelText("Role name") as HTMLInputElement).value).toBe(
+      "astro-deployments",
+    );
+  });
+
   it("walks to the review and applies only an unblocked plan", async () => {
     const calls = backend({
       aws_apply: () => {

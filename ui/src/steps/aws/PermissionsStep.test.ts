@@ -167,7 +167,8 @@ describe("Permissions step", () => {
     expect(panel.textContent).toContain("acting as arn:aws:iam::123456789012:user/ada");
     const added = [...panel.querySelectorAll(".line.added")].map((l) => l.textContent);
     const same = [...panel.querySelectorAll(".line.same")].map((l) => l.textContent);
-    expect(added).toEqual([`+${READ_ONLY}`]);
+    // The +/- gutter is for the eye; screen readers hear "Added:" / "Removed:".
+    expect(added).toEqual([`+Added: ${READ_ONLY}`]);
     expect(same).toEqual([` ${S3_READ}`]);
     expect(document.activeElement).toBe(panel);
     expect(applyButton().textContent?.trim()).toBe("Apply");
@@ -216,7 +217,10 @@ describe("Permissions step", () => {
       "An inline policy named astro-access already exists on the role and will be replaced — its current document is shown as removed lines",
     );
     const removed = [...panel.querySelectorAll(".line.removed")].map((l) => l.textContent);
-    expect(removed).toEqual(['-      "Action": "s3:*",', '-      "Resource": "*"']);
+    expect(removed).toEqual([
+      '-Removed:       "Action": "s3:*",',
+      '-Removed:       "Resource": "*"',
+    ]);
 
     expect(applyButton().hasAttribute("disabled")).toBe(true);
     await fireEvent.click(applyButton());

@@ -208,6 +208,25 @@ export class AwsJourney extends Journey {
     );
   }
 
+  /** The create form's name while an existing role is chosen, kept for switching back. */
+  private newRoleName = "astro-deployments";
+  /** Offline, the existing role's name as typed (there is no list to pick from). */
+  private existingRoleName = "";
+
+  /** Switches between creating a role and using existing ones. The role name follows: an
+   * existing role is only ever one the user picked or typed, never the create form's default. */
+  chooseRoleMode(mode: "create" | "existing") {
+    if (mode === this.roleMode) return;
+    if (mode === "existing") {
+      this.newRoleName = this.roleName;
+      this.roleName = this.offline ? this.existingRoleName : (this.rolePicks[0] ?? "");
+    } else {
+      if (this.offline) this.existingRoleName = this.roleName;
+      this.roleName = this.newRoleName;
+    }
+    this.roleMode = mode;
+  }
+
   /** Ticks or unticks an existing role; the first one ticked is the journey's role. */
   toggleRole(name: string) {
     this.rolePicks = this.rolePicks.includes(name)
