@@ -81,7 +81,7 @@ pub fn aws_parse_identities(text: String) -> ParsedIdentities {
                 .into_iter()
                 .map(|e| IdentityProblem {
                     input: e.input,
-                    message: e.error.to_string(),
+                    message: e.error.sentence(),
                     hint: e.error.hint().to_owned(),
                 })
                 .collect(),

@@ -198,7 +198,7 @@ mod tests {
         let missing = dir.path().join("no-such-dir/astro.tf");
         let err = write_whole(&missing, "# new\n").expect_err("no folder");
         assert_eq!(err.field.as_deref(), Some("path"));
-        assert!(err.message.starts_with("could not write"), "{}", err.message);
+        assert!(err.message.starts_with("Could not write"), "{}", err.message);
         assert!(!missing.exists());
     }
 

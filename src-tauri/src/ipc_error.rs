@@ -117,16 +117,11 @@ impl IpcError {
 
 impl From<CloudError> for IpcError {
     fn from(err: CloudError) -> Self {
-        let field = match &err {
-            CloudError::Domain(d) => Some(d.field().to_owned()),
-            _ => None,
+        let (field, text) = match &err {
+            CloudError::Domain(d) => (Some(d.field().to_owned()), d.sentence()),
+            _ => (None, err.to_string()),
         };
-        Self {
-            code: IpcErrorCode::of(&err),
-            message: message(&err.to_string()),
-            hint: hint(&err.hint()),
-            field,
-        }
+        Self { code: IpcErrorCode::of(&err), message: message(&text), hint: hint(&err.hint()), field }
     }
 }
 

@@ -1,11 +1,11 @@
 use thiserror::Error;
 
-/// Everything the domain refuses. Each variant names the field and how to fix it, because
-/// these messages reach people verbatim: the message reads as a sentence (see [`sentence`]),
-/// never as `field: problem`.
+/// Everything the domain refuses. Each variant names the field and how to fix it. `Display`
+/// is `field: problem` (the CLI names the flag from it, logs keep the field); the window shows
+/// [`DomainError::sentence`], the same problem as a sentence for people.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DomainError {
-    #[error("{}", sentence(field, problem))]
+    #[error("{field}: {problem}")]
     Invalid { field: &'static str, problem: String, hint: String },
 }
 
@@ -18,6 +18,14 @@ impl DomainError {
     pub fn field(&self) -> &'static str {
         match self {
             Self::Invalid { field, .. } => field,
+        }
+    }
+
+    /// What is wrong, as a sentence for people: "The member is empty", "Account must be 12
+    /// digits, got 5" (no `field:` prefix, no closing period: the hint follows).
+    pub fn sentence(&self) -> String {
+        match self {
+            Self::Invalid { field, problem, .. } => sentence(field, problem),
         }
     }
 
@@ -75,19 +83,20 @@ mod tests {
     #[test]
     fn messages_read_as_sentences_without_the_field_prefix() {
         let err = DomainError::invalid("identity", "account must be 12 digits, got 5", "Copy the whole ARN.");
-        assert_eq!(err.to_string(), "Account must be 12 digits, got 5");
-        assert_eq!(DomainError::invalid("member", "is empty", "").to_string(), "The member is empty");
+        assert_eq!(err.sentence(), "Account must be 12 digits, got 5");
+        assert_eq!(err.to_string(), "identity: account must be 12 digits, got 5");
+        assert_eq!(DomainError::invalid("member", "is empty", "").sentence(), "The member is empty");
         assert_eq!(
             DomainError::invalid("project_id", "is required (or a service account to impersonate)", "")
-                .to_string(),
+                .sentence(),
             "The project ID is required (or a service account to impersonate)"
         );
         assert_eq!(
-            DomainError::invalid("role_name", "must be 1-64 characters.", "").to_string(),
+            DomainError::invalid("role_name", "must be 1-64 characters.", "").sentence(),
             "The role name must be 1-64 characters"
         );
         assert_eq!(
-            DomainError::invalid("trust_policy", "statement 2: Principal is not an object", "").to_string(),
+            DomainError::invalid("trust_policy", "statement 2: Principal is not an object", "").sentence(),
             "Statement 2: Principal is not an object"
         );
         assert_eq!(capitalized(""), "");
