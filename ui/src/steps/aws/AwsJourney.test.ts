@@ -147,6 +147,27 @@ describe("AWS journey", () => {
     );
   });
 
+  it("keeps typed access keys in the keyring, then checks who they are", async () => {
+    const calls = backend({ aws_store_keys: () => null });
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await typeIdentities(ARN_A);
+    await next();
+    await fireEvent.click(screen.getByLabelText(/Enter access keys/));
+    await fireEvent.input(screen.getByLabelText("Access key ID"), {
+      target: { value: "AKIAE2EPATHS00000000" },
+    });
+    await fireEvent.input(screen.getByLabelText("Secret access key"), {
+      target: { value: "a-secret-of-forty-characters-0000000000" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Save in keyring and check" }));
+    expect((await screen.findByTestId("caller")).textContent).toContain("123456789012");
+    expect(calls).toEqual(expect.arrayContaining(["aws_store_keys", "aws_caller"]));
+    // The secret left the page with the call.
+    expect(
+      (screen.queryByLabelText("Secret access key") as HTMLInputElement | null)?.value ?? "",
+    ).toBe("");
+  });
+
   it("walks to the review and applies only an unblocked plan", async () => {
     const calls = backend({
       aws_apply: () => {

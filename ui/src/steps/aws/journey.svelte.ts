@@ -345,10 +345,11 @@ export class AwsJourney extends Journey {
   }
 
   async storeKeys(profile: string, accessKeyId: string, secret: string): Promise<boolean> {
-    const stored = await this.run("Saving the keys in the OS keyring…", () =>
+    await this.run("Saving the keys in the OS keyring…", () =>
       backend.awsStoreKeys(profile, accessKeyId, secret),
     );
-    if (stored === null) return false;
+    // The command answers nothing on success (null, like `run`'s failure): the error says.
+    if (this.error !== null) return false;
     this.credential = { kind: "keyring", name: profile };
     return true;
   }

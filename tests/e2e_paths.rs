@@ -1,0 +1,331 @@
+//! End to end: paths a user can take that no other window test drives, each ending with the
+//! state read from the peer. On AWS (in dark mode): access keys typed into the keyring, one
+//! existing role picked, its trust policy edited by hand with a condition preset, and a
+//! warning confirmed before the apply. On Google Cloud: the impersonation route, a grant under
+//! an IAM condition, and a basic role applied only after its warning is confirmed.
+//! Screenshots in target/e2e/paths-*.png.
+
+use fantoccini::Locator;
+use serde_json::{Value, json};
+
+use astro_identity_tests::gcp_fake::GcpFake;
+use astro_identity_tests::{
+    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, write_home_file,
+};
+
+const DEPLOYMENT: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
+const ROLE: &str = "astro-partner-shared";
+/// A partner's statement trusting anyone: the plan keeps it, and it raises a warning.
+const SEED: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+const KEY_ID: &str = "AKIAE2EPATHS00000000";
+const SECRET: &str = "e2e-paths-secret-never-shown";
+
+/// Picks the radio or checkbox whose label's bold text is `text`, as a person would.
+async fn choose(app: &AppSession, text: &str) -> Result<(), Error> {
+    let xpath = format!("//label[.//strong[normalize-space()='{text}']]//input");
+    app.client
+        .find(Locator::XPath(&xpath))
+        .await
+        .map_err(|e| format!("option {text:?}: {e}"))?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn trust(iam: &aws_sdk_iam::Client, role: &str) -> Result<Value, Error> {
+    let out = iam.get_role().role_name(role).send().await?;
+    let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
+    Ok(serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?)
+}
+
+async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
+    let dark =
+        app.client.execute("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await?;
+    assert_eq!(dark, Value::Bool(true), "the desktop prefers dark, and so does the page");
+    app.start_journey("Authorize on AWS").await?;
+    app.find("#identities").await?.send_keys(DEPLOYMENT).await?;
+    app.wait_for_text("[data-testid=parsed-identities]", DEPLOYMENT).await?;
+    app.click_button("Next").await?;
+
+    // Access keys typed into the keyring, then checked against moto.
+    choose(app, "Enter access keys").await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#endpoint").await?.send_keys(moto_url).await?;
+    let name = app.find("#key-name").await?;
+    name.clear().await?;
+    name.send_keys("e2e-keys").await?;
+    app.find("#key-id").await?.send_keys(KEY_ID).await?;
+    app.find("#key-secret").await?.send_keys(SECRET).await?;
+    app.screenshot("paths-1-keys-dark").await?;
+    app.click_button("Save in keyring and check").await?;
+    if let Err(err) = app.wait_for_text("[data-testid=caller]", "123456789012").await {
+        let shown = app.text_of("[data-testid=journey-error]").await.unwrap_or_default();
+        return Err(format!("{err}; the window says: {shown}").into());
+    }
+    app.click_button("Next").await?;
+
+    // One existing role: until it is ticked, Next waits and the step says why.
+    choose(app, "Use an existing role").await?;
+    app.wait_for_text("[data-testid=role-list]", ROLE).await?;
+    app.wait_for_text("[data-testid=role-missing]", "Tick a role").await?;
+    assert!(!app.button_enabled("Next").await?, "Next waits for a role");
+    let summary = app.text_of("aside[aria-label='Summary']").await?;
+    assert!(!summary.contains("astro-deployments"), "no role the user never chose: {summary}");
+    choose(app, ROLE).await?;
+    app.click_button("Next").await?;
+
+    // Review: the partner's wildcard warns; the Deployment's own statement gets a condition
+    // from a preset, by hand in the editor.
+    app.wait_for_text("[data-testid=diff]", DEPLOYMENT).await?;
+    app.click_button("Edit the policy…").await?;
+    let card =
+        format!("//article[starts-with(@data-testid, 'statement-')][.//*[contains(., '{DEPLOYMENT}')]]");
+    app.client.wait().for_element(Locator::XPath(&card)).await?;
+    app.client
+        .find(Locator::XPath(&format!(
+            "{card}//label[.//span[normalize-space()='Condition preset']]//select/option[normalize-space()='External ID']"
+        )))
+        .await?
+        .click()
+        .await?;
+    app.client
+        .find(Locator::XPath(&format!(
+            "{card}//label[.//span[normalize-space()='Condition values, comma-separated']]//input"
+        )))
+        .await?
+        .send_keys("astro-e2e-external")
+        .await?;
+    app.client
+        .find(Locator::XPath(&format!(
+            "{card}//div[contains(@class, 'add')][.//span[normalize-space()='Condition preset']]//button"
+        )))
+        .await?
+        .click()
+        .await?;
+    // The card lists the condition and the JSON pane shows it.
+    app.wait_for_text("[data-testid=trust-policy-editor] article", "sts:ExternalId").await?;
+    app.wait_for_text("[data-testid=trust-policy-editor] .cm-content", "astro-e2e-external").await?;
+    app.screenshot("paths-2-condition-preset-dark").await?;
+    app.click_button("Review this policy").await?;
+    app.wait_for_text("[data-testid=diff]", "astro-e2e-external").await?;
+
+    // Apply waits for the warning to be confirmed.
+    let confirm = "//label[contains(normalize-space(), 'I have read the warnings')]/input";
+    app.client.find(Locator::XPath(confirm)).await?;
+    assert!(!app.button_enabled("Apply").await?, "Apply waits for the confirmation");
+    app.screenshot("paths-3-warning-dark").await?;
+    app.client.find(Locator::XPath(confirm)).await?.click().await?;
+    app.click_button("Apply").await?;
+    app.find("[data-testid=permission-review], h2.step-title").await?;
+    Ok(())
+}
+
+#[test]
+fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> Result<(), Error> {
+    let app = app_binary()?;
+    let moto = Moto::start()?;
+    let desktop = Desktop::start()?;
+    // GTK's own setting: WebKit reports it to the page as prefers-color-scheme.
+    write_home_file(
+        &desktop,
+        "../config/gtk-3.0/settings.ini",
+        "[Settings]\ngtk-application-prefer-dark-theme=1\n",
+    )?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let iam = moto_iam(&moto.url).await;
+        iam.create_role().role_name(ROLE).assume_role_policy_document(SEED).send().await?;
+        let session = AppSession::start(&driver, &app).await?;
+        let outcome = aws_walk(&session, &moto.url).await;
+        if outcome.is_err() {
+            let _ = session.screenshot("paths-aws-failure").await;
+        }
+        session.close().await;
+        outcome?;
+
+        // At moto: the Deployment trusted under the preset's condition, the partner kept.
+        let policy = trust(&iam, ROLE).await?;
+        let statements = policy["Statement"].as_array().ok_or("no statements")?;
+        let ours = statements
+            .iter()
+            .find(|s| s.to_string().contains(DEPLOYMENT))
+            .ok_or_else(|| format!("the Deployment is not trusted: {policy}"))?;
+        assert_eq!(ours["Condition"]["StringEquals"]["sts:ExternalId"], "astro-e2e-external", "{policy}");
+        assert!(statements.iter().any(|s| s["Sid"] == "Partner" && s["Principal"]["AWS"] == "*"), "{policy}");
+        Ok::<(), Error>(())
+    })?;
+
+    // The keys are in the Secret Service (read by another client) and in no file.
+    let kept = desktop.secret_tool(&[
+        "lookup",
+        "service",
+        "dev.astroidentity.app:aws:e2e-keys",
+        "username",
+        "credentials",
+    ])?;
+    assert!(kept.contains(KEY_ID), "the keyring holds the keys: {kept:?}");
+    let leaks = files_containing(desktop.root.path(), SECRET, &[])?;
+    assert!(leaks.is_empty(), "the secret reached {leaks:?}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- Google Cloud
+
+const SA: &str = "astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
+const RUNNER: &str = "etl-runner@astro-data.iam.gserviceaccount.com";
+
+fn bindings(policy: &Value, role: &str) -> Vec<Value> {
+    policy["bindings"].as_array().into_iter().flatten().filter(|b| b["role"] == role).cloned().collect()
+}
+
+/// The first two steps of every GCP walk: the Deployment's account, then the project on the
+/// fake without credentials, on the route `route` (the radio's bold text).
+async fn gcp_start(app: &AppSession, fake: &GcpFake, route: &str) -> Result<(), Error> {
+    app.start_journey("Authorize on GCP").await?;
+    app.find("#service-account").await?.send_keys(SA).await?;
+    app.wait_for_text("[data-testid=parsed-member]", SA).await?;
+    app.click_button("Next").await?;
+    app.find("#project-id").await?.send_keys("astro-data").await?;
+    choose(app, route).await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
+    app.client
+        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn pick_role(app: &AppSession, query: &str, role: &str) -> Result<(), Error> {
+    let search = app.find("#role-search").await?;
+    search.clear().await?;
+    search.send_keys(query).await?;
+    app.wait_for_text("[data-testid=role-results]", role).await?;
+    let xpath = format!("//ul[@aria-label='Roles']//label[.//code[normalize-space()='{role}']]/input");
+    app.client.find(Locator::XPath(&xpath)).await?.click().await?;
+    Ok(())
+}
+
+async fn impersonation(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
+    gcp_start(app, fake, "Impersonate one of my service accounts").await?;
+    app.find("#impersonate-account").await?.send_keys(RUNNER).await?;
+    app.click_button("Next").await?;
+    app.wait_for_text("h2.step-title", "Permission to impersonate").await?;
+    app.click_button("Next").await?;
+    let summary = app.wait_for_text("[data-testid=review-summary]", RUNNER).await?;
+    assert!(summary.contains("roles/iam.serviceAccountTokenCreator"), "{summary}");
+    app.click_button("Apply").await?;
+    let connection = app.wait_for_text("[data-testid=connection]", "Google Cloud").await?;
+    assert!(connection.contains(RUNNER), "the connection impersonates the account: {connection}");
+    app.screenshot("paths-4-impersonation").await?;
+    Ok(())
+}
+
+async fn conditional_grant(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
+    gcp_start(app, fake, "Grant a role on the project").await?;
+    app.click_button("Next").await?;
+    // A basic role warns at once; it is unticked again for a predefined one.
+    pick_role(app, "viewer", "roles/viewer").await?;
+    app.wait_for_text("p.warn", "roles/viewer is a basic role").await?;
+    pick_role(app, "viewer", "roles/viewer").await?;
+    pick_role(app, "bigquery job user", "roles/bigquery.jobUser").await?;
+    choose_toggle(app, "Only when a condition holds (IAM Conditions)").await?;
+    app.find("#condition-title").await?.send_keys("until 2027").await?;
+    app.find("#condition-expression")
+        .await?
+        .send_keys(r#"request.time < timestamp("2027-01-01T00:00:00Z")"#)
+        .await?;
+    app.screenshot("paths-5-condition").await?;
+    app.click_button("Next").await?;
+    let summary = app.wait_for_text("[data-testid=review-summary]", "roles/bigquery.jobUser").await?;
+    assert!(summary.contains("when “until 2027”"), "{summary}");
+    app.click_button("Apply").await?;
+    app.wait_for_text("[data-testid=connection]", "Google Cloud").await?;
+    Ok(())
+}
+
+async fn basic_role(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
+    gcp_start(app, fake, "Grant a role on the project").await?;
+    app.click_button("Next").await?;
+    pick_role(app, "editor", "roles/editor").await?;
+    app.click_button("Next").await?;
+    app.wait_for_text("[data-testid=review-summary]", "roles/editor").await?;
+    let confirm = "//label[contains(normalize-space(), 'I have read the warnings')]/input";
+    app.client.find(Locator::XPath(confirm)).await?;
+    assert!(!app.button_enabled("Apply").await?, "a basic role waits for the confirmation");
+    let writes = || fake.seen().iter().filter(|r| r.path.ends_with(":setIamPolicy")).count();
+    let before = writes();
+    app.screenshot("paths-6-basic-role-warning").await?;
+    app.client.find(Locator::XPath(confirm)).await?.click().await?;
+    assert_eq!(writes(), before, "confirming writes nothing: Apply does");
+    app.click_button("Apply").await?;
+    app.wait_for_text("[data-testid=connection]", "Google Cloud").await?;
+    Ok(())
+}
+
+/// Ticks the checkbox whose label's text is `text`.
+async fn choose_toggle(app: &AppSession, text: &str) -> Result<(), Error> {
+    let xpath = format!("//label[normalize-space()='{text}']/input");
+    app.client
+        .find(Locator::XPath(&xpath))
+        .await
+        .map_err(|e| format!("toggle {text:?}: {e}"))?
+        .click()
+        .await?;
+    Ok(())
+}
+
+#[test]
+fn impersonation_a_conditional_grant_and_a_confirmed_basic_role_reach_the_peer() -> Result<(), Error> {
+    let app = app_binary()?;
+    let fake = GcpFake::start()?;
+    fake.seed(
+        "astro-data",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+    );
+    fake.seed_service_account(
+        RUNNER,
+        json!({"bindings": [{"role": "roles/iam.serviceAccountUser", "members": ["user:ada@example.com"]}]}),
+    );
+    let desktop = Desktop::start()?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let member = format!("serviceAccount:{SA}");
+    for (name, walk) in [("impersonation", 0), ("condition", 1), ("basic", 2)] {
+        runtime.block_on(async {
+            let session = AppSession::start(&driver, &app).await?;
+            let outcome = match walk {
+                0 => impersonation(&session, &fake).await,
+                1 => conditional_grant(&session, &fake).await,
+                _ => basic_role(&session, &fake).await,
+            };
+            if outcome.is_err() {
+                let _ = session.screenshot(&format!("paths-gcp-{name}-failure")).await;
+            }
+            session.close().await;
+            outcome
+        })?;
+    }
+
+    let account = fake.service_account_policy(RUNNER).ok_or("account gone")?;
+    let creators = bindings(&account, "roles/iam.serviceAccountTokenCreator");
+    assert_eq!(creators.len(), 1, "{account}");
+    assert_eq!(creators[0]["members"], json!([member]));
+    assert_eq!(
+        bindings(&account, "roles/iam.serviceAccountUser")[0]["members"],
+        json!(["user:ada@example.com"])
+    );
+
+    let project = fake.policy("astro-data").ok_or("project gone")?;
+    let job = bindings(&project, "roles/bigquery.jobUser");
+    assert_eq!(job.len(), 1, "{project}");
+    assert_eq!(job[0]["members"], json!([member]));
+    assert_eq!(job[0]["condition"]["title"], "until 2027");
+    assert_eq!(job[0]["condition"]["expression"], r#"request.time < timestamp("2027-01-01T00:00:00Z")"#);
+    assert_eq!(project["version"], 3, "a conditional binding needs version 3: {project}");
+    assert_eq!(bindings(&project, "roles/editor")[0]["members"], json!([member]));
+    assert_eq!(bindings(&project, "roles/viewer")[0]["members"], json!(["user:ada@example.com"]), "kept");
+    Ok(())
+}
