@@ -116,7 +116,34 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     app.screenshot("paths-3-warning-dark").await?;
     app.client.find(Locator::XPath(confirm)).await?.click().await?;
     app.click_button("Apply").await?;
-    app.find("[data-testid=permission-review], h2.step-title").await?;
+
+    // Permissions are optional; the connection's options follow the trust policy's condition.
+    app.wait_for_text("nav[aria-label='Steps']", "Permissions").await?;
+    app.click_button("Next").await?;
+    app.wait_for_text("[data-testid=connection]", "Connection Type: Amazon Web Services").await?;
+    app.client.find(Locator::XPath("//summary[normalize-space()='More options']")).await?.click().await?;
+    app.find("#conn-external-id").await?.send_keys("astro-e2e-external").await?;
+    app.wait_for_text(
+        "[data-testid=connection]",
+        r#""assume_role_kwargs":{"ExternalId":"astro-e2e-external"}"#,
+    )
+    .await?;
+    // Web identity and an external id do not go together: said on the field, then resolved.
+    app.client
+        .find(Locator::XPath("//label[contains(normalize-space(), 'web identity token')]/input"))
+        .await?
+        .click()
+        .await?;
+    let refused = app.wait_for_text("#conn-external-id-error", "web identity").await?;
+    assert!(refused.starts_with("An external id cannot"), "a sentence for people: {refused}");
+    // Select all, then Backspace (U+E009 Control, U+E000 release, U+E003 Backspace).
+    app.find("#conn-external-id").await?.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+    app.wait_for_text("[data-testid=connection]", "assume_role_with_web_identity").await?;
+    app.screenshot("paths-4-web-identity-dark").await?;
+    app.click_button("Next").await?;
+
+    // Done: the console button opens the role's page in the browser.
+    app.click_button("Open the role in the AWS console").await?;
     Ok(())
 }
 
@@ -124,6 +151,15 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
 fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> Result<(), Error> {
     let app = app_binary()?;
     let moto = Moto::start()?;
+    // A browser that records what it was asked to open: `open` runs `xdg-open` from PATH.
+    let bin = tempfile::tempdir()?;
+    let opened = bin.path().join("opened.txt");
+    let browser = bin.path().join("xdg-open");
+    std::fs::write(&browser, format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display()))?;
+    std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    // SAFETY: first thing in this test's own process (nextest), before any thread starts.
+    unsafe { std::env::set_var("PATH", path) };
     let desktop = Desktop::start()?;
     // GTK's own setting: WebKit reports it to the page as prefers-color-scheme.
     write_home_file(
@@ -155,6 +191,15 @@ fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> 
         assert!(statements.iter().any(|s| s["Sid"] == "Partner" && s["Principal"]["AWS"] == "*"), "{policy}");
         Ok::<(), Error>(())
     })?;
+
+    // The browser was asked for the role's page in the console, and nothing else.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !opened.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let urls = std::fs::read_to_string(&opened)?;
+    assert_eq!(urls.lines().count(), 1, "{urls}");
+    assert!(urls.starts_with("https://console.aws.amazon.com/iam/") && urls.contains(ROLE), "{urls}");
 
     // The keys are in the Secret Service (read by another client) and in no file.
     let kept = desktop.secret_tool(&[
