@@ -8,6 +8,7 @@
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
+use astro_identity_tests::airflow::AirflowServer;
 use astro_identity_tests::gcp_fake::GcpFake;
 use astro_identity_tests::{
     AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, write_home_file,
@@ -372,5 +373,131 @@ fn impersonation_a_conditional_grant_and_a_confirmed_basic_role_reach_the_peer()
     assert_eq!(project["version"], 3, "a conditional binding needs version 3: {project}");
     assert_eq!(bindings(&project, "roles/editor")[0]["members"], json!([member]));
     assert_eq!(bindings(&project, "roles/viewer")[0]["members"], json!(["user:ada@example.com"]), "kept");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- GCP key, provider, connection
+
+const REQUIREMENTS: &str =
+    "# Astro Runtime includes the following pre-installed providers packages\npandas>=2.0\n";
+const PRIVATE: &str = "e2e-gcp-private-key-never-shown";
+
+async fn key_provider_and_connection(
+    app: &AppSession,
+    fake: &GcpFake,
+    airflow: &AirflowServer,
+    desktop: &Desktop,
+) -> Result<(), Error> {
+    app.start_journey("Authorize on GCP").await?;
+    app.find("#service-account").await?.send_keys(SA).await?;
+    app.wait_for_text("[data-testid=parsed-member]", SA).await?;
+    app.click_button("Next").await?;
+    app.find("#project-id").await?.send_keys("astro-data").await?;
+
+    // A service account key pasted into the keyring; the page forgets it.
+    choose(app, "Paste a service account key").await?;
+    let name = app.reveal("#key-name").await?;
+    name.clear().await?;
+    name.send_keys("e2e-gcp").await?;
+    let key = json!({"type": "service_account", "project_id": "astro-data", "client_email": RUNNER,
+        "private_key": format!("-----BEGIN PRIVATE KEY-----\n{PRIVATE}\n-----END PRIVATE KEY-----\n")});
+    app.reveal("#key-json").await?.send_keys(&key.to_string()).await?;
+    app.click_button("Save in keyring").await?;
+    // The stored key is now a credential to pick, named as saved.
+    let stored = "//label[.//strong[normalize-space()='e2e-gcp']]//small[contains(., 'service account key')]";
+    app.client.wait().for_element(Locator::XPath(stored)).await?;
+    assert!(!app.client.source().await?.contains(PRIVATE), "the key left the page");
+
+    // The fake takes no token exchange yet: the grant is sent without credentials.
+    choose(app, "Grant a role on the project").await?;
+    app.find("details > summary").await?.click().await?;
+    app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
+    app.client
+        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
+        .await?
+        .click()
+        .await?;
+    app.click_button("Next").await?;
+    pick_role(app, "bigquery job user", "roles/bigquery.jobUser").await?;
+    app.click_button("Next").await?;
+    app.wait_for_text("[data-testid=review-summary]", "roles/bigquery.jobUser").await?;
+    app.click_button("Apply").await?;
+    app.wait_for_text("[data-testid=connection]", "Google Cloud").await?;
+
+    // The provider check adds the Google provider's line, then takes it out again.
+    let requirements = write_home_file(desktop, "astro-project/requirements.txt", REQUIREMENTS)?;
+    write_home_file(desktop, "astro-project/Dockerfile", "FROM astrocrpublic.azurecr.io/runtime:3.1\n")?;
+    let dir = requirements.parent().ok_or("no project dir")?.to_string_lossy().into_owned();
+    app.reveal("#project-dir").await?.send_keys(&dir).await?;
+    app.click_button("Check").await?;
+    app.wait_for_text("[data-testid=provider-result]", "is not in").await?;
+    app.click_button("Add apache-airflow-providers-google>=8.5.0").await?;
+    app.wait_for_text("[data-testid=provider-added]", "Appended").await?;
+    assert_eq!(
+        std::fs::read_to_string(&requirements)?,
+        format!("{REQUIREMENTS}apache-airflow-providers-google>=8.5.0\n")
+    );
+    app.click_button("Undo…").await?;
+    app.click_button("Remove the line again").await?;
+    app.wait_for_text("[data-testid=provider-removed]", "Removed").await?;
+    assert_eq!(std::fs::read_to_string(&requirements)?, REQUIREMENTS, "every byte as it was");
+
+    // One click: the connection created in a real Airflow 3, then deleted again.
+    app.reveal("#airflow-url").await?.send_keys(&airflow.url).await?;
+    app.reveal("#api-token").await?.send_keys(&airflow.token()?).await?;
+    app.click_button("Check the connection").await?;
+    app.wait_for_text("[data-testid=connection-plan]", "it will be created").await?;
+    app.click_button("Create connection").await?;
+    app.wait_for_text("[data-testid=connection-outcome]", "Written and verified").await?;
+    let stored = airflow.cli(&["connections", "get", "google_cloud_default", "-o", "json"])?;
+    assert!(stored.contains("astro-data") && stored.contains("google_cloud_platform"), "{stored}");
+    app.screenshot("paths-7-gcp-connection-created").await?;
+    app.click_button("Undo…").await?;
+    app.click_button("Delete the connection again").await?;
+    app.wait_for_text("[data-testid=connection-undone]", "Undone and verified").await?;
+    let after = airflow.cli(&["connections", "get", "google_cloud_default", "-o", "json"]);
+    assert!(
+        after.as_ref().map_or(true, |text| !text.contains("astro-data")),
+        "the connection is gone: {after:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_pasted_key_the_google_provider_line_and_a_created_connection_are_each_undone() -> Result<(), Error> {
+    let app = app_binary()?;
+    let fake = GcpFake::start()?;
+    fake.seed(
+        "astro-data",
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+    );
+    let airflow = AirflowServer::start()?;
+    let desktop = Desktop::start()?;
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let session = AppSession::start(&driver, &app).await?;
+        let outcome = key_provider_and_connection(&session, &fake, &airflow, &desktop).await;
+        if outcome.is_err() {
+            let _ = session.screenshot("paths-gcp-connection-failure").await;
+        }
+        session.close().await;
+        outcome
+    })?;
+    let kept = desktop.secret_tool(&[
+        "lookup",
+        "service",
+        "dev.astroidentity.app:gcp:e2e-gcp",
+        "username",
+        "credentials",
+    ])?;
+    assert!(kept.contains(RUNNER) && kept.contains(PRIVATE), "the keyring holds the key");
+    let leaks = files_containing(desktop.root.path(), PRIVATE, &[])?;
+    assert!(leaks.is_empty(), "the private key reached {leaks:?}");
+    let project = fake.policy("astro-data").ok_or("project gone")?;
+    assert_eq!(
+        bindings(&project, "roles/bigquery.jobUser")[0]["members"],
+        json!([format!("serviceAccount:{SA}")])
+    );
     Ok(())
 }

@@ -490,6 +490,16 @@ impl AppSession {
         }
     }
 
+    /// Finds `css` and centres it in its scrolling pane, as a person scrolls to a field: an
+    /// element under the journey's sticky footer cannot be typed into.
+    pub async fn reveal(&self, css: &str) -> Result<fantoccini::elements::Element, Error> {
+        let element = self.find(css).await?;
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&element)?])
+            .await?;
+        Ok(element)
+    }
+
     /// The input or select inside the `<label>` whose (visually hidden) text is `label`.
     pub async fn find_labelled(&self, label: &str) -> Result<fantoccini::elements::Element, Error> {
         let xpath = format!(
@@ -530,7 +540,21 @@ impl AppSession {
     /// Starts a journey from the home screen ("Authorize on AWS") and waits for its step rail:
     /// the journeys are loaded on demand, so the first step may come a moment after the click.
     pub async fn start_journey(&self, title: &str) -> Result<(), Error> {
-        self.find(&format!("button[aria-label='Start: {title}']")).await?.click().await?;
+        let css = format!("button[aria-label='Start: {title}']");
+        // Found is not yet clickable while the first frame is still being laid out.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.find(&css).await?.click().await {
+                Ok(()) => break,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::ElementNotInteractable
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         self.find("nav[aria-label='Steps']").await?;
         Ok(())
     }
