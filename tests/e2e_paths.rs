@@ -1,7 +1,8 @@
 //! End to end: paths a user can take that no other window test drives, each ending with the
 //! state read from the peer. On AWS (in dark mode): access keys typed into the keyring, one
-//! existing role picked, its trust policy edited by hand with a condition preset, and a
-//! warning confirmed before the apply. On Google Cloud: the impersonation route, a grant under
+//! existing role picked, its trust policy edited by hand with a condition preset, a
+//! warning confirmed before the apply, the account's own policy found and attached, the
+//! connection's external-ID and web-identity options, the console button. On Google Cloud: the impersonation route, a grant under
 //! an IAM condition, and a basic role applied only after its warning is confirmed.
 //! Screenshots in target/e2e/paths-*.png.
 
@@ -18,6 +19,8 @@ const DEPLOYMENT: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-45
 const ROLE: &str = "astro-partner-shared";
 /// A partner's statement trusting anyone: the plan keeps it, and it raises a warning.
 const SEED: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+/// A customer-managed policy of the account, found by the permissions step's search.
+const OWN_POLICY: &str = "astro-data-read";
 const KEY_ID: &str = "AKIAE2EPATHS00000000";
 const SECRET: &str = "e2e-paths-secret-never-shown";
 
@@ -118,8 +121,17 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     app.client.find(Locator::XPath(confirm)).await?.click().await?;
     app.click_button("Apply").await?;
 
-    // Permissions are optional; the connection's options follow the trust policy's condition.
-    app.wait_for_text("nav[aria-label='Steps']", "Permissions").await?;
+    // Permissions: the account's own policy, found by a search, attached after its review.
+    let search = app.reveal("#policy-search").await?;
+    search.clear().await?;
+    search.send_keys("astro-data").await?;
+    app.click_button("Search my account").await?;
+    app.wait_for_text("[data-testid=policy-list]", OWN_POLICY).await?;
+    app.find(&format!("button[aria-label='Attach {OWN_POLICY}']")).await?.click().await?;
+    app.find("[data-testid=permission-review]").await?;
+    app.find("button[aria-label='Apply permission change']").await?.click().await?;
+    app.wait_for_text("[data-testid=permission-changes]", "Applied and verified").await?;
+    app.screenshot("paths-3b-own-policy-attached-dark").await?;
     app.click_button("Next").await?;
     app.wait_for_text("[data-testid=connection]", "Connection Type: Amazon Web Services").await?;
     app.client.find(Locator::XPath("//summary[normalize-space()='More options']")).await?.click().await?;
@@ -173,6 +185,9 @@ fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> 
     runtime.block_on(async {
         let iam = moto_iam(&moto.url).await;
         iam.create_role().role_name(ROLE).assume_role_policy_document(SEED).send().await?;
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::astro-data/*"}]}"#;
+        let created = iam.create_policy().policy_name(OWN_POLICY).policy_document(document).send().await?;
+        let policy_arn = created.policy().and_then(|p| p.arn()).ok_or("no policy ARN")?.to_owned();
         let session = AppSession::start(&driver, &app).await?;
         let outcome = aws_walk(&session, &moto.url).await;
         if outcome.is_err() {
@@ -190,6 +205,9 @@ fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> 
             .ok_or_else(|| format!("the Deployment is not trusted: {policy}"))?;
         assert_eq!(ours["Condition"]["StringEquals"]["sts:ExternalId"], "astro-e2e-external", "{policy}");
         assert!(statements.iter().any(|s| s["Sid"] == "Partner" && s["Principal"]["AWS"] == "*"), "{policy}");
+        let attached = iam.list_attached_role_policies().role_name(ROLE).send().await?;
+        let arns: Vec<&str> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
+        assert_eq!(arns, [policy_arn.as_str()], "the account's own policy is attached");
         Ok::<(), Error>(())
     })?;
 
