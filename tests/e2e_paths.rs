@@ -519,3 +519,91 @@ fn a_pasted_key_the_google_provider_line_and_a_created_connection_are_each_undon
     );
     Ok(())
 }
+
+// ---------------------------------------------------------------- settling from the home screen
+
+async fn settle_walk(app: &AppSession) -> Result<(), Error> {
+    app.client.execute("window.__e2eMarker = 1;", vec![]).await?;
+    let pending = app.wait_for_text("[data-testid=interrupted-changes]", "astro-landed").await?;
+    assert!(pending.contains("Interrupted changes to check"), "{pending}");
+    // The credentials come from the machine's profiles, listed once the scan is done.
+    app.wait_for_text("[data-testid=aws-profiles]", "moto").await?;
+    app.client
+        .find(Locator::XPath(
+            "//section[@data-testid='interrupted-changes']//label[.//span[normalize-space()='AWS credentials']]//select/option[@value='moto']",
+        ))
+        .await?
+        .click()
+        .await?;
+    app.click_button("Check AWS changes").await?;
+    let settled = app.wait_for_text("[data-testid=interrupted-changes]", "it was applied").await?;
+    assert!(settled.contains("Interrupted changes, settled"), "{settled}");
+    assert!(settled.contains(" UTC); it was applied"), "the time reads to the minute: {settled}");
+    // A session's first seconds can snapshot an early frame (WebKit under Xvfb): let it settle.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    app.screenshot("paths-8-settled").await?;
+    let still = app.client.execute("return window.__e2eMarker === 1;", vec![]).await?;
+    assert_eq!(still, Value::Bool(true), "the page was not reloaded");
+    Ok(())
+}
+
+#[test]
+fn an_interrupted_change_is_settled_from_the_home_screen_by_reading_the_role() -> Result<(), Error> {
+    use astro_identity_cloud::journal::{ChangeStatus, Journal, JournalAction, JournalEntry, Subject};
+
+    let app = app_binary()?;
+    let moto = Moto::start()?;
+    let desktop = Desktop::start()?;
+    // The profile names moto as its endpoint, as a private endpoint would be configured.
+    write_home_file(
+        &desktop,
+        ".aws/config",
+        &format!("[profile moto]\nregion = us-east-1\nendpoint_url = {}\n", moto.url),
+    )?;
+    write_home_file(
+        &desktop,
+        ".aws/credentials",
+        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )?;
+    let before = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let mut after = before.clone();
+    after["Statement"]
+        .as_array_mut()
+        .ok_or("statements")?
+        .push(json!({"Effect": "Allow", "Principal": {"AWS": [DEPLOYMENT]}, "Action": "sts:AssumeRole"}));
+    // What a crash left: the intent journaled, the write landed, no outcome recorded.
+    let journal = Journal::in_dir(&desktop.root.path().join("data/dev.astroidentity.app"));
+    let subject = Subject::TrustPolicy {
+        account: "123456789012".into(),
+        role: "astro-landed".into(),
+        role_arn: "arn:aws:iam::123456789012:role/astro-landed".into(),
+    };
+    let mut entry =
+        JournalEntry::now("arn:aws:iam::123456789012:user/moto", subject, JournalAction::UpdateTrustPolicy);
+    entry.before = Some(before);
+    entry.after = Some(after.clone());
+    journal.intend(&entry)?;
+
+    let driver = Driver::start(&desktop)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let iam = moto_iam(&moto.url).await;
+        iam.create_role()
+            .role_name("astro-landed")
+            .assume_role_policy_document(after.to_string())
+            .send()
+            .await?;
+        let session = AppSession::start(&driver, &app).await?;
+        let outcome = settle_walk(&session).await;
+        if outcome.is_err() {
+            let _ = session.screenshot("paths-settle-failure").await;
+        }
+        session.close().await;
+        outcome
+    })?;
+    // The journal now records the change as applied, so History can offer its undo.
+    let statuses: Vec<ChangeStatus> = journal.history()?.iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [ChangeStatus::Applied]);
+    Ok(())
+}

@@ -271,7 +271,26 @@ fn report(entry: &JournalEntry, result: SettleResult, verdict: &str) -> SettleRe
         message: format!(
             "Your last change — {} — was interrupted (at {}); {verdict}.",
             describe(entry),
-            entry.time
+            minute(&entry.time)
         ),
+    }
+}
+
+/// An RFC 3339 journal time to the minute, for people: "2026-12-06 06:40 UTC".
+fn minute(time: &str) -> String {
+    match time.get(..16) {
+        Some(prefix) if time.ends_with('Z') => format!("{} UTC", prefix.replace('T', " ")),
+        _ => time.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minute;
+
+    #[test]
+    fn journal_times_are_shown_to_the_minute() {
+        assert_eq!(minute("2026-12-06T06:40:20.126886301Z"), "2026-12-06 06:40 UTC");
+        assert_eq!(minute("not a time"), "not a time");
     }
 }
