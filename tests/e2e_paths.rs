@@ -2,8 +2,11 @@
 //! state read from the peer. On AWS (in dark mode): access keys typed into the keyring, one
 //! existing role picked, its trust policy edited by hand with a condition preset, a
 //! warning confirmed before the apply, the account's own policy found and attached, the
-//! connection's external-ID and web-identity options, the console button. On Google Cloud: the impersonation route, a grant under
-//! an IAM condition, and a basic role applied only after its warning is confirmed.
+//! connection's external-ID and web-identity options, the console button; an interrupted change
+//! settled from the home screen. On Google Cloud: the impersonation route, a grant under an
+//! IAM condition, a grant applied with a hand edit of the bindings, a basic role applied only
+//! after its warning is confirmed, a pasted key, the provider line and a created connection,
+//! each undone.
 //! Screenshots in target/e2e/paths-*.png.
 
 use fantoccini::Locator;
@@ -310,6 +313,32 @@ async fn conditional_grant(app: &AppSession, fake: &GcpFake) -> Result<(), Error
     Ok(())
 }
 
+/// The planned grant, edited by hand in the bindings table before it is applied: a member
+/// the user no longer wants is removed in the same write.
+async fn hand_edited_bindings(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
+    gcp_start(app, fake, "Grant a role on the project").await?;
+    app.click_button("Next").await?;
+    pick_role(app, "storage object viewer", "roles/storage.objectViewer").await?;
+    app.click_button("Next").await?;
+    app.wait_for_text("[data-testid=diff]", "roles/storage.objectViewer").await?;
+    app.click_button("Edit the policy…").await?;
+    app.find("button[aria-label='Remove user:bob@example.com from roles/viewer']").await?.click().await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.text_of("#bindings-json").await?.contains("bob@example.com") {
+        if std::time::Instant::now() > deadline {
+            return Err("the JSON still holds the removed member".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.click_button("Review this policy").await?;
+    let summary = app.wait_for_text("[data-testid=review-summary]", "apply the edited policy").await?;
+    assert!(summary.contains("1 grant added") && summary.contains("1 removed"), "{summary}");
+    app.screenshot("paths-5b-hand-edited-bindings").await?;
+    app.click_button("Apply").await?;
+    app.wait_for_text("[data-testid=connection]", "Google Cloud").await?;
+    Ok(())
+}
+
 async fn basic_role(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     gcp_start(app, fake, "Grant a role on the project").await?;
     app.click_button("Next").await?;
@@ -342,12 +371,12 @@ async fn choose_toggle(app: &AppSession, text: &str) -> Result<(), Error> {
 }
 
 #[test]
-fn impersonation_a_conditional_grant_and_a_confirmed_basic_role_reach_the_peer() -> Result<(), Error> {
+fn impersonation_a_conditional_grant_a_hand_edit_and_a_confirmed_basic_role_reach_the_peer() -> Result<(), Error> {
     let app = app_binary()?;
     let fake = GcpFake::start()?;
     fake.seed(
         "astro-data",
-        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
+        json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com", "user:bob@example.com"]}]}),
     );
     fake.seed_service_account(
         RUNNER,
@@ -357,12 +386,13 @@ fn impersonation_a_conditional_grant_and_a_confirmed_basic_role_reach_the_peer()
     let driver = Driver::start(&desktop)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let member = format!("serviceAccount:{SA}");
-    for (name, walk) in [("impersonation", 0), ("condition", 1), ("basic", 2)] {
+    for (name, walk) in [("impersonation", 0), ("condition", 1), ("hand-edit", 2), ("basic", 3)] {
         runtime.block_on(async {
             let session = AppSession::start(&driver, &app).await?;
             let outcome = match walk {
                 0 => impersonation(&session, &fake).await,
                 1 => conditional_grant(&session, &fake).await,
+                2 => hand_edited_bindings(&session, &fake).await,
                 _ => basic_role(&session, &fake).await,
             };
             if outcome.is_err() {
@@ -390,7 +420,8 @@ fn impersonation_a_conditional_grant_and_a_confirmed_basic_role_reach_the_peer()
     assert_eq!(job[0]["condition"]["expression"], r#"request.time < timestamp("2027-01-01T00:00:00Z")"#);
     assert_eq!(project["version"], 3, "a conditional binding needs version 3: {project}");
     assert_eq!(bindings(&project, "roles/editor")[0]["members"], json!([member]));
-    assert_eq!(bindings(&project, "roles/viewer")[0]["members"], json!(["user:ada@example.com"]), "kept");
+    assert_eq!(bindings(&project, "roles/storage.objectViewer")[0]["members"], json!([member]), "hand edit");
+    assert_eq!(bindings(&project, "roles/viewer")[0]["members"], json!(["user:ada@example.com"]), "bob removed by hand, ada kept");
     Ok(())
 }
 
