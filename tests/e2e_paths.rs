@@ -371,7 +371,8 @@ async fn choose_toggle(app: &AppSession, text: &str) -> Result<(), Error> {
 }
 
 #[test]
-fn impersonation_a_conditional_grant_a_hand_edit_and_a_confirmed_basic_role_reach_the_peer() -> Result<(), Error> {
+fn impersonation_a_conditional_grant_a_hand_edit_and_a_confirmed_basic_role_reach_the_peer()
+-> Result<(), Error> {
     let app = app_binary()?;
     let fake = GcpFake::start()?;
     fake.seed(
@@ -421,7 +422,11 @@ fn impersonation_a_conditional_grant_a_hand_edit_and_a_confirmed_basic_role_reac
     assert_eq!(project["version"], 3, "a conditional binding needs version 3: {project}");
     assert_eq!(bindings(&project, "roles/editor")[0]["members"], json!([member]));
     assert_eq!(bindings(&project, "roles/storage.objectViewer")[0]["members"], json!([member]), "hand edit");
-    assert_eq!(bindings(&project, "roles/viewer")[0]["members"], json!(["user:ada@example.com"]), "bob removed by hand, ada kept");
+    assert_eq!(
+        bindings(&project, "roles/viewer")[0]["members"],
+        json!(["user:ada@example.com"]),
+        "bob removed by hand, ada kept"
+    );
     Ok(())
 }
 
