@@ -575,8 +575,6 @@ async fn settle_walk(app: &AppSession) -> Result<(), Error> {
     let settled = app.wait_for_text("[data-testid=interrupted-changes]", "it was applied").await?;
     assert!(settled.contains("Interrupted changes, settled"), "{settled}");
     assert!(settled.contains(" UTC); it was applied"), "the time reads to the minute: {settled}");
-    // A session's first seconds can snapshot an early frame (WebKit under Xvfb): let it settle.
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     app.screenshot("paths-8-settled").await?;
     let still = app.client.execute("return window.__e2eMarker === 1;", vec![]).await?;
     assert_eq!(still, Value::Bool(true), "the page was not reloaded");

@@ -588,6 +588,11 @@ impl AppSession {
     /// Saves a screenshot under target/e2e, after the frame has settled.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf, Error> {
         tokio::time::sleep(Duration::from_millis(800)).await;
+        // WebKit's snapshot is of the last frame it drew: in a session's first seconds that can
+        // be an early one. Two animation frames make it draw the page as it is now.
+        let frames = "const done = arguments[arguments.length - 1]; \
+            requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        self.client.execute_async(frames, vec![]).await?;
         let png = self.client.screenshot().await?;
         if !png.starts_with(b"\x89PNG") {
             return Err("the screenshot is not a PNG".into());
