@@ -178,11 +178,7 @@ fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> 
     unsafe { std::env::set_var("PATH", path) };
     let desktop = Desktop::start()?;
     // GTK's own setting: WebKit reports it to the page as prefers-color-scheme.
-    write_home_file(
-        &desktop,
-        "../config/gtk-3.0/settings.ini",
-        "[Settings]\ngtk-application-prefer-dark-theme=1\n",
-    )?;
+    desktop.prefer_dark()?;
     let driver = Driver::start(&desktop)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {

@@ -148,6 +148,11 @@ impl Desktop {
         )?;
         let bus_address = bus.first_stdout_line()?;
 
+        // `ASTRO_E2E_DARK=1`: every window test in dark mode (GTK's own setting, which WebKit
+        // reports to the page as prefers-color-scheme), to look at the screenshots in both.
+        if std::env::var_os("ASTRO_E2E_DARK").is_some_and(|v| v == "1") {
+            prefer_dark(root.path())?;
+        }
         let keyring =
             if with_keyring { Some(start_keyring(root.path(), &display, &bus_address)?) } else { None };
         Ok(Self { root, display, bus_address, _keyring: keyring, _bus: bus, _xvfb: xvfb })
@@ -188,6 +193,21 @@ const SESSION_BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//
   </policy>
 </busconfig>
 "#;
+
+/// GTK's dark preference in this desktop's config dir.
+fn prefer_dark(root: &Path) -> Result<(), Error> {
+    let dir = root.join("config/gtk-3.0");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("settings.ini"), "[Settings]\ngtk-application-prefer-dark-theme=1\n")?;
+    Ok(())
+}
+
+impl Desktop {
+    /// This desktop prefers dark, from now on (windows started later see it).
+    pub fn prefer_dark(&self) -> Result<(), Error> {
+        prefer_dark(self.root.path())
+    }
+}
 
 fn start_keyring(root: &Path, display: &str, bus_address: &str) -> Result<Guard, Error> {
     let mut cmd = Command::new("gnome-keyring-daemon");
