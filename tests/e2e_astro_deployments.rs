@@ -6,7 +6,7 @@ use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use astro_identity_tests::astro_fake::{AstroFake, deployment};
-use astro_identity_tests::gcp_fake::GcpFake;
+use astro_identity_tests::gcp_fake::{GcpFake, members_of};
 use astro_identity_tests::{
     AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, write_home_file,
 };
@@ -136,13 +136,7 @@ async fn gcp_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Resu
     // 2. Project on the fake, no credentials; 3. a role: none is chosen for the user, so
     // Next waits for one.
     app.find("#project-id").await?.send_keys("astro-data").await?;
-    app.find("details > summary").await?.click().await?;
-    app.find("#gcp-endpoint").await?.send_keys(&gcp.url).await?;
-    app.client
-        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
-        .await?
-        .click()
-        .await?;
+    app.use_gcp_fake(&gcp.url).await?;
     app.click_button("Next").await?;
     app.wait_for_text("[data-testid=chosen-roles]", "No role chosen yet").await?;
     assert!(!app.button_enabled("Next").await?, "Next waits for a role");
@@ -405,13 +399,7 @@ async fn gcp_attach_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) 
     // 2. The project, your service account, the fake without credentials.
     app.find("#project-id").await?.send_keys("astro-data").await?;
     app.find("#customer-account").await?.send_keys(CUSTOMER_SA).await?;
-    app.find("details > summary").await?.click().await?;
-    app.find("#gcp-endpoint").await?.send_keys(&gcp.url).await?;
-    app.client
-        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
-        .await?
-        .click()
-        .await?;
+    app.use_gcp_fake(&gcp.url).await?;
     app.click_button("Next").await?;
 
     // 3. Two roles for your account.
@@ -463,17 +451,6 @@ async fn gcp_attach_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) 
     assert!(done.contains(CUSTOMER_SA), "{done}");
     app.screenshot("astro-10-gcp-attach-done").await?;
     Ok(())
-}
-
-fn members_of(policy: &Value, role: &str) -> Vec<String> {
-    policy["bindings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|b| b["role"] == role)
-        .flat_map(|b| b["members"].as_array().cloned().unwrap_or_default())
-        .filter_map(|m| m.as_str().map(str::to_owned))
-        .collect()
 }
 
 #[test]

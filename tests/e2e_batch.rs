@@ -6,21 +6,17 @@
 
 use fantoccini::Locator;
 use fantoccini::key::Key;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use astro_identity_tests::gcp_fake::GcpFake;
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_home_file};
+use astro_identity_tests::gcp_fake::{GcpFake, members_of};
+use astro_identity_tests::{
+    AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, moto_trust_policy, write_home_file,
+};
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
 const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
 const ROLES: [&str; 3] = ["astro-sales", "astro-finance", "astro-ml"];
 const SEED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-
-async fn trust(iam: &aws_sdk_iam::Client, role: &str) -> Result<Value, Error> {
-    let out = iam.get_role().role_name(role).send().await?;
-    let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
-    Ok(serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?)
-}
 
 async fn walk(app: &AppSession, moto_url: &str, iam: &aws_sdk_iam::Client) -> Result<(), Error> {
     app.start_journey("Authorize on AWS").await?;
@@ -58,7 +54,10 @@ async fn walk(app: &AppSession, moto_url: &str, iam: &aws_sdk_iam::Client) -> Re
         assert!(card.contains("Planned") && card.contains(DEPLOYMENT_A), "{card}");
     }
     app.screenshot("batch-2-review").await?;
-    assert!(trust(iam, "astro-sales").await?.to_string().contains("ec2"), "nothing written before Apply");
+    assert!(
+        moto_trust_policy(iam, "astro-sales").await?.to_string().contains("ec2"),
+        "nothing written before Apply"
+    );
     app.click_button("Apply").await?;
 
     // Done: each role's result, with a console link each.
@@ -71,7 +70,7 @@ async fn walk(app: &AppSession, moto_url: &str, iam: &aws_sdk_iam::Client) -> Re
         .await?;
     app.screenshot("batch-3-done").await?;
     for role in ROLES {
-        let policy = trust(iam, role).await?.to_string();
+        let policy = moto_trust_policy(iam, role).await?.to_string();
         assert!(policy.contains(DEPLOYMENT_A) && policy.contains(DEPLOYMENT_B), "{role}: {policy}");
         assert!(policy.contains("ec2.amazonaws.com"), "{role} kept its statement: {policy}");
     }
@@ -82,7 +81,7 @@ async fn walk(app: &AppSession, moto_url: &str, iam: &aws_sdk_iam::Client) -> Re
     app.wait_for_text("[data-testid=batch-outcomes]", "astro-ml: restored and verified").await?;
     app.screenshot("batch-4-undone").await?;
     for role in ROLES {
-        let policy = trust(iam, role).await?.to_string();
+        let policy = moto_trust_policy(iam, role).await?.to_string();
         assert!(!policy.contains(DEPLOYMENT_A) && !policy.contains(DEPLOYMENT_B), "{role}: {policy}");
     }
     Ok(())
@@ -122,17 +121,6 @@ const GCP_ROLES: [(&str, &str); 2] = [
     ("storage object viewer", "roles/storage.objectViewer"),
 ];
 
-fn members_of(policy: &Value, role: &str) -> Vec<String> {
-    policy["bindings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|b| b["role"] == role)
-        .flat_map(|b| b["members"].as_array().cloned().unwrap_or_default())
-        .filter_map(|m| m.as_str().map(str::to_owned))
-        .collect()
-}
-
 async fn walk_gcp(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     let member = format!("serviceAccount:{GCP_ACCOUNT}");
     app.start_journey("Authorize on GCP").await?;
@@ -143,13 +131,7 @@ async fn walk_gcp(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     // Three projects: the first, then two more in one field.
     app.find("#project-id").await?.send_keys("astro-data").await?;
     app.find("#more-projects").await?.send_keys("astro-logs, astro-locked").await?;
-    app.find("details > summary").await?.click().await?;
-    app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
-    app.client
-        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
-        .await?
-        .click()
-        .await?;
+    app.use_gcp_fake(&fake.url).await?;
     app.click_button("Next").await?;
 
     // Two roles ticked; the chosen list names them, the summary counts them.

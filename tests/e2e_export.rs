@@ -32,18 +32,6 @@ fn review_bin(tool: &str) -> PathBuf {
     venv.join("bin").join(tool)
 }
 
-/// Picks the radio (or checkbox) whose label's bold text is `text`, as a person would.
-async fn choose(app: &AppSession, text: &str) -> Result<(), Error> {
-    let xpath = format!("//label[.//strong[normalize-space()='{text}']]//input");
-    app.client
-        .find(Locator::XPath(&xpath))
-        .await
-        .map_err(|e| format!("option {text:?}: {e}"))?
-        .click()
-        .await?;
-    Ok(())
-}
-
 /// Types `path` into the native save dialog titled "Save the export" and confirms it.
 fn save_dialog(desktop: &Desktop, path: &Path) -> Result<(), Error> {
     let run = |args: &[&str]| -> Result<String, Error> {
@@ -89,14 +77,14 @@ async fn aws_offline(app: &AppSession, desktop: &Desktop, saved: &Path) -> Resul
     app.click_button("Next").await?;
 
     // No credentials: the account is optional, Region/endpoint and "Check who I am" go away.
-    choose(app, "No credentials: plan offline for review").await?;
+    app.choose("No credentials: plan offline for review").await?;
     app.find("#offline-account").await?.send_keys("123456789012").await?;
     assert!(app.client.find(Locator::Css("#endpoint")).await.is_err(), "no endpoint offline");
     app.screenshot("export-1-offline-account").await?;
     app.click_button("Next").await?;
 
     // An existing role: its policy is pasted; Next waits for it.
-    choose(app, "Use an existing role").await?;
+    app.choose("Use an existing role").await?;
     let name = app.find("#existing-role-name").await?;
     name.clear().await?;
     name.send_keys(ROLE).await?;
@@ -117,7 +105,7 @@ async fn aws_offline(app: &AppSession, desktop: &Desktop, saved: &Path) -> Resul
     let terraform = export_text(app, "import {").await?;
     assert!(terraform.contains(&format!("resource \"aws_iam_role\" \"{ROLE}\"")), "{terraform}");
     app.screenshot("export-3-review-terraform").await?;
-    choose(app, "AWS CLI script").await?;
+    app.choose("AWS CLI script").await?;
     let script = export_text(app, "#!/usr/bin/env bash").await?;
     app.screenshot("export-4-review-aws-cli").await?;
     app.click_button("Save to a file…").await?;
@@ -135,7 +123,7 @@ async fn gcp_offline(app: &AppSession) -> Result<String, Error> {
     app.find("#service-account").await?.send_keys(GCP_SA).await?;
     app.click_button("Next").await?;
     app.find("#project-id").await?.send_keys("astro-data").await?;
-    choose(app, "No credentials: plan offline for review").await?;
+    app.choose("No credentials: plan offline for review").await?;
     app.find("#current-iam-policy")
         .await?
         .send_keys(r#"{"bindings":[{"role":"roles/viewer","members":["user:ada@example.com"]}],"etag":"BwY=","version":1}"#)
@@ -152,7 +140,7 @@ async fn gcp_offline(app: &AppSession) -> Result<String, Error> {
     app.click_button("Next").await?;
     let diff = app.wait_for_text("[data-testid=diff]", "roles/bigquery.jobUser").await?;
     assert!(diff.contains("user:ada@example.com"), "the pasted binding is kept: {diff}");
-    choose(app, "gcloud commands").await?;
+    app.choose("gcloud commands").await?;
     let lines = export_text(app, "gcloud projects add-iam-policy-binding").await?;
     app.screenshot("export-7-gcp-gcloud").await?;
     Ok(lines)

@@ -21,13 +21,7 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
 
     // 2. Project, pointed at the fake without credentials.
     app.find("#project-id").await?.send_keys("astro-data").await?;
-    app.find("details > summary").await?.click().await?;
-    app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
-    app.client
-        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
-        .await?
-        .click()
-        .await?;
+    app.use_gcp_fake(&fake.url).await?;
     app.screenshot("gcp-2-project").await?;
     app.click_button("Next").await?;
 

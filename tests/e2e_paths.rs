@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use astro_identity_tests::airflow::AirflowServer;
 use astro_identity_tests::gcp_fake::GcpFake;
 use astro_identity_tests::{
-    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, write_home_file,
+    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, moto_trust_policy,
+    write_home_file,
 };
 
 const DEPLOYMENT: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
@@ -27,24 +28,6 @@ const OWN_POLICY: &str = "astro-data-read";
 const KEY_ID: &str = "AKIAE2EPATHS00000000";
 const SECRET: &str = "e2e-paths-secret-never-shown";
 
-/// Picks the radio or checkbox whose label's bold text is `text`, as a person would.
-async fn choose(app: &AppSession, text: &str) -> Result<(), Error> {
-    let xpath = format!("//label[.//strong[normalize-space()='{text}']]//input");
-    app.client
-        .find(Locator::XPath(&xpath))
-        .await
-        .map_err(|e| format!("option {text:?}: {e}"))?
-        .click()
-        .await?;
-    Ok(())
-}
-
-async fn trust(iam: &aws_sdk_iam::Client, role: &str) -> Result<Value, Error> {
-    let out = iam.get_role().role_name(role).send().await?;
-    let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
-    Ok(serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?)
-}
-
 async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     let dark =
         app.client.execute("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await?;
@@ -55,7 +38,7 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     app.click_button("Next").await?;
 
     // Access keys typed into the keyring, then checked against moto.
-    choose(app, "Enter access keys").await?;
+    app.choose("Enter access keys").await?;
     app.find("details > summary").await?.click().await?;
     app.find("#endpoint").await?.send_keys(moto_url).await?;
     let name = app.find("#key-name").await?;
@@ -72,13 +55,13 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     app.click_button("Next").await?;
 
     // One existing role: until it is ticked, Next waits and the step says why.
-    choose(app, "Use an existing role").await?;
+    app.choose("Use an existing role").await?;
     app.wait_for_text("[data-testid=role-list]", ROLE).await?;
     app.wait_for_text("[data-testid=role-missing]", "Tick a role").await?;
     assert!(!app.button_enabled("Next").await?, "Next waits for a role");
     let summary = app.text_of("aside[aria-label='Summary']").await?;
     assert!(!summary.contains("astro-deployments"), "no role the user never chose: {summary}");
-    choose(app, ROLE).await?;
+    app.choose(ROLE).await?;
     app.click_button("Next").await?;
 
     // Review: the partner's wildcard warns; the Deployment's own statement gets a condition
@@ -196,7 +179,7 @@ fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> 
         outcome?;
 
         // At moto: the Deployment trusted under the preset's condition, the partner kept.
-        let policy = trust(&iam, ROLE).await?;
+        let policy = moto_trust_policy(&iam, ROLE).await?;
         let statements = policy["Statement"].as_array().ok_or("no statements")?;
         let ours = statements
             .iter()
@@ -250,14 +233,8 @@ async fn gcp_start(app: &AppSession, fake: &GcpFake, route: &str) -> Result<(), 
     app.wait_for_text("[data-testid=parsed-member]", SA).await?;
     app.click_button("Next").await?;
     app.find("#project-id").await?.send_keys("astro-data").await?;
-    choose(app, route).await?;
-    app.find("details > summary").await?.click().await?;
-    app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
-    app.client
-        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
-        .await?
-        .click()
-        .await?;
+    app.choose(route).await?;
+    app.use_gcp_fake(&fake.url).await?;
     Ok(())
 }
 
@@ -445,7 +422,7 @@ async fn key_provider_and_connection(
     app.find("#project-id").await?.send_keys("astro-data").await?;
 
     // A service account key pasted into the keyring; the page forgets it.
-    choose(app, "Paste a service account key").await?;
+    app.choose("Paste a service account key").await?;
     let name = app.reveal("#key-name").await?;
     name.clear().await?;
     name.send_keys("e2e-gcp").await?;
@@ -459,14 +436,8 @@ async fn key_provider_and_connection(
     assert!(!app.client.source().await?.contains(PRIVATE), "the key left the page");
 
     // The fake takes no token exchange yet: the grant is sent without credentials.
-    choose(app, "Grant a role on the project").await?;
-    app.find("details > summary").await?.click().await?;
-    app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
-    app.client
-        .find(Locator::XPath("//label[.//span[normalize-space()='Send no credentials']]/input"))
-        .await?
-        .click()
-        .await?;
+    app.choose("Grant a role on the project").await?;
+    app.use_gcp_fake(&fake.url).await?;
     app.click_button("Next").await?;
     pick_role(app, "bigquery job user", "roles/bigquery.jobUser").await?;
     app.click_button("Next").await?;

@@ -360,3 +360,15 @@ fn set_policy(state: &mut State, project: &str, body: &Value) -> (u16, Value) {
     state.projects.insert(project.to_owned(), project_state);
     (200, rendered)
 }
+
+/// The members `policy` (a getIamPolicy answer) grants `role` to, across its bindings.
+pub fn members_of(policy: &Value, role: &str) -> Vec<String> {
+    policy["bindings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["role"] == role)
+        .flat_map(|b| b["members"].as_array().cloned().unwrap_or_default())
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect()
+}

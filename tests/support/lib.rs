@@ -367,6 +367,13 @@ pub fn write_home_file(desktop: &Desktop, rel: &str, text: &str) -> Result<PathB
     Ok(path)
 }
 
+/// The trust policy of `role` as moto keeps it (IAM returns it URL-encoded).
+pub async fn moto_trust_policy(iam: &aws_sdk_iam::Client, role: &str) -> Result<serde_json::Value, Error> {
+    let out = iam.get_role().role_name(role).send().await?;
+    let encoded = out.role().and_then(|r| r.assume_role_policy_document()).ok_or("no policy")?;
+    Ok(serde_json::from_str(&percent_encoding::percent_decode_str(encoded).decode_utf8()?)?)
+}
+
 /// A `moto` server (AWS IAM and STS) on a free loopback port, with fresh state.
 pub struct Moto {
     pub url: String,
@@ -542,6 +549,28 @@ impl AppSession {
         // Control+A, then release the modifier (U+E000) before typing.
         editor.send_keys("\u{E009}a\u{E000}").await?;
         editor.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Picks the radio or checkbox whose label's bold text is `text`, as a person would.
+    pub async fn choose(&self, text: &str) -> Result<(), Error> {
+        let xpath = format!("//label[.//strong[normalize-space()='{text}']]//input");
+        self.client
+            .find(fantoccini::Locator::XPath(&xpath))
+            .await
+            .map_err(|e| format!("option {text:?}: {e}"))?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// The GCP journey's project step: the API endpoint set to the wire fake at `url`, and no
+    /// credentials sent (the fake checks none yet).
+    pub async fn use_gcp_fake(&self, url: &str) -> Result<(), Error> {
+        self.find("details > summary").await?.click().await?;
+        self.find("#gcp-endpoint").await?.send_keys(url).await?;
+        let xpath = "//label[.//span[normalize-space()='Send no credentials']]/input";
+        self.client.find(fantoccini::Locator::XPath(xpath)).await?.click().await?;
         Ok(())
     }
 
