@@ -230,6 +230,10 @@ async fn undo(app: &AppSession) -> Result<(), Error> {
     app.click_button("Undo…").await?;
     app.click_button("Restore the previous trust policy").await?;
     app.wait_for_text("[data-testid=undone]", "Restored and verified").await?;
+    // Undone: the screen no longer claims the change is in place and verified.
+    assert_eq!(app.text_of("h2.step-title").await?, "Change undone");
+    let summary = app.text_of("[data-testid=done-summary]").await?;
+    assert!(!summary.contains("Verified"), "{summary}");
     app.screenshot("aws-8-undone").await?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use astro_identity_tests::gcp_fake::GcpFake;
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, app_binary};
+use astro_identity_tests::{AppSession, Desktop, Driver, Error, StubBrowser, app_binary};
 
 const ACCOUNT: &str = "astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
 const MEMBER: &str = "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
@@ -92,9 +92,14 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     app.screenshot("gcp-6-done").await?;
     let granted = fake.policy("astro-data").ok_or("project gone")?;
     assert!(granted.to_string().contains(MEMBER), "{granted}");
+    app.click_button("Open it in the Cloud console").await?;
     app.click_button("Undo…").await?;
     app.click_button("Remove the grant").await?;
     app.wait_for_text("[data-testid=undone]", "Removed and verified").await?;
+    // Undone: the screen no longer claims the grant is in place and verified.
+    assert_eq!(app.text_of("h2.step-title").await?, "Grant removed");
+    let summary = app.text_of("[data-testid=done-summary]").await?;
+    assert!(!summary.contains("Verified"), "{summary}");
     app.screenshot("gcp-7-undone").await?;
     Ok(())
 }
@@ -102,6 +107,8 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
 #[test]
 fn grants_a_role_on_a_project_then_undoes_it() -> Result<(), Error> {
     let app = app_binary()?;
+    // SAFETY: first thing in this test's own process (nextest), before any thread starts.
+    let browser = unsafe { StubBrowser::install()? };
     let fake = GcpFake::start()?;
     fake.seed(
         "astro-data",
@@ -120,6 +127,13 @@ fn grants_a_role_on_a_project_then_undoes_it() -> Result<(), Error> {
         session.close().await;
         outcome
     })?;
+    let urls = browser.opened()?;
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    assert!(
+        urls[0].starts_with("https://console.cloud.google.com/iam-admin/iam")
+            && urls[0].contains("astro-data"),
+        "the project's IAM page: {urls:?}"
+    );
     let after = fake.policy("astro-data").ok_or("project gone")?;
     assert!(!after.to_string().contains(MEMBER), "undo removed the grant: {after}");
     assert_eq!(after["bindings"], json!([{"role": "roles/viewer", "members": ["user:ada@example.com"]}]));

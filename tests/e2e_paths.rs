@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use astro_identity_tests::airflow::AirflowServer;
 use astro_identity_tests::gcp_fake::GcpFake;
 use astro_identity_tests::{
-    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, moto_trust_policy,
-    write_home_file,
+    AppSession, Desktop, Driver, Error, Moto, StubBrowser, app_binary, files_containing, moto_iam,
+    moto_trust_policy, write_home_file,
 };
 
 const DEPLOYMENT: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
@@ -150,15 +150,8 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
 fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> Result<(), Error> {
     let app = app_binary()?;
     let moto = Moto::start()?;
-    // A browser that records what it was asked to open: `open` runs `xdg-open` from PATH.
-    let bin = tempfile::tempdir()?;
-    let opened = bin.path().join("opened.txt");
-    let browser = bin.path().join("xdg-open");
-    std::fs::write(&browser, format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display()))?;
-    std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
-    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
     // SAFETY: first thing in this test's own process (nextest), before any thread starts.
-    unsafe { std::env::set_var("PATH", path) };
+    let browser = unsafe { StubBrowser::install()? };
     let desktop = Desktop::start()?;
     // GTK's own setting: WebKit reports it to the page as prefers-color-scheme.
     desktop.prefer_dark()?;
@@ -194,13 +187,9 @@ fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> 
     })?;
 
     // The browser was asked for the role's page in the console, and nothing else.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !opened.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let urls = std::fs::read_to_string(&opened)?;
-    assert_eq!(urls.lines().count(), 1, "{urls}");
-    assert!(urls.starts_with("https://console.aws.amazon.com/iam/") && urls.contains(ROLE), "{urls}");
+    let urls = browser.opened()?;
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    assert!(urls[0].starts_with("https://console.aws.amazon.com/iam/") && urls[0].contains(ROLE), "{urls:?}");
 
     // The keys are in the Secret Service (read by another client) and in no file.
     let kept = desktop.secret_tool(&[

@@ -94,8 +94,8 @@ fn settling_aws_changes_reads_each_role_and_records_what_it_found() -> Result<()
             reports[0].message,
             format!(
                 "Your last change — the trust policy of role landed in account 123456789012 — was interrupted \
-                 (at {}); it was applied.",
-                reports[0].time
+                 (at {} UTC); it was applied.",
+                reports[0].time[..16].replace('T', " ")
             )
         );
         assert!(reports[2].message.contains("changed by someone else"), "{}", reports[2].message);

@@ -367,6 +367,38 @@ pub fn write_home_file(desktop: &Desktop, rel: &str, text: &str) -> Result<PathB
     Ok(path)
 }
 
+/// A browser that only records what it was asked to open: an `xdg-open` first on PATH (the
+/// app opens console pages with the `open` crate, which runs it).
+pub struct StubBrowser {
+    dir: tempfile::TempDir,
+}
+
+impl StubBrowser {
+    /// Puts the stub first on this process's PATH, which the driver and the app inherit.
+    ///
+    /// # Safety
+    /// Call before any other thread exists in the process: `set_var` is not thread-safe.
+    /// nextest runs each test in its own process, so the start of a `#[test]` qualifies.
+    pub unsafe fn install() -> Result<Self, Error> {
+        let dir = tempfile::tempdir()?;
+        let script = dir.path().join("xdg-open");
+        let log = dir.path().join("opened.txt");
+        std::fs::write(&script, format!("#!/bin/sh\necho \"$@\" >> '{}'\n", log.display()))?;
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+        let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+        // SAFETY: the caller guarantees the process is still single-threaded.
+        unsafe { std::env::set_var("PATH", path) };
+        Ok(Self { dir })
+    }
+
+    /// Every address opened so far, waiting up to 10 s for the first.
+    pub fn opened(&self) -> Result<Vec<String>, Error> {
+        let log = self.dir.path().join("opened.txt");
+        wait_until("the browser to be asked to open a page", Duration::from_secs(10), || log.exists())?;
+        Ok(std::fs::read_to_string(&log)?.lines().map(str::to_owned).collect())
+    }
+}
+
 /// The trust policy of `role` as moto keeps it (IAM returns it URL-encoded).
 pub async fn moto_trust_policy(iam: &aws_sdk_iam::Client, role: &str) -> Result<serde_json::Value, Error> {
     let out = iam.get_role().role_name(role).send().await?;
