@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use astro_identity_tests::astro_fake::{AstroFake, deployment};
 use astro_identity_tests::gcp_fake::{GcpFake, members_of};
 use astro_identity_tests::{
-    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, write_home_file,
+    AppSession, Desktop, Driver, Error, Moto, app_binary, files_containing, moto_iam, write_moto_profile,
 };
 
 const ORG: &str = "clorgacme";
@@ -206,12 +206,7 @@ fn picks_deployments_from_astro_and_authorizes_them_on_both_clouds() -> Result<(
         json!({"bindings": [{"role": "roles/viewer", "members": ["user:ada@example.com"]}]}),
     );
     let desktop = Desktop::start()?;
-    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
-    write_home_file(
-        &desktop,
-        ".aws/credentials",
-        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )?;
+    write_moto_profile(&desktop, None)?;
     let driver = Driver::start(&desktop)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -321,12 +316,7 @@ fn attaches_a_role_to_picked_deployments_through_their_clusters_oidc_provider() 
     let astro = astro()?;
     let moto = Moto::start()?;
     let desktop = Desktop::start()?;
-    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
-    write_home_file(
-        &desktop,
-        ".aws/credentials",
-        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )?;
+    write_moto_profile(&desktop, None)?;
     let driver = Driver::start(&desktop)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {

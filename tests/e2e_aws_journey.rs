@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use astro_identity_tests::airflow::AirflowServer;
 use astro_identity_tests::{
     AppSession, Desktop, Driver, Error, Moto, app_binary, cli_binary, files_containing, moto_iam,
-    write_home_file,
+    write_home_file, write_moto_profile,
 };
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
@@ -244,12 +244,7 @@ fn authorizes_two_deployments_on_a_new_role_then_undoes_it() -> Result<(), Error
     let moto = Moto::start()?;
     let airflow = AirflowServer::start()?;
     let desktop = Desktop::start()?;
-    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
-    write_home_file(
-        &desktop,
-        ".aws/credentials",
-        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )?;
+    write_moto_profile(&desktop, None)?;
     let driver = Driver::start(&desktop)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {

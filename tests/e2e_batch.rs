@@ -10,7 +10,7 @@ use serde_json::json;
 
 use astro_identity_tests::gcp_fake::{GcpFake, members_of};
 use astro_identity_tests::{
-    AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, moto_trust_policy, write_home_file,
+    AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, moto_trust_policy, write_moto_profile,
 };
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
@@ -92,12 +92,7 @@ fn trusts_two_deployments_in_three_roles_with_one_review_and_one_apply() -> Resu
     let app = app_binary()?;
     let moto = Moto::start()?;
     let desktop = Desktop::start()?;
-    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
-    write_home_file(
-        &desktop,
-        ".aws/credentials",
-        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )?;
+    write_moto_profile(&desktop, None)?;
     let driver = Driver::start(&desktop)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {

@@ -11,7 +11,9 @@ use astro_identity_cloud::aws::{
 use astro_identity_cloud::journal::Journal;
 use astro_identity_domain::aws::arn::WorkloadIdentityArn;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_home_file};
+use astro_identity_tests::{
+    AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_moto_profile,
+};
 
 const DEPLOYMENT_A: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
 const DEPLOYMENT_B: &str = "arn:aws:iam::123456789876:role/astro-lunar-crater-0815";
@@ -66,16 +68,7 @@ fn history_lists_a_change_and_undoes_it_keeping_a_later_edit() -> Result<(), Err
     let moto = Moto::start()?;
     let desktop = Desktop::start()?;
     // The app reaches moto through the profile's configured endpoint.
-    write_home_file(
-        &desktop,
-        ".aws/config",
-        &format!("[profile moto]\nregion = us-east-1\nendpoint_url = {}\n", moto.url),
-    )?;
-    write_home_file(
-        &desktop,
-        ".aws/credentials",
-        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )?;
+    write_moto_profile(&desktop, Some(&moto.url))?;
     let journal = Journal::in_dir(&desktop.root.path().join("data/dev.astroidentity.app"));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (iam, journal_id) = runtime.block_on(async {

@@ -7,7 +7,9 @@
 use serde_json::{Value, json};
 
 use astro_identity_tests::gcp_fake::GcpFake;
-use astro_identity_tests::{AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_home_file};
+use astro_identity_tests::{
+    AppSession, Desktop, Driver, Error, Moto, app_binary, moto_iam, write_moto_profile,
+};
 
 const SALES: &str = "arn:aws:iam::123456789876:role/astro-sales-etl-0001";
 const FINANCE: &str = "arn:aws:iam::123456789876:role/astro-finance-0002";
@@ -110,12 +112,7 @@ fn lists_who_can_reach_what_and_offboards_a_deployment_then_puts_it_back() -> Re
         json!({"bindings": [{"role": "roles/bigquery.jobUser", "members": [GCP_SALES, "user:ada@example.com"]}]}),
     );
     let desktop = Desktop::start()?;
-    write_home_file(&desktop, ".aws/config", "[profile moto]\nregion = us-east-1\n")?;
-    write_home_file(
-        &desktop,
-        ".aws/credentials",
-        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )?;
+    write_moto_profile(&desktop, None)?;
     let driver = Driver::start(&desktop)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {

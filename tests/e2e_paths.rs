@@ -16,7 +16,7 @@ use astro_identity_tests::airflow::AirflowServer;
 use astro_identity_tests::gcp_fake::GcpFake;
 use astro_identity_tests::{
     AppSession, Desktop, Driver, Error, Moto, StubBrowser, app_binary, files_containing, moto_iam,
-    moto_trust_policy, write_home_file,
+    moto_trust_policy, write_home_file, write_moto_profile,
 };
 
 const DEPLOYMENT: &str = "arn:aws:iam::123456789876:role/astro-stellar-apogee-4567";
@@ -545,16 +545,7 @@ fn an_interrupted_change_is_settled_from_the_home_screen_by_reading_the_role() -
     let moto = Moto::start()?;
     let desktop = Desktop::start()?;
     // The profile names moto as its endpoint, as a private endpoint would be configured.
-    write_home_file(
-        &desktop,
-        ".aws/config",
-        &format!("[profile moto]\nregion = us-east-1\nendpoint_url = {}\n", moto.url),
-    )?;
-    write_home_file(
-        &desktop,
-        ".aws/credentials",
-        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )?;
+    write_moto_profile(&desktop, Some(&moto.url))?;
     let before = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
     let mut after = before.clone();

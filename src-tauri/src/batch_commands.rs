@@ -18,11 +18,10 @@ use astro_identity_domain::aws::arn::{RoleName, parse_identities};
 use astro_identity_domain::aws::batch::BatchEntry;
 use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
 use astro_identity_domain::gcp::batch::GrantEntry;
-use astro_identity_domain::gcp::iam_policy::Condition;
-use astro_identity_domain::gcp::identity::{GrantRoute, ServiceAccountEmail};
+use astro_identity_domain::gcp::identity::GrantRoute;
 
 use crate::aws_commands::connect;
-use crate::gcp_commands::{ConditionInput, connect as connect_gcp};
+use crate::gcp_commands::{ConditionInput, connect as connect_gcp, members_of};
 use crate::state::StoredPlan;
 use crate::{AppState, IpcError};
 
@@ -161,13 +160,7 @@ pub struct GrantProgress {
 
 /// Every (project, role) pair, once, in the order given: what a grant batch writes.
 fn grant_entries(request: &GrantBatchRequest) -> Result<Vec<GrantEntry>, IpcError> {
-    let mut members: Vec<String> = Vec::new();
-    for text in request.service_accounts.iter().filter(|t| !t.trim().is_empty()) {
-        let member = ServiceAccountEmail::parse(text)?.member();
-        if !members.contains(&member) {
-            members.push(member);
-        }
-    }
+    let members = members_of(&request.service_accounts)?;
     if members.is_empty() {
         return Err(IpcError::invalid(
             "service_account",
@@ -175,11 +168,7 @@ fn grant_entries(request: &GrantBatchRequest) -> Result<Vec<GrantEntry>, IpcErro
             "Pick or paste at least one Deployment's service account.",
         ));
     }
-    let condition = request
-        .condition
-        .as_ref()
-        .map(|c| Condition::new(&c.title, c.description.as_deref(), &c.expression))
-        .transpose()?;
+    let condition = request.condition.as_ref().map(ConditionInput::parse).transpose()?;
     let mut entries: Vec<GrantEntry> = Vec::new();
     for project in &request.projects {
         for role in &request.roles {

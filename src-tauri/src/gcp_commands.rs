@@ -40,6 +40,24 @@ pub struct ConditionInput {
     pub expression: String,
 }
 
+impl ConditionInput {
+    pub(crate) fn parse(&self) -> Result<Condition, IpcError> {
+        Ok(Condition::new(&self.title, self.description.as_deref(), &self.expression)?)
+    }
+}
+
+/// The Deployments' service accounts as IAM members, once each; blank lines are skipped.
+pub(crate) fn members_of(service_accounts: &[String]) -> Result<Vec<String>, IpcError> {
+    let mut members: Vec<String> = Vec::new();
+    for text in service_accounts.iter().filter(|t| !t.trim().is_empty()) {
+        let member = ServiceAccountEmail::parse(text)?.member();
+        if !members.contains(&member) {
+            members.push(member);
+        }
+    }
+    Ok(members)
+}
+
 #[derive(Debug, Clone, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantRequest {
@@ -108,20 +126,11 @@ pub(crate) async fn connect(state: &AppState, target: &GcpTarget) -> Result<GcpP
 #[specta::specta]
 pub async fn gcp_plan(state: State<'_, AppState>, request: GrantRequest) -> Result<PlannedGrant, IpcError> {
     ProjectId::parse(&request.project)?;
-    let mut members: Vec<String> = Vec::new();
-    for text in request.service_accounts.iter().filter(|t| !t.trim().is_empty()) {
-        let member = ServiceAccountEmail::parse(text)?.member();
-        if !members.contains(&member) {
-            members.push(member);
-        }
-    }
+    let members = members_of(&request.service_accounts)?;
     let route =
         GrantRoute::choose(Some(&request.project), Some(&request.role), request.impersonate.as_deref())?;
     let (resource, role) = (PolicyResource::for_route(&route), route.role().to_owned());
-    let condition = request
-        .condition
-        .map(|c| Condition::new(&c.title, c.description.as_deref(), &c.expression))
-        .transpose()?;
+    let condition = request.condition.as_ref().map(ConditionInput::parse).transpose()?;
     if let Some(offline) = &request.offline {
         let store = offline.store(&resource)?;
         let principal = Some(OFFLINE_CALLER.to_owned());

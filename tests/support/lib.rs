@@ -367,6 +367,19 @@ pub fn write_home_file(desktop: &Desktop, rel: &str, text: &str) -> Result<PathB
     Ok(path)
 }
 
+/// The AWS profile `moto` in the desktop's `~/.aws` files, with moto's test keys; with
+/// `endpoint`, the profile names it (`endpoint_url`), as a private endpoint is configured.
+pub fn write_moto_profile(desktop: &Desktop, endpoint: Option<&str>) -> Result<(), Error> {
+    let endpoint = endpoint.map(|url| format!("endpoint_url = {url}\n")).unwrap_or_default();
+    write_home_file(desktop, ".aws/config", &format!("[profile moto]\nregion = us-east-1\n{endpoint}"))?;
+    write_home_file(
+        desktop,
+        ".aws/credentials",
+        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )?;
+    Ok(())
+}
+
 /// A browser that only records what it was asked to open: an `xdg-open` first on PATH (the
 /// app opens console pages with the `open` crate, which runs it).
 pub struct StubBrowser {

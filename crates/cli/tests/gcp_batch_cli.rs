@@ -4,9 +4,9 @@
 
 use std::process::Output;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use astro_identity_tests::gcp_fake::GcpFake;
+use astro_identity_tests::gcp_fake::{GcpFake, members_of};
 use astro_identity_tests::{Error, cli_command, output_text};
 
 const M: &str = "serviceAccount:astro-fiery-nebula-1234@astronomer-prod.iam.gserviceaccount.com";
@@ -17,17 +17,6 @@ fn cli(home: &std::path::Path, fake: &GcpFake, args: &[&str]) -> Result<Output, 
         .args(args)
         .args(["--endpoint", &fake.url, "--anonymous"])
         .output()?)
-}
-
-fn members(policy: &Value, role: &str) -> Vec<String> {
-    policy["bindings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|b| b["role"] == role)
-        .flat_map(|b| b["members"].as_array().cloned().unwrap_or_default())
-        .filter_map(|m| m.as_str().map(String::from))
-        .collect()
 }
 
 #[test]
@@ -70,13 +59,17 @@ fn grants_on_several_projects_are_applied_and_a_denied_one_fails_alone() -> Resu
     assert!(stdout.contains("roles/bigquery.jobUser on project astro-locked: FAILED:"), "{stdout}");
     assert!(stderr.contains("1 grant(s) failed (listed above); the others went through"), "{stderr}");
     let data = fake.policy("astro-data").ok_or("astro-data")?;
-    assert_eq!(members(&data, "roles/bigquery.jobUser"), [M]);
-    assert_eq!(members(&data, "roles/storage.objectViewer"), [M], "the second grant merged onto the first");
-    assert_eq!(members(&data, "roles/viewer"), ["user:ada@example.com"], "others' bindings kept");
+    assert_eq!(members_of(&data, "roles/bigquery.jobUser"), [M]);
+    assert_eq!(
+        members_of(&data, "roles/storage.objectViewer"),
+        [M],
+        "the second grant merged onto the first"
+    );
+    assert_eq!(members_of(&data, "roles/viewer"), ["user:ada@example.com"], "others' bindings kept");
     assert!(data.to_string().contains("until 2027"));
-    assert_eq!(members(&fake.policy("astro-ml").ok_or("astro-ml")?, "roles/aiplatform.user"), [M]);
+    assert_eq!(members_of(&fake.policy("astro-ml").ok_or("astro-ml")?, "roles/aiplatform.user"), [M]);
     let sa = fake.service_account_policy(SA).ok_or("service account")?;
-    assert_eq!(members(&sa, "roles/iam.serviceAccountTokenCreator"), [M]);
+    assert_eq!(members_of(&sa, "roles/iam.serviceAccountTokenCreator"), [M]);
     Ok(())
 }
 

@@ -2,10 +2,10 @@ import { tick } from "svelte";
 import type { Outcome } from "../ipc";
 
 /** The page-timeline measures `make bench` reads: keystroke or form edit → repainted. */
-export const KEYSTROKE_MEASURE = "policy-editor:keystroke";
-export const FORM_EDIT_MEASURE = "policy-editor:form-edit";
+const KEYSTROKE_MEASURE = "policy-editor:keystroke";
+const FORM_EDIT_MEASURE = "policy-editor:form-edit";
 /** Keystroke → Rust's analysis back in the page (before Svelte updates the DOM). */
-export const ANALYSIS_MEASURE = "policy-editor:analysis";
+const ANALYSIS_MEASURE = "policy-editor:analysis";
 
 function measureNow(name: string, start: number): void {
   try {

@@ -92,9 +92,11 @@ export class GcpJourney extends Journey {
   /** More projects to grant the same roles on, separated by spaces or commas (optional). */
   moreProjects = $state("");
 
-  /** Every project the grants go to, once each: the first one and the others typed. */
+  /** Every project the grants go to, once each: the first one and the others typed. The
+   * others count only where the field is offered: grants of roles on projects, online. */
   get projects(): string[] {
-    const more = this.moreProjects.split(/[\s,]+/).filter((p) => p !== "");
+    const offered = this.mode === "grant" && this.route === "project" && !this.offline;
+    const more = offered ? this.moreProjects.split(/[\s,]+/) : [];
     return unique([this.project.trim(), ...more].filter((p) => p !== ""));
   }
 
@@ -110,10 +112,14 @@ export class GcpJourney extends Journey {
   attachRoles = $state<string[]>([]);
   roleQuery = $state("");
   roles = $state<RoleInfo[]>([]);
-  /** The roles ticked for the Deployments; the first one is the journey's role. Nothing is
-   * ticked until the user picks: the summary shows only what was chosen. */
+  /** The roles ticked for the Deployments. Nothing is ticked until the user picks: the
+   * summary shows only what was chosen. */
   grantRoles = $state<string[]>([]);
-  role = $state("");
+
+  /** The role of a single grant: the first one ticked. */
+  get role(): string {
+    return this.grantRoles[0] ?? "";
+  }
   /** Names of the roles grantable on the project, once fetched live; `null` until then. */
   grantable = $state<ReadonlySet<string> | null>(null);
   withCondition = $state(false);
@@ -126,7 +132,6 @@ export class GcpJourney extends Journey {
     this.grantRoles = this.grantRoles.includes(name)
       ? this.grantRoles.filter((r) => r !== name)
       : [...this.grantRoles, name];
-    this.role = this.grantRoles[0] ?? "";
   }
 
   /** The grants under review when several roles or projects are picked: one review, one
