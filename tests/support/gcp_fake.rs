@@ -5,6 +5,8 @@
 //! conditions dropped by a version-1 write without an etag (the data loss the app must never
 //! cause), `403 PERMISSION_DENIED` for a denied caller or unknown project, `400` past 1,500
 //! principals, `$alt` query parameters accepted, TCP_NODELAY on every connection.
+//! With [`GcpFake::require_auth`], every call must carry a credential Google would accept
+//! (see `gcp_auth`), and `POST /token` is the OAuth token endpoint user credentials refresh at.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,6 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use crate::Error;
+use crate::gcp_auth::Auth;
 
 /// One request as the fake saw it, for wire-format assertions.
 #[derive(Debug, Clone)]
@@ -42,6 +45,7 @@ struct State {
     /// (method suffix, HTTP status, remaining count): injected failures.
     faults: Vec<(String, u16, u32)>,
     seen: Vec<SeenRequest>,
+    auth: Auth,
 }
 
 /// The fake, serving on a free loopback port until dropped (its thread ends with the test).
@@ -111,6 +115,41 @@ impl GcpFake {
         lock(&self.state).seen.clone()
     }
 
+    /// From now on every API call needs a credential the fake accepts; see `gcp_auth`.
+    pub fn require_auth(&self) {
+        lock(&self.state).auth.required = true;
+    }
+
+    /// Accepts JWTs signed with this service account key (Google's JSON key file); its email.
+    pub fn register_key(&self, key_json: &str) -> Result<String, Error> {
+        lock(&self.state).auth.register_key(key_json)
+    }
+
+    /// The service account is deleted: JWTs from its keys are refused.
+    pub fn delete_service_account(&self, email: &str) {
+        lock(&self.state).auth.delete_account(email);
+    }
+
+    /// A gcloud user: `refresh_token` (in their ADC file) refreshes to tokens acting as `account`.
+    pub fn add_user(&self, refresh_token: &str, account: &str) {
+        lock(&self.state).auth.add_user(refresh_token, account);
+    }
+
+    /// The refresh token expires or is revoked.
+    pub fn revoke(&self, refresh_token: &str) {
+        lock(&self.state).auth.revoke(refresh_token);
+    }
+
+    /// What an ADC file's `token_uri` names to refresh here.
+    pub fn token_uri(&self) -> String {
+        format!("{}/token", self.url)
+    }
+
+    /// Who each accepted API call came from (with `require_auth`).
+    pub fn callers(&self) -> Vec<String> {
+        lock(&self.state).auth.callers.clone()
+    }
+
     /// Changes the project's policy behind the app's back (a concurrent writer).
     pub fn edit(&self, project: &str, change: impl FnOnce(&mut Value)) {
         let mut state = lock(&self.state);
@@ -160,6 +199,7 @@ fn error(code: u16, status: &str, message: &str) -> (u16, Value) {
 fn status_name(code: u16) -> &'static str {
     match code {
         400 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
         403 => "PERMISSION_DENIED",
         404 => "NOT_FOUND",
         409 => "ABORTED",
@@ -226,6 +266,14 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<SeenRequest> {
 fn handle(state: &Mutex<State>, request: SeenRequest) -> (u16, Value) {
     let mut state = lock(state);
     state.seen.push(request.clone());
+    if request.method == "POST" && request.path == "/token" {
+        return state.auth.token(&request.body);
+    }
+    if state.auth.required
+        && let Err(refused) = state.auth.caller(request.authorization.as_deref())
+    {
+        return refused;
+    }
     if let Some(fault) =
         state.faults.iter_mut().find(|(suffix, _, n)| *n > 0 && request.path.ends_with(suffix.as_str()))
     {

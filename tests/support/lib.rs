@@ -14,6 +14,7 @@
 pub mod airflow;
 pub mod astro_fake;
 pub mod fault_proxy;
+pub mod gcp_auth;
 pub mod gcp_fake;
 
 use std::io::{BufRead, BufReader, Write};

@@ -3,9 +3,11 @@
 
 use clap::Args;
 
+use astro_identity_cloud::SecretStore;
 use astro_identity_cloud::aws::{AwsCredentialSource, AwsIam, AwsTarget, TrustChange, sdk_config};
 use astro_identity_cloud::offline::OFFLINE_CALLER;
 use astro_identity_domain::aws::lint::LintLevel;
+use astro_identity_domain::secret_key::ProfileName;
 
 use astro_identity_domain::aws::arn::parse_account_id;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
@@ -17,8 +19,11 @@ use crate::output::{Failure, render_diff};
 #[group(id = "aws_target")]
 pub struct TargetArgs {
     /// A profile from the AWS config files (SSO included). Default: the SDK's chain.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "keyring_profile")]
     pub profile: Option<String>,
+    /// Access keys the app keeps in the OS keyring under this name (entered in the window).
+    #[arg(long = "keyring-profile", value_name = "NAME")]
+    pub keyring_profile: Option<String>,
     #[arg(long)]
     pub region: Option<String>,
     /// Another IAM/STS endpoint, e.g. a local test server.
@@ -27,15 +32,17 @@ pub struct TargetArgs {
 }
 
 pub async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
-    let target = AwsTarget {
-        source: match &target.profile {
-            Some(name) => AwsCredentialSource::Profile(name.clone()),
-            None => AwsCredentialSource::DefaultChain,
-        },
-        region: target.region.clone(),
-        endpoint_url: target.endpoint_url.clone(),
+    let (source, keyring) = match (&target.profile, &target.keyring_profile) {
+        (_, Some(name)) => {
+            let name = keyring_profile(name)?;
+            (AwsCredentialSource::Keyring(name), Some(SecretStore::open_os_async().await?))
+        }
+        (Some(name), None) => (AwsCredentialSource::Profile(name.clone()), None),
+        (None, None) => (AwsCredentialSource::DefaultChain, None),
     };
-    Ok(AwsIam::new(&sdk_config(&target, None).await?))
+    let target =
+        AwsTarget { source, region: target.region.clone(), endpoint_url: target.endpoint_url.clone() };
+    Ok(AwsIam::new(&sdk_config(&target, keyring).await?))
 }
 
 pub fn render_plan(change: &TrustChange) -> String {
@@ -68,6 +75,11 @@ pub fn render_plan(change: &TrustChange) -> String {
         size.used, size.quota, size.remaining, size.more_deployments_fit
     ));
     out
+}
+
+/// A `--keyring-profile` name, checked as the window checks it.
+pub fn keyring_profile(name: &str) -> Result<ProfileName, Failure> {
+    ProfileName::parse(name).map_err(|e| labelled("--keyring-profile", e.into()))
 }
 
 /// A typed account id: 12 digits.

@@ -7,6 +7,7 @@ use astro_identity_cloud::gcp::{BindingChange, GcpCredentialSource, GcpProjects,
 use astro_identity_cloud::journal::members_words;
 use astro_identity_domain::gcp::lint::IamLintLevel;
 
+use astro_identity_cloud::SecretStore;
 use astro_identity_cloud::gcp::PolicyResource;
 use astro_identity_cloud::offline::OfflineGcp;
 use astro_identity_domain::gcp::iam_policy::IamPolicy;
@@ -21,16 +22,24 @@ pub struct TargetArgs {
     #[arg(long)]
     pub endpoint: Option<String>,
     /// Send no credentials (only for emulators). Default: Application Default Credentials.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "keyring_profile")]
     pub anonymous: bool,
+    /// A service account key the app keeps in the OS keyring under this name (stored in the window).
+    #[arg(long = "keyring-profile", value_name = "NAME")]
+    pub keyring_profile: Option<String>,
 }
 
 pub async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
-    let target = GcpTarget {
-        source: if target.anonymous { GcpCredentialSource::Anonymous } else { GcpCredentialSource::Adc },
-        endpoint: target.endpoint.clone(),
+    let (source, keyring) = match &target.keyring_profile {
+        Some(name) => (
+            GcpCredentialSource::Keyring(crate::aws_common::keyring_profile(name)?),
+            Some(SecretStore::open_os_async().await?),
+        ),
+        None if target.anonymous => (GcpCredentialSource::Anonymous, None),
+        None => (GcpCredentialSource::Adc, None),
     };
-    Ok(GcpProjects::connect(&target, None).await?)
+    let target = GcpTarget { source, endpoint: target.endpoint.clone() };
+    Ok(GcpProjects::connect(&target, keyring).await?)
 }
 
 pub fn render_plan(change: &BindingChange) -> String {

@@ -8,7 +8,7 @@ use astro_identity_domain::credentials::{AdcStatus, GcpSummary, parse_adc};
 use crate::host::HostEnv;
 
 /// `GOOGLE_APPLICATION_CREDENTIALS`, else gcloud's well-known file.
-fn adc_location(host: &HostEnv) -> (PathBuf, bool) {
+pub fn adc_location(host: &HostEnv) -> (PathBuf, bool) {
     if let Some(path) = host.get("GOOGLE_APPLICATION_CREDENTIALS") {
         return (host.expand_home(path), true);
     }

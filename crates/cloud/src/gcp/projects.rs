@@ -14,7 +14,7 @@ use astro_identity_domain::gcp::iam_policy::IamPolicy;
 use astro_identity_domain::gcp::identity::{ProjectId, ServiceAccountEmail};
 
 use crate::CloudError;
-use crate::gcp::config::{GcpTarget, credentials};
+use crate::gcp::config::{GcpIdentity, GcpTarget, credentials};
 
 /// Whose IAM policy a grant changes: a project's (a role on the project), or a service
 /// account's (the impersonation route: the Deployment may act as that account).
@@ -138,6 +138,8 @@ pub struct GcpProjects {
     endpoint: String,
     /// Who we act as, when known offline (a service account key's email).
     pub principal: Option<String>,
+    /// The credential in words and its fix, for every refusal.
+    pub identity: GcpIdentity,
 }
 
 /// How long one call may take before it fails as unreachable: the Google clients have no
@@ -159,7 +161,7 @@ impl GcpProjects {
         keyring: Option<std::sync::Arc<crate::SecretStore>>,
         attempt_timeout: Duration,
     ) -> Result<Self, CloudError> {
-        let (creds, principal) = credentials(target, keyring).await?;
+        let (creds, identity) = credentials(target, keyring).await?;
         let endpoint = target.endpoint.clone();
         let mut projects =
             Projects::builder().with_credentials(creds.clone()).with_attempt_timeout(attempt_timeout);
@@ -180,7 +182,8 @@ impl GcpProjects {
             projects: projects.build().await.map_err(unreachable)?,
             iam: iam.build().await.map_err(unreachable)?,
             endpoint: endpoint.unwrap_or_else(|| String::from("https://cloudresourcemanager.googleapis.com")),
-            principal,
+            principal: identity.principal.clone(),
+            identity,
         })
     }
 
@@ -199,7 +202,7 @@ impl GcpProjects {
                 .set_page_token(&token)
                 .send()
                 .await
-                .map_err(|e| translate(e, "iam.roles.list", &resource, &self.endpoint))?;
+                .map_err(|e| translate(e, "iam.roles.list", &resource, self))?;
             roles.extend(page.roles.iter().map(|r| GrantableRole {
                 name: r.name.clone(),
                 title: r.title.clone(),
@@ -226,7 +229,7 @@ impl PolicyStore for GcpProjects {
                 self.iam.get_iam_policy().set_resource(&name).set_options(options).send().await
             }
         };
-        let policy = read.map_err(|e| translate(e, resource.get_permission(), &name, &self.endpoint))?;
+        let policy = read.map_err(|e| translate(e, resource.get_permission(), &name, self))?;
         to_domain(&policy)
     }
 
@@ -259,7 +262,7 @@ impl PolicyStore for GcpProjects {
                     .await
             }
         };
-        to_domain(&written.map_err(|e| translate(e, resource.set_permission(), &name, &self.endpoint))?)
+        to_domain(&written.map_err(|e| translate(e, resource.set_permission(), &name, self))?)
     }
 }
 
@@ -300,14 +303,22 @@ fn from_domain(policy: &IamPolicy) -> Result<Policy, CloudError> {
     })
 }
 
-pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str) -> CloudError {
+fn translate(err: GaxError, permission: &str, resource: &str, projects: &GcpProjects) -> CloudError {
     // Messages name the call and what it was on: `resourcemanager.projects.setIamPolicy on
     // projects/astro-data`.
     let what = format!("{permission} on {resource}");
+    let endpoint = projects.endpoint.as_str();
+    let identity = &projects.identity;
     if let Some(status) = err.status() {
         return match status.code {
             Code::Aborted => CloudError::Conflict { what: resource.to_owned() },
-            Code::PermissionDenied | Code::Unauthenticated => CloudError::AccessDenied {
+            // 401: who we are was not believed (expired, revoked, deleted), unlike a 403.
+            Code::Unauthenticated => CloudError::Credentials {
+                of: "Google Cloud credentials",
+                detail: format!("Google did not accept {} (for {what})", identity.credential),
+                hint: identity.fix.clone(),
+            },
+            Code::PermissionDenied => CloudError::AccessDenied {
                 action: permission.to_owned(),
                 resource: resource.to_owned(),
                 detail: status.message.clone(),
@@ -331,10 +342,8 @@ pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str
     if err.is_authentication() {
         return CloudError::Credentials {
             of: "Google Cloud credentials",
-            detail: err.to_string(),
-            hint: String::from(
-                "Run `gcloud auth application-default login`, or store a service account key.",
-            ),
+            detail: format!("{} could not sign in: {}", identity.credential, source_chain(&err)),
+            hint: identity.fix.clone(),
         };
     }
     if let Some(code) = err.http_status_code() {
@@ -353,7 +362,7 @@ pub fn translate(err: GaxError, permission: &str, resource: &str, endpoint: &str
 }
 
 /// The error and its sources on one line (the transport's reason is often a source).
-fn source_chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
     while let Some(cause) = source {
