@@ -601,12 +601,16 @@ impl AppSession {
     /// Picks the radio or checkbox whose label's bold text is `text`, as a person would.
     pub async fn choose(&self, text: &str) -> Result<(), Error> {
         let xpath = format!("//label[.//strong[normalize-space()='{text}']]//input");
-        self.client
+        let input = self
+            .client
             .find(fantoccini::Locator::XPath(&xpath))
             .await
-            .map_err(|e| format!("option {text:?}: {e}"))?
-            .click()
+            .map_err(|e| format!("option {text:?}: {e}"))?;
+        // Options low on a step sit under the sticky footer until scrolled to.
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&input)?])
             .await?;
+        input.click().await?;
         Ok(())
     }
 

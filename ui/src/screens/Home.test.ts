@@ -91,7 +91,7 @@ describe("Home", () => {
     expect(profiles.textContent).toContain("data-sso");
     expect(profiles.textContent).toContain("SSO");
     expect(profiles.textContent).toContain("111122223333");
-    expect(screen.getByTestId("gcp-adc").textContent).toContain("Found: your gcloud user");
+    expect(screen.getByTestId("gcp-adc").textContent).toContain("Found: gcloud user sign-in");
     expect(screen.getByTestId("gcp-adc").textContent).toContain("astro-data");
     expect(screen.getByTestId("keyring").textContent).toContain("prod");
   });

@@ -167,7 +167,10 @@ pub async fn credentials(
                     });
                 }
                 Err(e) => {
-                    return Err(refused(format!("cannot read {shown}: {e}"), "Check the file's permissions."));
+                    return Err(refused(
+                        format!("cannot read {shown}: {e}"),
+                        "Check the file's permissions.",
+                    ));
                 }
             };
             let (creds, identity) = adc_credentials(&text, &shown, from_env)?;
@@ -210,9 +213,21 @@ async fn sign_in(creds: &Credentials, identity: &GcpIdentity) -> Result<(), Clou
             detail: format!("{} could not get a token: {}", identity.credential, root_cause(&e)),
         }),
         Err(e) => Err(refused(
-            format!("{} could not sign in: {}", identity.credential, crate::gcp::projects::source_chain(&e)),
+            format!("{} could not sign in: {}", identity.credential, sign_in_reason(&e)),
             identity.fix.clone(),
         )),
+    }
+}
+
+/// Why Google's token endpoint refused, as it said it (`error_description` of an OAuth error
+/// body, e.g. "Token has been expired or revoked."), else the innermost error. The library's
+/// own wording around it ("Subsequent calls with this credential will also fail …") is noise.
+fn sign_in_reason(err: &dyn std::error::Error) -> String {
+    let chain = crate::gcp::projects::source_chain(err);
+    let described = chain.split_once("\"error_description\":\"").and_then(|(_, rest)| rest.split_once('"'));
+    match described {
+        Some((description, _)) => description.to_owned(),
+        None => root_cause(err),
     }
 }
 
