@@ -38,6 +38,22 @@ pub async fn load_aws_summary(host: &HostEnv) -> AwsSummary {
     }
 }
 
+/// For an SSO profile: whether neither it nor its sso-session says `sso_region`, which the
+/// SDK then reports as an unrelated failure further down the chain.
+pub async fn sso_region_missing(host: &HostEnv, name: &str) -> bool {
+    let pairs: Vec<(&str, &str)> = host.pairs().collect();
+    let env = Env::from_slice(&pairs);
+    let Ok(set) = aws_config::profile::load(&Fs::real(), &env, &EnvConfigFiles::default(), None).await else {
+        return false;
+    };
+    let Some(profile) = set.get_profile(name) else { return false };
+    let region = match profile.get("sso_session") {
+        Some(session) => set.sso_session(session).and_then(|s| s.get("sso_region")),
+        None => profile.get("sso_region"),
+    };
+    region.is_none_or(str::is_empty)
+}
+
 #[cfg(test)]
 mod tests {
     use astro_identity_domain::credentials::AwsProfileKind;

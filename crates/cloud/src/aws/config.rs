@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use astro_identity_domain::Sensitive;
 use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
 
+use astro_identity_domain::credentials::AwsProfileKind;
+
+use crate::aws::errors;
 use crate::{CloudError, SecretStore};
 
 /// IAM is global; STS and the SDK still want a region to sign with.
@@ -221,11 +224,75 @@ pub async fn sdk_config_tuned(
         loader = loader.endpoint_url(url);
     }
     let config = loader.load().await;
+    if let AwsCredentialSource::Profile(name) = &target.source {
+        check_profile(&config, name).await?;
+    }
     if config.region().is_some() {
         return Ok(config);
     }
     // No region anywhere (no profile setting, no AWS_REGION): IAM does not care, STS needs one.
     Ok(config.into_builder().region(Region::new(FALLBACK_REGION)).build())
+}
+
+/// Resolves a profile's credentials now, so an expired SSO sign-in or a failing
+/// `credential_process` is named, with its fix, before any call is made.
+async fn check_profile(config: &SdkConfig, profile: &str) -> Result<(), CloudError> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else { return Ok(()) };
+    let Err(err) = provider.provide_credentials().await else { return Ok(()) };
+    let reason = errors::source_chain(&err);
+    let host = crate::HostEnv::from_process();
+    let kind = crate::aws_profiles::load_aws_summary(&host)
+        .await
+        .profiles
+        .into_iter()
+        .find(|p| p.name == profile)
+        .map(|p| p.kind);
+    if kind == Some(AwsProfileKind::Sso) && crate::aws_profiles::sso_region_missing(&host, profile).await {
+        return Err(CloudError::Credentials {
+            of: "AWS credentials",
+            detail: format!("the SSO profile \"{profile}\" names no sso_region, so it cannot sign in"),
+            hint: format!(
+                "Add `sso_region = …` (where your IAM Identity Center lives) to the profile or its sso-session in ~/.aws/config, then run `aws sso login --profile {profile}`."
+            ),
+        });
+    }
+    Err(profile_error(profile, kind, &reason))
+}
+
+/// What went wrong with `profile`'s credentials, and the fix for its kind.
+fn profile_error(profile: &str, kind: Option<AwsProfileKind>, reason: &str) -> CloudError {
+    let (detail, hint) = match kind {
+        Some(AwsProfileKind::Sso) => {
+            let what = if reason.contains("failed to load the cached SSO token") {
+                "is missing (no cached token: not signed in on this machine)"
+            } else if ["expired", "Unauthorized", "not found or invalid"]
+                .iter()
+                .any(|sign| reason.contains(sign))
+            {
+                "has expired or was signed out"
+            } else {
+                "failed"
+            };
+            (
+                format!("the SSO sign-in of profile \"{profile}\" {what}: {reason}"),
+                format!("Run `aws sso login --profile {profile}`, then try again."),
+            )
+        }
+        Some(AwsProfileKind::CredentialProcess) => (
+            format!("the credential_process of profile \"{profile}\" failed: {reason}"),
+            String::from(
+                "Run the profile's credential_process command yourself to see why, fix it, then try again.",
+            ),
+        ),
+        _ => (
+            format!("profile \"{profile}\" gave no credentials: {reason}"),
+            format!(
+                "Check it with `aws sts get-caller-identity --profile {profile}`, or pick another profile."
+            ),
+        ),
+    };
+    CloudError::Credentials { of: "AWS credentials", detail, hint }
 }
 
 #[cfg(test)]

@@ -89,7 +89,9 @@ pub fn from_code(code: &str, message: &str, attempt: &Attempt) -> CloudError {
 /// Maps an HTTP status to our error when the body named no error code.
 pub fn from_status(status: u16, message: &str, attempt: &Attempt) -> CloudError {
     let code = match status {
-        401 | 403 => "AccessDenied",
+        // 401: the credentials were not believed; 403: they lack a permission.
+        401 => "InvalidClientTokenId",
+        403 => "AccessDenied",
         404 => "NoSuchEntity",
         429 => "Throttling",
         _ => {
@@ -124,7 +126,7 @@ fn credentials_or_unreachable(chain: String, attempt: &Attempt) -> CloudError {
 
 /// The error and its sources on one line. SDK errors carry no secrets, only codes and
 /// messages, so printing the chain is safe.
-fn source_chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
     while let Some(cause) = source {
