@@ -18,7 +18,9 @@ use astro_identity_domain::aws::arn::{RoleName, RolePath, parse_identities, vali
 use astro_identity_domain::aws::editor::{
     ConditionPreset, EditOp, EditorState, analyze, apply_edit, condition_presets,
 };
-use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
+use astro_identity_domain::aws::lint::{
+    DEFAULT_TRUST_POLICY_QUOTA, MAX_TRUST_POLICY_QUOTA, trust_policy_quota,
+};
 use astro_identity_domain::aws::permission_policy::PermissionPolicy;
 use astro_identity_domain::aws::trust_policy::TrustPolicy;
 use astro_identity_domain::secret_key::ProfileName;
@@ -189,7 +191,7 @@ pub async fn aws_plan(state: State<'_, AppState>, request: PlanRequest) -> Resul
     })?;
     let role = RoleName::parse(&request.role_name)?;
     let create = request.create.map(validated_new_role).transpose()?;
-    let quota = request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA);
+    let quota = trust_policy_quota(request.quota)?;
     if let Some(offline) = &request.offline {
         let store = offline.store(role.as_str(), create.is_some())?;
         let change = plan_trust_change(&store, role.as_str(), &identities, create, quota).await?;
@@ -262,7 +264,11 @@ fn validated_new_role(spec: NewRole) -> Result<NewRole, IpcError> {
 #[tauri::command]
 #[specta::specta]
 pub fn aws_trust_policy_analyze(text: String, quota: Option<u32>) -> EditorState {
-    analyze(&text, quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA))
+    // The editor only measures: an out-of-range quota is refused by the plan commands.
+    analyze(
+        &text,
+        quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA).clamp(DEFAULT_TRUST_POLICY_QUOTA, MAX_TRUST_POLICY_QUOTA),
+    )
 }
 
 /// Applies one form edit to the policy text; returns the new text.
@@ -301,7 +307,7 @@ pub async fn aws_plan_document(
     let document = TrustPolicy::parse(&request.document)?;
     let role = RoleName::parse(&request.role_name)?;
     let create = request.create.map(validated_new_role).transpose()?;
-    let quota = request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA);
+    let quota = trust_policy_quota(request.quota)?;
     if let Some(offline) = &request.offline {
         let store = offline.store(role.as_str(), create.is_some())?;
         let change = plan_trust_document(&store, role.as_str(), &document, create, quota).await?;

@@ -16,7 +16,7 @@ use astro_identity_cloud::gcp::batch::{
 use astro_identity_cloud::gcp::{Backoff, GcpTarget, PolicyResource};
 use astro_identity_domain::aws::arn::{RoleName, parse_identities};
 use astro_identity_domain::aws::batch::BatchEntry;
-use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
+use astro_identity_domain::aws::lint::trust_policy_quota;
 use astro_identity_domain::gcp::batch::GrantEntry;
 use astro_identity_domain::gcp::identity::GrantRoute;
 
@@ -88,7 +88,7 @@ pub async fn aws_plan_batch(
         entries.push(BatchEntry { role, identities: identities.clone(), create: false });
     }
     let iam = connect(&state, &request.target).await?;
-    let quota = request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA);
+    let quota = trust_policy_quota(request.quota)?;
     let plan = plan_batch(&iam, &entries, quota, &|_| {}).await?;
     let plan_id = state.remember_plan(StoredPlan::Batch(Box::new((request.target, plan.clone()))));
     Ok(PlannedBatch { plan_id, plan })

@@ -10,7 +10,7 @@ use astro_identity_cloud::aws::attach_role::{
 use astro_identity_cloud::aws::{AwsIam, AwsTarget, NewRole, sdk_config};
 use astro_identity_cloud::deployment_identity::set_workload_identities;
 use astro_identity_domain::aws::arn::RoleName;
-use astro_identity_domain::aws::lint::DEFAULT_TRUST_POLICY_QUOTA;
+use astro_identity_domain::aws::lint::trust_policy_quota;
 
 use crate::astro_commands::{AstroAccess, client as astro_client};
 use crate::attach_context::{AttachContext, PickedDeployment};
@@ -78,7 +78,7 @@ pub async fn aws_plan_attach_role(
         create: request.create.clone(),
         deployments,
         wildcard_subjects: request.wildcard_subjects,
-        quota: request.quota.unwrap_or(DEFAULT_TRUST_POLICY_QUOTA),
+        quota: trust_policy_quota(request.quota)?,
     };
     if let Some(offline) = &request.offline {
         let store = offline.store(role.as_str(), cmi.create.is_some())?;

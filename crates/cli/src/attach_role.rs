@@ -44,8 +44,8 @@ pub struct AttachArgs {
     /// it on dedicated clusters only.
     #[arg(long = "wildcard-subjects")]
     wildcard_subjects: bool,
-    /// The role trust policy length quota of the account (2048 unless raised).
-    #[arg(long, default_value_t = DEFAULT_TRUST_POLICY_QUOTA)]
+    /// The role trust policy length quota of the account (2048 unless raised; at most 4096).
+    #[arg(long, default_value_t = DEFAULT_TRUST_POLICY_QUOTA, value_parser = crate::output::parse_quota)]
     quota: u32,
     /// Only show the plan.
     #[arg(long)]

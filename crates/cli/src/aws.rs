@@ -128,8 +128,8 @@ pub struct ChangeArgs {
     /// With --create: a tag KEY=VALUE; repeatable.
     #[arg(long = "tag")]
     tags: Vec<String>,
-    /// The role trust policy length quota of the account (2048 unless raised).
-    #[arg(long, default_value_t = DEFAULT_TRUST_POLICY_QUOTA)]
+    /// The role trust policy length quota of the account (2048 unless raised; at most 4096).
+    #[arg(long, default_value_t = DEFAULT_TRUST_POLICY_QUOTA, value_parser = crate::output::parse_quota)]
     quota: u32,
     /// Apply without asking, warnings included.
     #[arg(long)]

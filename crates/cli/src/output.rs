@@ -95,3 +95,10 @@ pub fn batch_result(failed: usize, what: &str) -> Result<(), Failure> {
         "Fix what each failed one says, then run the batch again: what is done already plans as no change.",
     ))
 }
+
+/// `--quota`: the same bounds the window applies (IAM's default up to its documented maximum).
+pub fn parse_quota(text: &str) -> Result<u32, String> {
+    let value: u32 = text.parse().map_err(|_| format!("{text:?} is not a number of characters"))?;
+    astro_identity_domain::aws::trust_policy_quota(Some(value))
+        .map_err(|e| format!("{} {}", e.sentence(), e.hint()))
+}

@@ -157,3 +157,20 @@ fn bad_create_options_fail_before_any_call() -> Result<(), Error> {
     assert!(!role_exists(&run, "r")?, "nothing was created");
     Ok(())
 }
+
+#[test]
+fn quota_flag_has_the_windows_bounds() -> Result<(), Error> {
+    let run = Run::new()?;
+    let plan = |quota: &str| {
+        run.aws("plan", &["--role", "r", "--create", "--identity", DEPLOYMENT_A, "--quota", quota])
+    };
+    let refused = plan("9000")?;
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("9000 characters is not a trust policy quota IAM can have"), "{stderr}");
+    assert!(stderr.contains("at most to 4,096"), "{stderr}");
+    let raised = plan("4096")?;
+    assert!(raised.status.success(), "{}", text(&raised.stderr));
+    assert!(text(&raised.stdout).contains(" of 4096 characters"), "{}", text(&raised.stdout));
+    Ok(())
+}

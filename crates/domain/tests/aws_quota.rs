@@ -80,3 +80,18 @@ fn the_forecast_matches_what_actually_fits() {
     let over = TrustPlan::build(None, &deployments(2 + 33), DEFAULT_TRUST_POLICY_QUOTA);
     assert!(over.blocked);
 }
+
+#[test]
+fn a_raised_quota_is_bounded_by_iams_default_and_maximum() {
+    use astro_identity_domain::aws::{
+        DEFAULT_TRUST_POLICY_QUOTA, MAX_TRUST_POLICY_QUOTA, trust_policy_quota,
+    };
+    assert_eq!(trust_policy_quota(None), Ok(DEFAULT_TRUST_POLICY_QUOTA));
+    assert_eq!(trust_policy_quota(Some(4096)), Ok(MAX_TRUST_POLICY_QUOTA));
+    assert_eq!(trust_policy_quota(Some(3000)), Ok(3000));
+    for bad in [0, 2047, 4097, 10_000] {
+        let err = trust_policy_quota(Some(bad)).expect_err("out of range");
+        assert!(err.to_string().starts_with("quota: "), "{err}");
+        assert!(err.hint().contains("4,096"), "{}", err.hint());
+    }
+}

@@ -15,6 +15,24 @@ use super::trust_policy::{
 /// IAM's default trust policy quota, in characters (raisable in Service Quotas).
 pub const DEFAULT_TRUST_POLICY_QUOTA: u32 = 2048;
 
+/// The most a raised trust policy quota can be, as IAM documents it.
+pub const MAX_TRUST_POLICY_QUOTA: u32 = 4096;
+
+/// The account's trust policy quota as a person or a flag gave it (`None`: the default),
+/// bounded by IAM's default and its maximum.
+pub fn trust_policy_quota(given: Option<u32>) -> Result<u32, crate::DomainError> {
+    match given {
+        None => Ok(DEFAULT_TRUST_POLICY_QUOTA),
+        Some(q) if (DEFAULT_TRUST_POLICY_QUOTA..=MAX_TRUST_POLICY_QUOTA).contains(&q) => Ok(q),
+        Some(q) => Err(crate::DomainError::invalid(
+            "quota",
+            format!("{q} characters is not a trust policy quota IAM can have"),
+            "The role trust policy length quota is 2,048 characters unless it was raised in \
+             Service Quotas (IAM → Role trust policy length), at most to 4,096.",
+        )),
+    }
+}
+
 const WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
 const COGNITO: &str = "cognito-identity.amazonaws.com";
 /// Partitions an IAM principal ARN may name. Wider than where Astro runs: a customer's

@@ -27,7 +27,10 @@ pub use arn::{IdentityError, Partition, RoleName, RolePath, WorkloadIdentityArn,
 pub use cmi::{
     customer_managed_identity_statement, customer_managed_identity_statement_in, oidc_issuer_host_path,
 };
-pub use lint::{DEFAULT_TRUST_POLICY_QUOTA, Lint, LintCode, LintLevel, lint_trust_policy};
+pub use lint::{
+    DEFAULT_TRUST_POLICY_QUOTA, Lint, LintCode, LintLevel, MAX_TRUST_POLICY_QUOTA, lint_trust_policy,
+    trust_policy_quota,
+};
 pub use permission_lint::lint_permission_policy;
 pub use plan::{DiffKind, DiffLine, SizeReport, TrustPlan};
 pub use trust_policy::TrustPolicy;

@@ -168,6 +168,45 @@ describe("AWS journey", () => {
     ).toBe("");
   });
 
+  it("sends a raised trust policy quota with the plan and remembers it for the account", async () => {
+    localStorage.clear();
+    const quotas: unknown[] = [];
+    backend({
+      aws_plan: (args) => {
+        quotas.push((args.request as { quota: unknown }).quota);
+        return plan();
+      },
+    });
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await typeIdentities(ARN_A);
+    await next();
+    await fireEvent.click(screen.getByRole("button", { name: "Check who I am" }));
+    await screen.findByTestId("caller");
+    const field = screen.getByLabelText("Trust policy size limit (characters)") as HTMLInputElement;
+    expect(field.value).toBe("2048");
+    await fireEvent.change(field, { target: { value: "9000" } });
+    expect((await screen.findByText(/whole number from 2,048/)).textContent).toContain("4,096");
+    expect(localStorage.getItem("astro-identity:trust-policy-quota:123456789012")).toBeNull();
+    await fireEvent.change(field, { target: { value: "4096" } });
+    expect(screen.queryByText(/whole number from 2,048/)).toBeNull();
+    expect(localStorage.getItem("astro-identity:trust-policy-quota:123456789012")).toBe("4096");
+    await next();
+    await next();
+    await screen.findByText("Review the change");
+    expect(quotas).toEqual([4096]);
+
+    // Another journey in the same account starts from the remembered quota.
+    cleanup();
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await typeIdentities(ARN_A);
+    await next();
+    await fireEvent.click(screen.getByRole("button", { name: "Check who I am" }));
+    await screen.findByTestId("caller");
+    expect(
+      (screen.getByLabelText("Trust policy size limit (characters)") as HTMLInputElement).value,
+    ).toBe("4096");
+  });
+
   it("walks to the review and applies only an unblocked plan", async () => {
     const calls = backend({
       aws_apply: () => {

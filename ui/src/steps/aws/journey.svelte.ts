@@ -124,7 +124,7 @@ export class AwsJourney extends Journey {
             oidcIssuerUrl: d.oidcIssuerUrl,
           })),
           wildcardSubjects: false,
-          quota: null,
+          quota: this.quota,
           astro: this.picker.access(),
           organizationId: this.picker.organizationId,
           offline: this.offlineInput(),
@@ -159,6 +159,8 @@ export class AwsJourney extends Journey {
   region = $state("");
   endpointUrl = $state("");
   caller = $state<Caller | null>(null);
+  /** The account's trust policy quota when raised (remembered per account); null: IAM's 2,048. */
+  quota = $state<number | null>(null);
   /** Offline: the account the role lives in, when typed (its ARN; attaching needs it). */
   offlineAccount = $state("");
   /** Offline, existing role: its trust policy as pasted or loaded from a file. */
@@ -245,7 +247,7 @@ export class AwsJourney extends Journey {
           target: this.target(),
           roles,
           identities: this.identities,
-          quota: null,
+          quota: this.quota,
         }),
     );
     return this.batchPlan !== null;
@@ -341,7 +343,14 @@ export class AwsJourney extends Journey {
     this.caller = await this.run("Asking AWS who these credentials belong to…", () =>
       backend.awsCaller(this.target()),
     );
+    if (this.caller) this.quota = rememberedQuota(this.caller.account);
     return this.caller !== null;
+  }
+
+  /** Sets the account's raised quota (null: the default) and remembers it for the account. */
+  setQuota(quota: number | null) {
+    this.quota = quota;
+    if (this.caller) rememberQuota(this.caller.account, quota);
   }
 
   async storeKeys(profile: string, accessKeyId: string, secret: string): Promise<boolean> {
@@ -380,7 +389,7 @@ export class AwsJourney extends Journey {
         roleName: this.roleName.trim(),
         identities: this.identities,
         create: this.newRole(),
-        quota: null,
+        quota: this.quota,
         offline: this.offlineInput(),
       }),
     );
@@ -398,7 +407,7 @@ export class AwsJourney extends Journey {
         roleName: this.roleName.trim(),
         document,
         create: this.newRole(),
-        quota: null,
+        quota: this.quota,
         offline: this.offlineInput(),
       }),
     );
@@ -628,4 +637,17 @@ export class AwsJourney extends Journey {
       backend.airflowAwsConnection(input, this.astroScopeInput()),
     );
   }
+}
+
+const QUOTA_KEY = "astro-identity:trust-policy-quota:";
+
+/** The quota a person set for `account` before, if any. */
+export function rememberedQuota(account: string): number | null {
+  const stored = Number(localStorage.getItem(QUOTA_KEY + account));
+  return Number.isInteger(stored) && stored >= 2048 && stored <= 4096 ? stored : null;
+}
+
+function rememberQuota(account: string, quota: number | null) {
+  if (quota === null) localStorage.removeItem(QUOTA_KEY + account);
+  else localStorage.setItem(QUOTA_KEY + account, String(quota));
 }
