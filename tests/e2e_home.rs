@@ -59,7 +59,9 @@ async fn drive(app: &AppSession) -> Result<(), Error> {
         assert!(profiles.contains(expected), "AWS profiles lack {expected:?}: {profiles:?}");
     }
     let adc = app.text_of("[data-testid=gcp-adc]").await?;
-    assert!(adc.contains("Found: your gcloud user") && adc.contains("astro-data"), "{adc:?}");
+    assert!(adc.contains("Found: gcloud user sign-in") && adc.contains("astro-data"), "{adc:?}");
+    // The file names no account: the screen says whose sign-in it is instead of guessing.
+    assert!(adc.contains("the account that ran gcloud auth application-default login"), "{adc:?}");
     let keyring = app.text_of("[data-testid=keyring]").await?;
     assert!(keyring.contains("prod") && keyring.contains("AWS keys"), "{keyring:?}");
 

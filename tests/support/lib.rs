@@ -699,7 +699,32 @@ impl AppSession {
         }
         let path = artifacts_dir()?.join(format!("{name}.png"));
         std::fs::write(&path, png)?;
+        // Every screen a test looks at is also read as assistive technology reads it.
+        self.check_accessibility(name).await?;
         Ok(path)
+    }
+
+    /// Runs axe-core (ui/node_modules, the version package.json pins) on the page as it is,
+    /// in its own palette and in the other one, and fails on any serious or critical
+    /// violation, naming the rule, the elements and the screen.
+    pub async fn check_accessibility(&self, screen: &str) -> Result<(), Error> {
+        let axe = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/node_modules/axe-core/axe.min.js"),
+        )
+        .map_err(|e| format!("axe-core is not installed in ui/node_modules (npm ci): {e}"))?;
+        // The script text itself, not eval: the app's CSP forbids eval.
+        self.client.execute(&format!("{axe}\nreturn typeof axe;"), vec![]).await?;
+        let run = "const [flip, done] = [arguments[0], arguments[arguments.length - 1]];             const html = document.documentElement; const before = html.getAttribute('data-theme');             if (flip) html.setAttribute('data-theme', before === 'dark' ? 'light' : 'dark');             requestAnimationFrame(() => requestAnimationFrame(() =>               axe.run(document, {resultTypes: ['violations']}).then((result) => {                 const theme = html.getAttribute('data-theme');                 if (flip) html.setAttribute('data-theme', before);                 done(result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')                   .map((v) => `${theme}: ${v.id} (${v.impact}): ${v.help}: ` +                     v.nodes.slice(0, 4).map((n) => n.target.join(' ') + ' [' + (n.failureSummary || '').replace(/\\s+/g, ' ') + ']').join('; ')));               }, (e) => done(['axe failed: ' + e])))); ";
+        let mut problems = Vec::new();
+        for flip in [false, true] {
+            let found = self.client.execute_async(run, vec![serde_json::Value::Bool(flip)]).await?;
+            problems.extend(found.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("accessibility on screen {screen:?}:\n{}", problems.join("\n")).into())
+        }
     }
 }
 
