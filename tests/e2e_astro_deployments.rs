@@ -55,14 +55,14 @@ fn gcp_members() -> [String; 3] {
 }
 
 async fn select(app: &AppSession, css: &str, value: &str) -> Result<(), Error> {
-    app.find(&format!("{css} option[value='{value}']")).await?.click().await?;
+    app.reveal(&format!("{css} option[value='{value}']")).await?.click().await?;
     Ok(())
 }
 
 /// Points the picker at the fake and types `token` (the API URL stays for a second try).
 async fn paste_token(app: &AppSession, astro: &AstroFake, token: &str) -> Result<(), Error> {
     if app.find("#astro-api-url").await?.prop("value").await?.as_deref() != Some(astro.url.as_str()) {
-        app.find("[data-testid=deployment-picker] details > summary").await?.click().await?;
+        app.reveal("[data-testid=deployment-picker] details > summary").await?.click().await?;
         app.find("#astro-api-url").await?.send_keys(&astro.url).await?;
     }
     app.find("#astro-token").await?.send_keys(token).await?;
@@ -155,7 +155,7 @@ async fn gcp_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) -> Resu
     let diff = app.wait_for_text("[data-testid=diff]", &members[2]).await?;
     assert!(members.iter().all(|m| diff.contains(m)), "{diff}");
     // What the grant allows, from the offline snapshot: a job user runs jobs, reads no tables.
-    app.find("[data-testid=what-roles-allow] > summary").await?.click().await?;
+    app.reveal("[data-testid=what-roles-allow] > summary").await?.click().await?;
     app.find("#allows-search").await?.send_keys("bigquery jobs create").await?;
     app.wait_for_text("[data-testid=allows-count]", "1 of its 9 permissions match").await?;
     let allows = app.text_of("[data-testid=what-roles-allow]").await?;
@@ -265,8 +265,8 @@ async fn attach_journey(app: &AppSession, astro: &AstroFake, moto_url: &str) -> 
         .await?;
     paste_token(app, astro, TOKEN).await?;
     app.wait_for_text("[data-testid=deployment-list]", "Finance").await?;
-    app.find("[data-testid=deployment-cldepaws1] input").await?.click().await?;
-    app.find("[data-testid=deployment-cldepaws2] input").await?.click().await?;
+    app.reveal("[data-testid=deployment-cldepaws1] input").await?.click().await?;
+    app.reveal("[data-testid=deployment-cldepaws2] input").await?.click().await?;
     app.click_button("Next").await?;
     app.use_aws_profile("moto", moto_url, "123456789012").await?;
     app.click_button("Next").await?;
@@ -382,8 +382,8 @@ async fn gcp_attach_journey(app: &AppSession, astro: &AstroFake, gcp: &GcpFake) 
         .await?;
     paste_token(app, astro, TOKEN).await?;
     app.wait_for_text("[data-testid=deployment-list]", "Marketing").await?;
-    app.find("[data-testid=deployment-cldepgcp1] input").await?.click().await?;
-    app.find("[data-testid=deployment-cldepgcp2] input").await?.click().await?;
+    app.reveal("[data-testid=deployment-cldepgcp1] input").await?.click().await?;
+    app.reveal("[data-testid=deployment-cldepgcp2] input").await?.click().await?;
     app.click_button("Next").await?;
 
     // 2. The project, your service account, the fake without credentials.

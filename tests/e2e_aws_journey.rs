@@ -81,7 +81,7 @@ async fn journey(
     let json = app.text_of("#policy-json").await?;
     assert!(json.contains("\"*\""), "the JSON shows the new principal: {json}");
     app.screenshot("aws-4a-editor-wildcard").await?;
-    app.find("[aria-label='Remove AWS principal *']").await?.click().await?;
+    app.reveal("[aria-label='Remove AWS principal *']").await?.click().await?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while app.text_of("[data-testid=statement-0]").await?.contains("lets anyone") {
         assert!(std::time::Instant::now() < deadline, "the wildcard lint never went away");
@@ -95,7 +95,7 @@ async fn journey(
     app.wait_for_text("[data-testid=statement-0]", TYPED).await?;
     assert!(!app.text_of("[data-testid=statement-0]").await?.contains(DEPLOYMENT_B), "form follows the JSON");
     // Who can assume it, in words, follows the JSON too.
-    app.find("[data-testid=who-can-assume] > summary").await?.click().await?;
+    app.reveal("[data-testid=who-can-assume] > summary").await?.click().await?;
     let who = app.wait_for_text("[data-testid=who-can-assume]", "role astro-typed").await?;
     assert!(
         who.contains("Allowed: role astro-stellar-apogee-4567 in account 123456789876 (and its sessions)"),
@@ -111,7 +111,7 @@ async fn journey(
 
     // 5. Permissions. The offline catalog of AWS-managed policies, with their documents.
     app.wait_for_text("[data-testid=catalog-list]", "AmazonS3ReadOnlyAccess").await?;
-    app.find("[aria-label='Show the document of AmazonS3ReadOnlyAccess']").await?.click().await?;
+    app.reveal("[aria-label='Show the document of AmazonS3ReadOnlyAccess']").await?.click().await?;
     app.wait_for_text("[data-testid=policy-document]", "s3:Get*").await?;
     // The inline policy editor: a write action on "*" gets a lint at its statement.
     app.find_labelled("New resource for statement 1").await?.send_keys("*\u{E007}").await?;
@@ -129,8 +129,8 @@ async fn journey(
     app.wait_for_text("[data-testid=permission-statement-0]", "which writes, on every resource").await?;
     app.wait_for_text("#permission-json", "s3:PutObject").await?;
     app.screenshot("aws-5a-permission-editor").await?;
-    app.find("[aria-label='Remove resource *']").await?.click().await?;
-    app.find("[aria-label='Remove action s3:PutObject']").await?.click().await?;
+    app.reveal("[aria-label='Remove resource *']").await?.click().await?;
+    app.reveal("[aria-label='Remove action s3:PutObject']").await?.click().await?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while app.text_of("#permission-json").await?.contains("s3:PutObject") {
         assert!(std::time::Instant::now() < deadline, "the action never left the JSON");
@@ -140,7 +140,7 @@ async fn journey(
     // Permission writes are planned and shown as a diff before they are applied.
     app.wait_for_text("[data-testid=permission-review]", "astro-access").await?;
     app.screenshot("aws-5b-permission-review").await?;
-    app.find("[aria-label='Apply permission change']").await?.click().await?;
+    app.reveal("[aria-label='Apply permission change']").await?.click().await?;
     app.wait_for_text("[data-testid=permission-changes]", "astro-access").await?;
     app.screenshot("aws-5-permissions").await?;
     app.click_button("Next").await?;

@@ -45,7 +45,7 @@ async fn to_credentials(app: &AppSession) -> Result<(), Error> {
 
 /// From the project step (credentials chosen) to the role picked; Next plans.
 async fn pick_role(app: &AppSession, fake: &GcpFake, shot: &str) -> Result<(), Error> {
-    app.find("details > summary").await?.click().await?;
+    app.reveal("details > summary").await?.click().await?;
     app.find("#gcp-endpoint").await?.send_keys(&fake.url).await?;
     app.screenshot(&format!("gcp-cred-{shot}-project")).await?;
     app.click_button("Next").await?;

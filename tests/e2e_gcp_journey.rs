@@ -57,7 +57,7 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     let json = app.text_of("#bindings-json").await?;
     assert!(json.contains("user:bob@example.com"), "the JSON shows the new member: {json}");
     // A condition through the form: the JSON shows it.
-    app.find("[aria-label='Add a condition to roles/bigquery.jobUser']").await?.click().await?;
+    app.reveal("[aria-label='Add a condition to roles/bigquery.jobUser']").await?.click().await?;
     let form = "form[aria-label='Condition of roles/bigquery.jobUser']";
     app.find(&format!("{form} input[id$='-title']")).await?.send_keys("until 2027").await?;
     app.find(&format!("{form} textarea"))
@@ -79,7 +79,7 @@ async fn journey(app: &AppSession, fake: &GcpFake) -> Result<(), Error> {
     let connection = app.wait_for_text("[data-testid=connection]", "Connection Type: Google Cloud").await?;
     assert!(connection.contains(r#"Extra: {"project":"astro-data"}"#), "{connection}");
     app.screenshot("gcp-5-connection").await?;
-    app.find("#format-tab-env-json").await?.click().await?;
+    app.reveal("#format-tab-env-json").await?.click().await?;
     app.wait_for_text(
         "[data-testid=format-text]",
         r#"{"conn_type":"google_cloud_platform","extra":{"project":"astro-data"}}"#,

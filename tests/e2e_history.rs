@@ -42,13 +42,13 @@ async fn walk(app: &AppSession, journal_id: &str) -> Result<(), Error> {
     app.find("#undo-aws-profile").await?.select_by_value("moto").await?;
     app.screenshot("history-1-list").await?;
 
-    app.find(&format!("[data-testid=undo-{journal_id}]")).await?.click().await?;
+    app.reveal(&format!("[data-testid=undo-{journal_id}]")).await?.click().await?;
     let preview = app.wait_for_text("[data-testid=undo-preview]", SOMEONE_ELSE).await?;
     assert!(preview.contains("stays trusted (added since by someone else)"), "{preview}");
     assert!(preview.contains(DEPLOYMENT_B), "the diff shows the line it removes: {preview}");
     app.screenshot("history-2-preview").await?;
 
-    app.find("[data-testid=apply-undo]").await?.click().await?;
+    app.reveal("[data-testid=apply-undo]").await?.click().await?;
     let result = app.wait_for_text("[data-testid=undo-result]", "Undone").await?;
     assert!(result.contains("Verified"), "{result}");
     app.wait_for_text(&row, "Undone").await?;

@@ -48,8 +48,8 @@ async fn walk(app: &AppSession, moto: &str, gcp: &GcpFake, iam: &aws_sdk_iam::Cl
     app.wait_for_text("h1", "Who can reach what").await?;
 
     // AWS through the moto profile; GCP on the fake without credentials.
-    app.find("#inventory-aws-profile option[value='moto']").await?.click().await?;
-    app.find(".source details > summary").await?.click().await?;
+    app.reveal("#inventory-aws-profile option[value='moto']").await?.click().await?;
+    app.reveal(".source details > summary").await?.click().await?;
     app.find("#inventory-aws-endpoint").await?.send_keys(moto).await?;
     app.click_button("Read AWS roles").await?;
     let rows = app.wait_for_text("[data-testid=inventory-rows]", "vendor-feed").await?;
@@ -77,7 +77,7 @@ async fn walk(app: &AppSession, moto: &str, gcp: &GcpFake, iam: &aws_sdk_iam::Cl
     app.screenshot("inventory-1-rows").await?;
 
     // Offboard Sales ETL from AWS: both roles, reviewed as diffs first.
-    app.find(&format!("button[aria-label='Offboard {SALES}']")).await?.click().await?;
+    app.reveal(&format!("button[aria-label='Offboard {SALES}']")).await?.click().await?;
     let panel = app.wait_for_text("[data-testid=revoke-panel]", "Trust policy of role vendor-feed").await?;
     assert!(panel.contains("Trust policy of role data-lake"), "{panel}");
     assert_eq!(trust_text(iam, "data-lake").await?.matches("astro-sales").count(), 1, "nothing written yet");

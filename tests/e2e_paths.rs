@@ -39,7 +39,7 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
 
     // Access keys typed into the keyring, then checked against moto.
     app.choose("Enter access keys").await?;
-    app.find("details > summary").await?.click().await?;
+    app.reveal("details > summary").await?.click().await?;
     app.find("#endpoint").await?.send_keys(moto_url).await?;
     let name = app.find("#key-name").await?;
     name.clear().await?;
@@ -73,21 +73,21 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     app.client.wait().for_element(Locator::XPath(&card)).await?;
     app.client
         .find(Locator::XPath(&format!(
-            "{card}//label[.//span[normalize-space()='Condition preset']]//select/option[normalize-space()='External ID']"
+            "{card}//label[.//span[starts-with(normalize-space(), 'Condition preset')]]//select/option[normalize-space()='External ID']"
         )))
         .await?
         .click()
         .await?;
     app.client
         .find(Locator::XPath(&format!(
-            "{card}//label[.//span[normalize-space()='Condition values, comma-separated']]//input"
+            "{card}//label[.//span[starts-with(normalize-space(), 'Condition values')]]//input"
         )))
         .await?
         .send_keys("astro-e2e-external")
         .await?;
     app.client
         .find(Locator::XPath(&format!(
-            "{card}//div[contains(@class, 'add')][.//span[normalize-space()='Condition preset']]//button"
+            "{card}//div[contains(@class, 'add')][.//span[starts-with(normalize-space(), 'Condition preset')]]//button"
         )))
         .await?
         .click()
@@ -113,9 +113,9 @@ async fn aws_walk(app: &AppSession, moto_url: &str) -> Result<(), Error> {
     search.send_keys("astro-data").await?;
     app.click_button("Search my account").await?;
     app.wait_for_text("[data-testid=policy-list]", OWN_POLICY).await?;
-    app.find(&format!("button[aria-label='Attach {OWN_POLICY}']")).await?.click().await?;
+    app.reveal(&format!("button[aria-label='Attach {OWN_POLICY}']")).await?.click().await?;
     app.find("[data-testid=permission-review]").await?;
-    app.find("button[aria-label='Apply permission change']").await?.click().await?;
+    app.reveal("button[aria-label='Apply permission change']").await?.click().await?;
     app.wait_for_text("[data-testid=permission-changes]", "Applied and verified").await?;
     app.screenshot("paths-3b-own-policy-attached-dark").await?;
     app.click_button("Next").await?;
@@ -284,7 +284,7 @@ async fn hand_edited_bindings(app: &AppSession, fake: &GcpFake) -> Result<(), Er
     app.click_button("Next").await?;
     app.wait_for_text("[data-testid=diff]", "roles/storage.objectViewer").await?;
     app.click_button("Edit the policy…").await?;
-    app.find("button[aria-label='Remove user:bob@example.com from roles/viewer']").await?.click().await?;
+    app.reveal("button[aria-label='Remove user:bob@example.com from roles/viewer']").await?.click().await?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while app.text_of("#bindings-json").await?.contains("bob@example.com") {
         if std::time::Instant::now() > deadline {

@@ -17,5 +17,7 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
+    // Tests see CSS as empty, except the palette contrast.test.ts reads from app.css.
+    css: { include: [/app\.css/] },
   },
 });

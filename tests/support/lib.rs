@@ -591,7 +591,7 @@ impl AppSession {
     /// Replaces all text of a code editor (CodeMirror's content element) by typing, as a
     /// person would: select all, then type.
     pub async fn type_into_code_editor(&self, css: &str, text: &str) -> Result<(), Error> {
-        let editor = self.find(css).await?;
+        let editor = self.reveal(css).await?;
         editor.click().await?;
         // Control+A, then release the modifier (U+E000) before typing.
         editor.send_keys("\u{E009}a\u{E000}").await?;
@@ -718,7 +718,8 @@ impl AppSession {
         let mut problems = Vec::new();
         for flip in [false, true] {
             let found = self.client.execute_async(run, vec![serde_json::Value::Bool(flip)]).await?;
-            problems.extend(found.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)));
+            problems
+                .extend(found.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)));
         }
         if problems.is_empty() {
             Ok(())

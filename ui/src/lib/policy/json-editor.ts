@@ -60,7 +60,8 @@ const theme = EditorView.theme({
     backgroundColor: "var(--surface)",
     fontSize: "12px",
   },
-  "&.cm-focused": { outline: "none" },
+  // JsonPane rings the whole editor (its :focus-within), so the text area draws no second one.
+  "&.cm-focused, .cm-content:focus-visible": { outline: "none" },
   ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.5" },
   ".cm-content": { caretColor: "var(--text)", padding: "var(--s2) 0" },
   ".cm-cursor": { borderLeftColor: "var(--text)" },
