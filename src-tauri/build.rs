@@ -10,6 +10,7 @@ fn astro_commands() -> &'static [&'static str] {
     &[
         "app_info",
         "credential_summary",
+        "diagnostics_report",
         "forget_secret",
         "airflow_aws_connection",
         "open_console",

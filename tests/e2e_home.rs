@@ -38,7 +38,7 @@ aws_secret_access_key = e2e-never-shown-secret
 const ADC: &str = r#"{"type":"authorized_user","client_id":"x.apps.googleusercontent.com",
 "client_secret":"e2e-never-shown-client-secret","refresh_token":"1//e2e-never-shown","quota_project_id":"astro-data"}"#;
 
-async fn drive(app: &AppSession) -> Result<(), Error> {
+async fn drive(app: &AppSession, desktop: &Desktop) -> Result<(), Error> {
     let client = &app.client;
     assert_eq!(app.text_of("h1").await?, "Authorize an Astro Deployment");
     assert!(app.text_of("[data-testid=journey-aws]").await?.contains("Authorize on AWS"));
@@ -61,13 +61,32 @@ async fn drive(app: &AppSession) -> Result<(), Error> {
     let adc = app.text_of("[data-testid=gcp-adc]").await?;
     assert!(adc.contains("Found: gcloud user sign-in") && adc.contains("astro-data"), "{adc:?}");
     // The file names no account: the screen says whose sign-in it is instead of guessing.
-    assert!(adc.contains("the account that ran gcloud auth application-default login"), "{adc:?}");
+    assert!(adc.contains("whoever signed in with gcloud (the file does not name the account)"), "{adc:?}");
     let keyring = app.text_of("[data-testid=keyring]").await?;
     assert!(keyring.contains("prod") && keyring.contains("AWS keys"), "{keyring:?}");
 
     let page = client.source().await?;
     for secret in ["e2e-never-shown", "AKIDEXAMPLE", "wJalr"] {
         assert!(!page.contains(secret), "the page shows {secret:?}");
+    }
+
+    // "Copy diagnostics": versions, OS and credential kinds for a bug report, never a value.
+    app.click_button("Copy diagnostics").await?;
+    // The clipboard as another program reads it (xclip), while the app still owns it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let report = loop {
+        let text = desktop.clipboard().unwrap_or_default();
+        if text.starts_with("Astro Identity diagnostics") || std::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(report.starts_with("Astro Identity diagnostics\nprogram: astro-identity "), "{report}");
+    assert!(report.contains("  AWS profiles: 3 (SSO, assume role, static keys)\n"), "{report}");
+    assert!(report.contains("  Google ADC: authorized_user\n"), "{report}");
+    assert!(report.contains("OS keyring: available; 1 AWS key set(s)"), "{report}");
+    for secret in ["e2e-never-shown", "AKIDEXAMPLE", "111122223333", "corp.awsapps"] {
+        assert!(!report.contains(secret), "the report shows {secret:?}");
     }
 
     // Forgetting takes two clicks, then the list reloads from the keyring.
@@ -93,7 +112,7 @@ fn home_screen_shows_the_machines_credentials() -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let session = AppSession::start(&driver, &app).await?;
-        let outcome = drive(&session).await;
+        let outcome = drive(&session, &desktop).await;
         session.close().await;
         outcome
     })?;

@@ -202,6 +202,13 @@ fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> 
     assert!(kept.contains(KEY_ID), "the keyring holds the keys: {kept:?}");
     let leaks = files_containing(desktop.root.path(), SECRET, &[])?;
     assert!(leaks.is_empty(), "the secret reached {leaks:?}");
+    // The app's diagnostics log recorded the session (so the scan above read it) and holds
+    // neither the secret nor the key id.
+    let log = std::fs::read_to_string(
+        desktop.root.path().join("data/dev.astroidentity.app/logs/astro-identity.log"),
+    )?;
+    assert!(log.contains("astro-identity started"), "{log}");
+    assert!(!log.contains(SECRET) && !log.contains(KEY_ID), "{log}");
     Ok(())
 }
 

@@ -30,6 +30,15 @@ pub async fn credential_summary(state: State<'_, AppState>) -> Result<Credential
     Ok(detect_credentials(&state.host, state.keyring().await).await)
 }
 
+/// The report for a bug ("Copy diagnostics"): versions, OS, credential kinds (never values)
+/// and the last errors of the app's and the CLI's logs.
+#[tauri::command]
+#[specta::specta]
+pub async fn diagnostics_report(state: State<'_, AppState>) -> Result<String, IpcError> {
+    let summary = detect_credentials(&state.host, state.keyring().await).await;
+    Ok(astro_identity_cloud::diagnostics::report("astro-identity", &summary, &state.host))
+}
+
 /// Deletes a stored secret; returns whether there was one.
 #[tauri::command]
 #[specta::specta]

@@ -121,7 +121,12 @@ impl From<CloudError> for IpcError {
             CloudError::Domain(d) => (Some(d.field().to_owned()), d.sentence()),
             _ => (None, err.to_string()),
         };
-        Self { code: IpcErrorCode::of(&err), message: message(&text), hint: hint(&err.hint()), field }
+        let error =
+            Self { code: IpcErrorCode::of(&err), message: message(&text), hint: hint(&err.hint()), field };
+        // What the window shows, so a bug report's last errors match the screen. Messages
+        // never quote a secret (CloudError's contract).
+        tracing::warn!(code = ?error.code, message = %error.message, "ipc error");
+        error
     }
 }
 

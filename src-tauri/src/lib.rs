@@ -29,6 +29,7 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new().commands(collect_commands![
         commands::app_info,
         commands::credential_summary,
+        commands::diagnostics_report,
         commands::forget_secret,
         airflow_commands::airflow_aws_connection,
         commands::open_console,
@@ -116,9 +117,11 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
 
 pub fn run() {
     let ipc = ipc_builder();
+    let state = AppState::from_process();
+    astro_identity_cloud::diagnostics::init_logging(&state.host.log_dir(), "astro-identity");
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(AppState::from_process())
+        .manage(state)
         .invoke_handler(ipc.invoke_handler())
         .run(tauri::generate_context!());
     if let Err(err) = result {

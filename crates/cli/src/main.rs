@@ -36,8 +36,12 @@ enum Command {
     /// Show the credentials this machine has: AWS profiles, Google ADC, keyring secrets.
     Doctor {
         /// Print JSON (the same shape the app's home screen receives).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "diagnostics")]
         json: bool,
+        /// Print a report for a bug: versions, OS, credential kinds (never values) and the
+        /// last errors of the app's and the CLI's logs.
+        #[arg(long)]
+        diagnostics: bool,
     },
     /// Let Deployments assume an IAM role: plan, apply, undo.
     #[command(subcommand)]
@@ -64,13 +68,15 @@ enum Command {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    let host = HostEnv::from_process();
+    astro_identity_cloud::diagnostics::init_logging(&host.log_dir(), "astro-identity-cli");
     let result = match Cli::parse().command {
         // Its exit code is the answer: 0 allowed, 3 denied, 4 undecidable.
         Command::Aws(aws::AwsCommand::CanAssume(args)) => match can_assume::run(&args).await {
             Ok(code) => return code,
             Err(failure) => Err(failure),
         },
-        Command::Doctor { json } => doctor(json).await,
+        Command::Doctor { json, diagnostics } => doctor(json, diagnostics).await,
         Command::Aws(command) => aws::run(command).await,
         Command::Gcp(command) => gcp::run(command).await,
         Command::Astro(command) => astro::run(command).await,
@@ -82,15 +88,21 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
+            // The message is what the user sees: it never quotes a secret.
+            tracing::warn!(message = %failure.message, "command failed");
             eprintln!("{failure}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn doctor(json: bool) -> Result<(), output::Failure> {
-    let summary = detect_credentials(&HostEnv::from_process(), SecretStore::open_os_async().await).await;
-    if json {
+async fn doctor(json: bool, diagnostics: bool) -> Result<(), output::Failure> {
+    let host = HostEnv::from_process();
+    let summary = detect_credentials(&host, SecretStore::open_os_async().await).await;
+    if diagnostics {
+        print!("{}", astro_identity_cloud::diagnostics::report("astro-identity-cli", &summary, &host));
+        Ok(())
+    } else if json {
         output::print_json(&summary)
     } else {
         print!("{}", render_text(&summary));

@@ -60,3 +60,62 @@ fn doctor_json_is_the_home_screens_shape() {
     assert_eq!(json["gcp"]["adc"]["state"], "missing");
     assert!(json["keyring"]["unavailable"].as_str().is_some_and(|s| s.starts_with("no OS keyring")));
 }
+
+#[test]
+fn diagnostics_report_versions_kinds_and_the_last_errors_without_secrets() {
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(home.path().join(".aws")).expect("mkdir");
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = diagnostics-never-prints-this\n",
+    )
+    .expect("write");
+    // A key file cut short: the command fails, and its message is logged without the key.
+    let key = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/keys/test-only-sa-etl.json"),
+    )
+    .expect("key");
+    let cut = &key[..key.len() / 2];
+    let key_path = home.path().join("key.json");
+    std::fs::write(&key_path, cut).expect("write");
+    let failed = cli(home.path())
+        .env("GOOGLE_APPLICATION_CREDENTIALS", &key_path)
+        .args([
+            "gcp",
+            "plan",
+            "--project",
+            "astro-data",
+            "--member",
+            "user:ada@example.com",
+            "--role",
+            "roles/viewer",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(failed.status.code(), Some(1));
+
+    let out = cli(home.path()).args(["doctor", "--diagnostics"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.starts_with("Astro Identity diagnostics\n"), "{text}");
+    assert!(text.contains(&format!("program: astro-identity-cli {}\n", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(text.contains(&format!("os: {} ", std::env::consts::OS)), "{text}");
+    assert!(text.contains("  AWS profiles: 1 (static keys)\n"), "{text}");
+    assert!(text.contains("  OS keyring: unavailable"), "{text}");
+    assert!(text.contains("logs: ~/.local/share/dev.astroidentity.app/logs\n"), "{text}");
+    let errors = text.split("last errors:\n").nth(1).expect("last errors");
+    assert!(errors.contains("WARN") && errors.contains("is not usable"), "{errors}");
+    for secret in ["AKIDEXAMPLE", "diagnostics-never-prints-this", "PRIVATE KEY", "MII"] {
+        assert!(!text.contains(secret), "{secret} in the report");
+    }
+    // Nor anywhere in the logs.
+    let logs = home.path().join(".local/share/dev.astroidentity.app/logs");
+    for entry in std::fs::read_dir(&logs).expect("log dir") {
+        let log = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+        assert!(log.contains("astro-identity-cli started"), "{log}");
+        assert!(
+            !log.contains("MII") && !log.contains("PRIVATE KEY") && !log.contains("never-prints"),
+            "{log}"
+        );
+    }
+}

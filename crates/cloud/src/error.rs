@@ -150,6 +150,21 @@ pub fn grant_snippet(action: &str, resource: &str) -> String {
     .to_string()
 }
 
+/// An error and its sources on one line, each cause once (the SDKs repeat a source's text
+/// in its wrapper). SDK and auth errors carry codes and messages, never secrets.
+pub fn source_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::CloudError;

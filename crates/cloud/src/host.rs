@@ -10,6 +10,7 @@ const VARS: &[&str] = &[
     "HOME",
     "USERPROFILE",
     "APPDATA",
+    "LOCALAPPDATA",
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_PROFILE",
@@ -67,6 +68,22 @@ impl HostEnv {
             self.expand_home("~/.local/share")
         };
         base.join(astro_identity_domain::app::APP_ID)
+    }
+
+    /// Where the app and the CLI keep their logs, the folder Tauri's `app_log_dir` names:
+    /// `~/Library/Logs/<app id>` on macOS, `%LOCALAPPDATA%\<app id>\logs` on Windows,
+    /// `$XDG_DATA_HOME/<app id>/logs` on Linux.
+    pub fn log_dir(&self) -> PathBuf {
+        let id = astro_identity_domain::app::APP_ID;
+        if cfg!(target_os = "macos") {
+            self.expand_home("~/Library/Logs").join(id)
+        } else if cfg!(windows) {
+            PathBuf::from(self.get("LOCALAPPDATA").or(self.get("APPDATA")).unwrap_or("."))
+                .join(id)
+                .join("logs")
+        } else {
+            self.app_data_dir().join("logs")
+        }
     }
 
     /// A path as people write it: `~/.aws/config` rather than `/home/ada/.aws/config`.

@@ -14,6 +14,7 @@ pub mod batch;
 pub mod change;
 pub mod deployment_identity;
 pub mod detect;
+pub mod diagnostics;
 pub mod error;
 pub mod export;
 #[cfg(test)]

@@ -14,7 +14,6 @@ use astro_identity_domain::secret_key::{ProfileName, Provider, SecretKey};
 
 use astro_identity_domain::credentials::AwsProfileKind;
 
-use crate::aws::errors;
 use crate::{CloudError, SecretStore};
 
 /// IAM is global; STS and the SDK still want a region to sign with.
@@ -240,7 +239,7 @@ async fn check_profile(config: &SdkConfig, profile: &str) -> Result<(), CloudErr
     use aws_credential_types::provider::ProvideCredentials;
     let Some(provider) = config.credentials_provider() else { return Ok(()) };
     let Err(err) = provider.provide_credentials().await else { return Ok(()) };
-    let reason = errors::source_chain(&err);
+    let reason = crate::error::source_chain(&err);
     let host = crate::HostEnv::from_process();
     let kind = crate::aws_profiles::load_aws_summary(&host)
         .await

@@ -40,7 +40,7 @@ where
             }
         }
         // Credential resolution failures surface here too, before anything is sent.
-        SdkError::DispatchFailure(_) => credentials_or_unreachable(source_chain(&err), attempt),
+        SdkError::DispatchFailure(_) => credentials_or_unreachable(crate::error::source_chain(&err), attempt),
         SdkError::TimeoutError(_) => CloudError::Unreachable {
             endpoint: attempt.endpoint.clone(),
             detail: format!("{}: no answer in time (the request timed out)", attempt.what()),
@@ -48,7 +48,7 @@ where
         _ => CloudError::Cloud {
             action: attempt.what(),
             code: String::from("SdkError"),
-            message: source_chain(&err),
+            message: crate::error::source_chain(&err),
         },
     }
 }
@@ -122,21 +122,6 @@ fn credentials_or_unreachable(chain: String, attempt: &Attempt) -> CloudError {
             detail: format!("{}: {chain}", attempt.what()),
         }
     }
-}
-
-/// The error and its sources on one line. SDK errors carry no secrets, only codes and
-/// messages, so printing the chain is safe.
-pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.contains(&text) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -223,7 +223,7 @@ async fn sign_in(creds: &Credentials, identity: &GcpIdentity) -> Result<(), Clou
 /// body, e.g. "Token has been expired or revoked."), else the innermost error. The library's
 /// own wording around it ("Subsequent calls with this credential will also fail …") is noise.
 fn sign_in_reason(err: &dyn std::error::Error) -> String {
-    let chain = crate::gcp::projects::source_chain(err);
+    let chain = crate::error::source_chain(err);
     let described = chain.split_once("\"error_description\":\"").and_then(|(_, rest)| rest.split_once('"'));
     match described {
         Some((description, _)) => description.to_owned(),

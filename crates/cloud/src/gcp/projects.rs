@@ -342,7 +342,11 @@ fn translate(err: GaxError, permission: &str, resource: &str, projects: &GcpProj
     if err.is_authentication() {
         return CloudError::Credentials {
             of: "Google Cloud credentials",
-            detail: format!("{} could not sign in: {}", identity.credential, source_chain(&err)),
+            detail: format!(
+                "{} could not sign in: {}",
+                identity.credential,
+                crate::error::source_chain(&err)
+            ),
             hint: identity.fix.clone(),
         };
     }
@@ -357,22 +361,8 @@ fn translate(err: GaxError, permission: &str, resource: &str, projects: &GcpProj
     }
     CloudError::Unreachable {
         endpoint: endpoint.to_owned(),
-        detail: format!("{what}: {}", source_chain(&err)),
+        detail: format!("{what}: {}", crate::error::source_chain(&err)),
     }
-}
-
-/// The error and its sources on one line (the transport's reason is often a source).
-pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -9,6 +9,11 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
 	/**  What credentials this machine has: AWS profiles, GCP ADC, secrets in the keyring. */
 	credentialSummary: () => typedError<CredentialSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("credential_summary")),
+	/**
+	 *  The report for a bug ("Copy diagnostics"): versions, OS, credential kinds (never values)
+	 *  and the last errors of the app's and the CLI's logs.
+	 */
+	diagnosticsReport: () => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("diagnostics_report")),
 	/**  Deletes a stored secret; returns whether there was one. */
 	forgetSecret: (provider: Provider, profile: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("forget_secret", { provider, profile })),
 	/**

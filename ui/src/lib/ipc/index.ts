@@ -176,6 +176,7 @@ async function settle<T>(call: Promise<Outcome<T>>): Promise<Outcome<T>> {
 export const backend = {
   appInfo: () => commands.appInfo(),
   credentialSummary: () => settle(commands.credentialSummary()),
+  diagnosticsReport: () => settle(commands.diagnosticsReport()),
   forgetSecret: (provider: Provider, profile: string) =>
     settle(commands.forgetSecret(provider, profile)),
   openConsole: (url: string) => settle(commands.openConsole(url)),
