@@ -52,7 +52,7 @@ lint: ui
 	cargo clippy --workspace --all-targets -- -D warnings
 	python3 scripts/check_module_cycles.py crates/domain/src crates/cloud/src crates/cli/src src-tauri/src
 	$(PYTHON) scripts/gen_aws_catalogs.py --check
-	$(PYTHON) -c 'import sys, yaml; [yaml.safe_load(open(f)) for f in sys.argv[1:]]' .github/workflows/*.yml
+	$(dir $(PYTHON))actionlint .github/workflows/*.yml
 
 ui-check: deps
 	cd ui && npm run check && npm run lint && npm run format:check

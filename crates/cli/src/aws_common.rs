@@ -34,7 +34,7 @@ pub struct TargetArgs {
 pub async fn connect(target: &TargetArgs) -> Result<AwsIam, Failure> {
     let (source, keyring) = match (&target.profile, &target.keyring_profile) {
         (_, Some(name)) => {
-            let name = keyring_profile(name)?;
+            let name = keyring_name("--keyring-profile", name)?;
             (AwsCredentialSource::Keyring(name), Some(SecretStore::open_os_async().await?))
         }
         (Some(name), None) => (AwsCredentialSource::Profile(name.clone()), None),
@@ -77,9 +77,9 @@ pub fn render_plan(change: &TrustChange) -> String {
     out
 }
 
-/// A `--keyring-profile` name, checked as the window checks it.
-pub fn keyring_profile(name: &str) -> Result<ProfileName, Failure> {
-    ProfileName::parse(name).map_err(|e| labelled("--keyring-profile", e.into()))
+/// A keyring entry's name from `flag`, checked as the window checks it.
+pub fn keyring_name(flag: &str, name: &str) -> Result<ProfileName, Failure> {
+    ProfileName::parse(name).map_err(|e| labelled(flag, e.into()))
 }
 
 /// A typed account id: 12 digits.

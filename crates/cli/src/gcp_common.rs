@@ -22,17 +22,18 @@ pub struct TargetArgs {
     #[arg(long)]
     pub endpoint: Option<String>,
     /// Send no credentials (only for emulators). Default: Application Default Credentials.
-    #[arg(long, conflicts_with = "keyring_profile")]
+    #[arg(long, conflicts_with = "keyring_key")]
     pub anonymous: bool,
-    /// A service account key the app keeps in the OS keyring under this name (stored in the window).
-    #[arg(long = "keyring-profile", value_name = "NAME")]
-    pub keyring_profile: Option<String>,
+    /// A service account key the app keeps in the OS keyring under this name (stored in the
+    /// window). Not `--keyring-profile`, which names AWS access keys: `revoke` takes both.
+    #[arg(long = "keyring-key", value_name = "NAME")]
+    pub keyring_key: Option<String>,
 }
 
 pub async fn connect(target: &TargetArgs) -> Result<GcpProjects, Failure> {
-    let (source, keyring) = match &target.keyring_profile {
+    let (source, keyring) = match &target.keyring_key {
         Some(name) => (
-            GcpCredentialSource::Keyring(crate::aws_common::keyring_profile(name)?),
+            GcpCredentialSource::Keyring(crate::aws_common::keyring_name("--keyring-key", name)?),
             Some(SecretStore::open_os_async().await?),
         ),
         None if target.anonymous => (GcpCredentialSource::Anonymous, None),

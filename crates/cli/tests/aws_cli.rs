@@ -135,7 +135,11 @@ fn bad_input_fails_with_the_field_and_writes_nothing() -> Result<(), Error> {
         "{}",
         text(&out.stderr)
     );
-    assert!(Path::new(&run.home.path().join("data")).read_dir().is_err(), "no journal for failed runs");
+    // The data folder holds the diagnostics log; no journal was written.
+    assert!(
+        !run.home.path().join("data/dev.astroidentity.app/journal.jsonl").exists(),
+        "no journal for failed runs"
+    );
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Every Google credential the CLI can use, sent for real through google-cloud-auth to the
 //! GCP fake that checks them as Google does (`gcp_auth`): a service account key named by
 //! `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's `authorized_user` ADC file, and a key kept in
-//! the OS keyring (`--keyring-profile`). Refusals name the credential and the fix, write
+//! the OS keyring (`--keyring-key`). Refusals name the credential and the fix, write
 //! nothing and never echo a secret.
 
 use std::path::{Path, PathBuf};
@@ -262,16 +262,16 @@ fn a_key_kept_in_the_keyring_is_used_by_name() -> Result<(), Error> {
         desktop.configure(&mut cmd);
         Ok(cmd.args(grant_args(&fake, "apply", extra)).output()?)
     };
-    let applied = run(&["--yes", "--keyring-profile", "etl"])?;
+    let applied = run(&["--yes", "--keyring-key", "etl"])?;
     assert!(applied.status.success(), "{}", text(&applied.stderr));
     assert!(text(&applied.stdout).contains(&format!("Acting as {ETL}")));
     assert!(fake.callers().iter().all(|c| c == ETL));
 
-    let missing = run(&["--yes", "--keyring-profile", "nobody"])?;
+    let missing = run(&["--yes", "--keyring-key", "nobody"])?;
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing.stderr).contains("no service account key is stored under \"nobody\""));
-    let bad = run(&["--yes", "--keyring-profile", "no spaces"])?;
-    assert!(text(&bad.stderr).starts_with("error: --keyring-profile:"), "{}", text(&bad.stderr));
+    let bad = run(&["--yes", "--keyring-key", "no spaces"])?;
+    assert!(text(&bad.stderr).starts_with("error: --keyring-key:"), "{}", text(&bad.stderr));
     assert_no_secret(&applied);
     Ok(())
 }

@@ -199,6 +199,23 @@ mod tests {
         SecretKey::new(provider, ProfileName::parse(profile).expect("valid"))
     }
 
+    /// The real store of macOS (Keychain) and Windows (Credential Manager), run by the CI
+    /// workflow on those systems; Linux's Secret Service has its own test
+    /// (tests/keyring_secret_service.rs) because it needs a session bus and a keyring daemon.
+    #[cfg(any(target_os = "macos", target_os = "windows"))]
+    #[test]
+    fn round_trips_through_the_os_store() {
+        let store = SecretStore::open_os().expect("the OS keyring");
+        let profile = format!("ci-{}", std::process::id());
+        let held = key(Provider::Gcp, &profile);
+        store.put(&held, &Sensitive::new("os-store-secret".into())).expect("put");
+        assert_eq!(store.get(&held).expect("get").expect("held").expose(), "os-store-secret");
+        assert!(store.list().expect("list").contains(&held));
+        assert!(store.delete(&held).expect("delete"));
+        assert!(store.get(&held).expect("get").is_none());
+        assert!(!store.list().expect("list").contains(&held));
+    }
+
     #[test]
     fn put_get_list_delete() {
         let store = mock();
