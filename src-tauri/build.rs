@@ -16,6 +16,7 @@ fn astro_commands() -> &'static [&'static str] {
         "open_console",
         "aws_parse_identities",
         "aws_caller",
+        "aws_trust_quota",
         "aws_list_roles",
         "aws_list_policies",
         "aws_plan_attach",

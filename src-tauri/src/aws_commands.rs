@@ -104,6 +104,19 @@ pub async fn aws_caller(state: State<'_, AppState>, target: AwsTarget) -> Result
     Ok(connect(&state, &target).await?.caller().await?)
 }
 
+/// The account's role trust policy length quota from Service Quotas, or why it could not be
+/// read (then the person sets it).
+#[tauri::command]
+#[specta::specta]
+pub async fn aws_trust_quota(
+    state: State<'_, AppState>,
+    target: AwsTarget,
+) -> Result<astro_identity_cloud::aws::quota::TrustQuotaReading, IpcError> {
+    let keyring = state.keyring().await.ok();
+    let config = sdk_config(&target, keyring).await?;
+    Ok(astro_identity_cloud::aws::quota::read_trust_quota(&config).await)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn aws_list_roles(

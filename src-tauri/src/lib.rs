@@ -35,6 +35,7 @@ pub fn ipc_builder() -> Builder<tauri::Wry> {
         commands::open_console,
         aws_commands::aws_parse_identities,
         aws_commands::aws_caller,
+        aws_commands::aws_trust_quota,
         aws_commands::aws_list_roles,
         aws_commands::aws_list_policies,
         aws_commands::aws_plan_attach,

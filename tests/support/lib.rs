@@ -16,6 +16,7 @@ pub mod astro_fake;
 pub mod fault_proxy;
 pub mod gcp_auth;
 pub mod gcp_fake;
+pub mod service_quotas_fake;
 pub mod sso_fake;
 
 use std::io::{BufRead, BufReader, Write};

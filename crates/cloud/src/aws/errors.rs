@@ -61,7 +61,7 @@ pub fn from_code(code: &str, message: &str, attempt: &Attempt) -> CloudError {
             resource: attempt.resource.clone(),
             detail: message.to_owned(),
         },
-        "NoSuchEntity" => CloudError::NotFound { what: attempt.resource.clone() },
+        "NoSuchEntity" | "NoSuchResourceException" => CloudError::NotFound { what: attempt.resource.clone() },
         "EntityAlreadyExists" => CloudError::AlreadyExists { what: attempt.resource.clone() },
         "MalformedPolicyDocument" => CloudError::MalformedPolicy { detail: message.to_owned() },
         "LimitExceeded" => CloudError::LimitExceeded { detail: message.to_owned() },

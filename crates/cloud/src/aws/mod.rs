@@ -7,6 +7,7 @@ pub mod errors;
 pub mod iam;
 pub mod oidc_provider;
 pub mod permissions;
+pub mod quota;
 pub mod trust_change;
 
 pub use config::{AwsCredentialSource, AwsTarget, AwsTuning, sdk_config, sdk_config_tuned};

@@ -29,6 +29,11 @@ export const commands = {
 	awsParseIdentities: (text: string) => __TAURI_INVOKE<ParsedIdentities>("aws_parse_identities", { text }),
 	/**  Who these credentials act as (`sts:GetCallerIdentity`). */
 	awsCaller: (target: AwsTarget_Deserialize) => typedError<Caller, IpcError_Serialize>(__TAURI_INVOKE("aws_caller", { target })),
+	/**
+	 *  The account's role trust policy length quota from Service Quotas, or why it could not be
+	 *  read (then the person sets it).
+	 */
+	awsTrustQuota: (target: AwsTarget_Deserialize) => typedError<TrustQuotaReading_Serialize, IpcError_Serialize>(__TAURI_INVOKE("aws_trust_quota", { target })),
 	awsListRoles: (target: AwsTarget_Deserialize, search: string) => typedError<RoleSummary_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_list_roles", { target, search })),
 	awsListPolicies: (target: AwsTarget_Deserialize, search: string) => typedError<ManagedPolicy_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("aws_list_policies", { target, search })),
 	/**  Reads the role's attached policies and plans attaching `policy_arn`. Writes nothing. */
@@ -3109,6 +3114,31 @@ export type TrustPlan_Serialize = {
 	alreadyTrusted: string[],
 	/**  ARNs this change stops trusting (undo, revoke). */
 	removed: string[],
+};
+
+/**  What Service Quotas said about the account's trust policy quota. */
+export type TrustQuotaReading = TrustQuotaReading_Serialize | TrustQuotaReading_Deserialize;
+
+/**  What Service Quotas said about the account's trust policy quota. */
+export type TrustQuotaReading_Deserialize = {
+	/**
+	 *  The quota in characters, bounded by IAM's default and its documented maximum;
+	 *  `None` when it could not be read.
+	 */
+	value?: number | null,
+	/**  Which quota and where the value came from, or why it could not be read. */
+	source: string,
+};
+
+/**  What Service Quotas said about the account's trust policy quota. */
+export type TrustQuotaReading_Serialize = {
+	/**
+	 *  The quota in characters, bounded by IAM's default and its documented maximum;
+	 *  `None` when it could not be read.
+	 */
+	value: number | null,
+	/**  Which quota and where the value came from, or why it could not be read. */
+	source: string,
 };
 
 /**  What an undo did. */

@@ -144,6 +144,7 @@ export type {
   Provider,
   RenderedFormat_Serialize as RenderedFormat,
   RoleSummary_Serialize as RoleSummary,
+  TrustQuotaReading_Serialize as TrustQuotaReading,
   SecretKey,
   ServiceSummary,
   SettleReport,
@@ -184,6 +185,7 @@ export const backend = {
     settle(commands.airflowAwsConnection(input, astroScope)),
   awsParseIdentities: (text: string) => commands.awsParseIdentities(text),
   awsCaller: (target: AwsTarget) => settle(commands.awsCaller(target)),
+  awsTrustQuota: (target: AwsTarget) => settle(commands.awsTrustQuota(target)),
   awsListRoles: (target: AwsTarget, search: string) =>
     settle(commands.awsListRoles(target, search)),
   awsListPolicies: (target: AwsTarget, search: string) =>

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import AwsJourney from "./AwsJourney.svelte";
 import type { PlannedChange, TrustPlan } from "../../lib/ipc";
@@ -62,6 +62,11 @@ function backend(overrides: Record<string, Handler> = {}) {
           };
     },
     aws_caller: () => ({ account: "123456789012", arn: "arn:aws:iam::123456789012:user/ada" }),
+    aws_trust_quota: () => ({
+      value: null,
+      source:
+        "IAM's “Role trust policy length” (Service Quotas code L-C07B4B0D) could not be read: these credentials may not call servicequotas:GetServiceQuota.",
+    }),
     aws_plan: () => plan(),
     ...overrides,
   };
@@ -184,6 +189,9 @@ describe("AWS journey", () => {
     await screen.findByTestId("caller");
     const field = screen.getByLabelText("Trust policy size limit (characters)") as HTMLInputElement;
     expect(field.value).toBe("2048");
+    // Why it is asked: Service Quotas could not be read with these credentials.
+    expect(field.getAttribute("aria-describedby")).toBeTruthy();
+    expect(await screen.findByText(/may not call servicequotas:GetServiceQuota/)).toBeTruthy();
     await fireEvent.change(field, { target: { value: "9000" } });
     expect((await screen.findByText(/whole number from 2,048/)).textContent).toContain("4,096");
     expect(localStorage.getItem("astro-identity:trust-policy-quota:123456789012")).toBeNull();
@@ -202,9 +210,39 @@ describe("AWS journey", () => {
     await next();
     await fireEvent.click(screen.getByRole("button", { name: "Check who I am" }));
     await screen.findByTestId("caller");
-    expect(
-      (screen.getByLabelText("Trust policy size limit (characters)") as HTMLInputElement).value,
-    ).toBe("4096");
+    await waitFor(() =>
+      expect(
+        (screen.getByLabelText("Trust policy size limit (characters)") as HTMLInputElement).value,
+      ).toBe("4096"),
+    );
+  });
+
+  it("uses the quota Service Quotas reports for the account, and says where it came from", async () => {
+    localStorage.clear();
+    const quotas: unknown[] = [];
+    backend({
+      aws_trust_quota: () => ({
+        value: 4096,
+        source:
+          "IAM's “Role trust policy length” (Service Quotas code L-C07B4B0D), read from Service Quotas.",
+      }),
+      aws_plan: (args) => {
+        quotas.push((args.request as { quota: unknown }).quota);
+        return plan();
+      },
+    });
+    render(AwsJourney, { credentials: null, onexit: () => {} });
+    await typeIdentities(ARN_A);
+    await next();
+    await fireEvent.click(screen.getByRole("button", { name: "Check who I am" }));
+    const reading = await screen.findByTestId("trust-quota");
+    expect(reading.textContent).toContain("4,096");
+    expect(reading.textContent).toContain("read from Service Quotas");
+    expect(screen.queryByLabelText("Trust policy size limit (characters)")).toBeNull();
+    await next();
+    await next();
+    await screen.findByText("Review the change");
+    expect(quotas).toEqual([4096]);
   });
 
   it("walks to the review and applies only an unblocked plan", async () => {

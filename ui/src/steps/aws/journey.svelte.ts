@@ -25,6 +25,7 @@ import type {
   BatchProgress,
   BatchRoleOutcome,
   RoleSummary,
+  TrustQuotaReading,
 } from "../../lib/ipc";
 
 export const AWS_STEPS = [
@@ -161,6 +162,8 @@ export class AwsJourney extends Journey {
   caller = $state<Caller | null>(null);
   /** The account's trust policy quota when raised (remembered per account); null: IAM's 2,048. */
   quota = $state<number | null>(null);
+  /** What Service Quotas said about the account's trust policy quota (null: not asked yet). */
+  quotaReading = $state<TrustQuotaReading | null>(null);
   /** Offline: the account the role lives in, when typed (its ARN; attaching needs it). */
   offlineAccount = $state("");
   /** Offline, existing role: its trust policy as pasted or loaded from a file. */
@@ -343,7 +346,16 @@ export class AwsJourney extends Journey {
     this.caller = await this.run("Asking AWS who these credentials belong to…", () =>
       backend.awsCaller(this.target()),
     );
-    if (this.caller) this.quota = rememberedQuota(this.caller.account);
+    this.quotaReading = null;
+    if (this.caller) {
+      const account = this.caller.account;
+      this.quotaReading = await this.run(
+        `Reading the trust policy quota of ${account} from Service Quotas…`,
+        () => backend.awsTrustQuota(this.target()),
+      );
+      // Read from the account: that is the quota. Not readable: what the person set before.
+      this.quota = this.quotaReading?.value ?? rememberedQuota(account);
+    }
     return this.caller !== null;
   }
 
