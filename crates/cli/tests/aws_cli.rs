@@ -1,6 +1,5 @@
 //! `astro-identity-cli aws plan|apply|undo` as a script would run it, against moto.
 
-use std::path::Path;
 use std::process::{Command, Output};
 
 use astro_identity_tests::{Error, Moto};
