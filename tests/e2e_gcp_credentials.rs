@@ -6,6 +6,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 
+use astro_identity_tests::gcp_auth::gcloud_user_adc;
 use astro_identity_tests::gcp_fake::GcpFake;
 use astro_identity_tests::{
     AppSession, Desktop, Driver, Error, app_binary, files_containing, write_home_file,
@@ -21,6 +22,13 @@ fn etl_key() -> Result<String, Error> {
     Ok(std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/keys/test-only-sa-etl.json"),
     )?)
+}
+
+/// gcloud's ADC file for ADA, refreshing at the fake.
+fn write_gcloud_sign_in(desktop: &Desktop, fake: &GcpFake) -> Result<(), Error> {
+    let adc = gcloud_user_adc(&fake.token_uri(), REFRESH, ADA);
+    write_home_file(desktop, ".config/gcloud/application_default_credentials.json", &adc.to_string())?;
+    Ok(())
 }
 
 fn fake() -> Result<GcpFake, Error> {
@@ -116,12 +124,7 @@ fn gclouds_sign_in_is_named_on_the_home_screen_and_used() -> Result<(), Error> {
     let fake = fake()?;
     fake.add_user(REFRESH, ADA);
     let desktop = Desktop::start()?;
-    let adc = json!({
-        "account": ADA, "client_id": "764086051850-e2e.apps.googleusercontent.com",
-        "client_secret": "e2e-client-secret", "refresh_token": REFRESH,
-        "token_uri": fake.token_uri(), "type": "authorized_user"
-    });
-    write_home_file(&desktop, ".config/gcloud/application_default_credentials.json", &adc.to_string())?;
+    write_gcloud_sign_in(&desktop, &fake)?;
     run(&desktop, async |app| {
         let home = app.wait_for_text("[data-testid=gcp-adc]", ADA).await?;
         assert!(home.contains("gcloud user"), "{home}");
@@ -142,19 +145,14 @@ fn a_revoked_sign_in_is_named_with_its_fix_and_nothing_is_written() -> Result<()
     fake.add_user(REFRESH, ADA);
     fake.revoke(REFRESH);
     let desktop = Desktop::start()?;
-    let adc = json!({
-        "account": ADA, "client_id": "764086051850-e2e.apps.googleusercontent.com",
-        "client_secret": "e2e-client-secret", "refresh_token": REFRESH,
-        "token_uri": fake.token_uri(), "type": "authorized_user"
-    });
-    write_home_file(&desktop, ".config/gcloud/application_default_credentials.json", &adc.to_string())?;
+    write_gcloud_sign_in(&desktop, &fake)?;
     run(&desktop, async |app| {
         to_credentials(app).await?;
         pick_role(app, &fake, "revoked").await?;
         let alert = app.wait_for_text("[role=alert]", "could not sign in").await?;
         assert!(alert.contains(&format!("Application Default Credentials of {ADA}")), "{alert}");
         assert!(alert.contains("Run `gcloud auth application-default login` to sign in again."), "{alert}");
-        assert!(!alert.contains(REFRESH) && !alert.contains("e2e-client-secret"), "{alert}");
+        assert!(!alert.contains(REFRESH) && !alert.contains("d-FL95Q19q7MQmFpd7hHD0Ty"), "{alert}");
         app.screenshot("gcp-cred-revoked").await?;
         Ok(())
     })?;

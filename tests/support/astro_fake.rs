@@ -15,12 +15,13 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
 use crate::Error;
+use crate::fake_server::{lock, serve_on_loopback};
 
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
@@ -61,30 +62,17 @@ pub struct AstroFake {
     state: Arc<Mutex<State>>,
 }
 
-fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
-    match state.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
 impl AstroFake {
     /// Accepts only `Authorization: Bearer <token>` for `organization`.
     pub fn start(organization: &str, token: &str) -> Result<Self, Error> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-        let state = Arc::new(Mutex::new(State {
-            tokens: vec![(token.to_owned(), vec![organization.to_owned()])],
-            organizations: vec![json!({"id": organization, "name": format!("Org {organization}")})],
-            ..State::default()
-        }));
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let state = shared.clone();
-                std::thread::spawn(move || serve(stream, &state));
-            }
-        });
+        let (url, state) = serve_on_loopback(
+            State {
+                tokens: vec![(token.to_owned(), vec![organization.to_owned()])],
+                organizations: vec![json!({"id": organization, "name": format!("Org {organization}")})],
+                ..State::default()
+            },
+            serve,
+        )?;
         Ok(Self { url, state })
     }
 

@@ -139,3 +139,18 @@ impl Auth {
         (issued_by_key && in_time && (audience || scoped)).then(|| key.email.clone())
     }
 }
+
+/// An ADC file as `gcloud auth application-default login` writes it for `account`, refreshing
+/// at `token_uri` (the fake's `/token`).
+pub fn gcloud_user_adc(token_uri: &str, refresh_token: &str, account: &str) -> Value {
+    json!({
+        "account": account,
+        "client_id": "764086051850-test.apps.googleusercontent.com",
+        "client_secret": "d-FL95Q19q7MQmFpd7hHD0Ty",
+        "quota_project_id": "astro-data",
+        "refresh_token": refresh_token,
+        "type": "authorized_user",
+        "token_uri": token_uri,
+        "universe_domain": "googleapis.com"
+    })
+}

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
@@ -18,6 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use crate::Error;
+use crate::fake_server::{lock, serve_on_loopback};
 use crate::gcp_auth::Auth;
 
 /// One request as the fake saw it, for wire-format assertions.
@@ -56,16 +57,7 @@ pub struct GcpFake {
 
 impl GcpFake {
     pub fn start() -> Result<Self, Error> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-        let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let state = shared.clone();
-                std::thread::spawn(move || serve(stream, &state));
-            }
-        });
+        let (url, state) = serve_on_loopback(State::default(), serve)?;
         Ok(Self { url, state })
     }
 
@@ -157,13 +149,6 @@ impl GcpFake {
             change(&mut p.policy);
             p.generation += 1;
         }
-    }
-}
-
-fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
-    match state.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 

@@ -13,6 +13,7 @@
 
 pub mod airflow;
 pub mod astro_fake;
+pub mod fake_server;
 pub mod fault_proxy;
 pub mod gcp_auth;
 pub mod gcp_fake;

@@ -3,12 +3,12 @@
 //! `__type`, as the real service does. moto knows only VPC quotas, so IAM's needs this.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
 use crate::Error;
+use crate::fake_server::{lock, serve_on_loopback};
 
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
@@ -32,15 +32,10 @@ pub struct ServiceQuotasFake {
 
 impl ServiceQuotasFake {
     pub fn start() -> Result<Self, Error> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-        let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let _ = serve(stream, &shared);
-            }
-        });
+        let (url, state) = serve_on_loopback(State::default(), |stream, state| {
+            // A broken connection is the client's to report.
+            let _ = serve(stream, state);
+        })?;
         Ok(Self { url, state })
     }
 
@@ -56,13 +51,6 @@ impl ServiceQuotasFake {
 
     pub fn seen(&self) -> Vec<QuotaRequest> {
         lock(&self.state).seen.clone()
-    }
-}
-
-fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
-    match state.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 

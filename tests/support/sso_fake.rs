@@ -7,13 +7,14 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
 use crate::Error;
+use crate::fake_server::{lock, serve_on_loopback};
 
 /// One `GetRoleCredentials` call as the portal saw it.
 #[derive(Debug, Clone)]
@@ -36,16 +37,7 @@ pub struct SsoPortal {
 
 impl SsoPortal {
     pub fn start() -> Result<Self, Error> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-        let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let state = shared.clone();
-                std::thread::spawn(move || serve(stream, &state));
-            }
-        });
+        let (url, state) = serve_on_loopback(State::default(), serve)?;
         Ok(Self { url, state })
     }
 
@@ -95,13 +87,6 @@ fn time_rfc3339(secs: i64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
-    match state.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
 }
 
 fn serve(stream: TcpStream, state: &Mutex<State>) {

@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 
 use serde_json::json;
 
+use astro_identity_tests::gcp_auth::gcloud_user_adc;
 use astro_identity_tests::gcp_fake::GcpFake;
 use astro_identity_tests::{Desktop, Error};
 
@@ -90,16 +91,7 @@ fn write_adc(home: &Path, adc: serde_json::Value) -> Result<(), Error> {
 }
 
 fn gcloud_user(fake: &GcpFake) -> serde_json::Value {
-    json!({
-        "account": ADA,
-        "client_id": "764086051850-test.apps.googleusercontent.com",
-        "client_secret": "d-FL95Q19q7MQmFpd7hHD0Ty",
-        "quota_project_id": "astro-data",
-        "refresh_token": REFRESH,
-        "type": "authorized_user",
-        "token_uri": fake.token_uri(),
-        "universe_domain": "googleapis.com"
-    })
+    gcloud_user_adc(&fake.token_uri(), REFRESH, ADA)
 }
 
 #[test]

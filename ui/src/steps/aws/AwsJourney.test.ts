@@ -90,6 +90,14 @@ async function next() {
   await new Promise((r) => setTimeout(r, 0));
 }
 
+/** The identities typed, then the account step's "Check who I am" answered. */
+async function toCheckedAccount() {
+  await typeIdentities(ARN_A);
+  await next();
+  await fireEvent.click(screen.getByRole("button", { name: "Check who I am" }));
+  await screen.findByTestId("caller");
+}
+
 async function reachReview() {
   await typeIdentities(ARN_A);
   await next();
@@ -183,10 +191,7 @@ describe("AWS journey", () => {
       },
     });
     render(AwsJourney, { credentials: null, onexit: () => {} });
-    await typeIdentities(ARN_A);
-    await next();
-    await fireEvent.click(screen.getByRole("button", { name: "Check who I am" }));
-    await screen.findByTestId("caller");
+    await toCheckedAccount();
     const field = screen.getByLabelText("Trust policy size limit (characters)") as HTMLInputElement;
     expect(field.value).toBe("2048");
     // Why it is asked: Service Quotas could not be read with these credentials.
@@ -206,10 +211,7 @@ describe("AWS journey", () => {
     // Another journey in the same account starts from the remembered quota.
     cleanup();
     render(AwsJourney, { credentials: null, onexit: () => {} });
-    await typeIdentities(ARN_A);
-    await next();
-    await fireEvent.click(screen.getByRole("button", { name: "Check who I am" }));
-    await screen.findByTestId("caller");
+    await toCheckedAccount();
     await waitFor(() =>
       expect(
         (screen.getByLabelText("Trust policy size limit (characters)") as HTMLInputElement).value,
