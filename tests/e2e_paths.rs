@@ -208,6 +208,7 @@ fn keyring_keys_existing_role_hand_edit_and_confirmed_warning_in_dark_mode() -> 
         desktop.root.path().join("data/dev.astroidentity.app/logs/astro-identity.log"),
     )?;
     assert!(log.contains("astro-identity started"), "{log}");
+    assert!(log.contains("change intended") && log.contains("outcome=Done"), "each change is logged: {log}");
     assert!(!log.contains(SECRET) && !log.contains(KEY_ID), "{log}");
     Ok(())
 }

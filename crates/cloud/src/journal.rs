@@ -443,6 +443,8 @@ impl Journal {
     pub fn intend(&self, entry: &JournalEntry) -> Result<(), CloudError> {
         let mut intent = entry.clone();
         intent.record = Some(RecordKind::Intent);
+        // The diagnostics log names the change, never its documents.
+        tracing::info!(id = %entry.id, action = ?entry.action, subject = %entry.subject.describe(), "change intended");
         self.write_line(&intent)
     }
 
@@ -473,6 +475,7 @@ impl Journal {
         applied: Option<bool>,
         reason: Option<&str>,
     ) -> Result<(), CloudError> {
+        tracing::info!(id, outcome = ?outcome, applied = ?applied, reason, "change outcome");
         self.write_line(&OutcomeRecord {
             record: RecordKind::Outcome,
             id: id.to_owned(),
