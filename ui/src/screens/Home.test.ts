@@ -3,33 +3,8 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import Home from "./Home.svelte";
 import { CredentialsState } from "../lib/credentials/credentials.svelte";
-import type { CredentialSummary, SecretKey } from "../lib/ipc";
-
-function summary(overrides: Partial<CredentialSummary> = {}): CredentialSummary {
-  return {
-    aws: {
-      configFile: "/home/ada/.aws/config",
-      credentialsFile: "/home/ada/.aws/credentials",
-      profiles: [
-        {
-          name: "data-sso",
-          kind: "sso",
-          region: "eu-west-1",
-          accountId: "111122223333",
-          role: "DataEngineer",
-        },
-      ],
-      problem: null,
-    },
-    gcp: {
-      adcPath: "/home/ada/.config/gcloud/application_default_credentials.json",
-      fromEnv: false,
-      adc: { state: "found", kind: "authorized_user", principal: null, project: "astro-data" },
-    },
-    keyring: { unavailable: null, held: [{ provider: "aws", profile: "prod" }] },
-    ...overrides,
-  };
-}
+import type { SecretKey } from "../lib/ipc";
+import { credentialSummary as summary } from "../lib/testing/fixtures";
 
 type Call = { cmd: string; args: unknown };
 

@@ -1,41 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import ConnectionView from "./ConnectionView.svelte";
-import type { AirflowConnection } from "../ipc";
-
-const connection: AirflowConnection = {
-  connId: "aws_default",
-  connType: "aws",
-  connTypeLabel: "Amazon Web Services",
-  extraJson: "{}",
-  envVar: "AIRFLOW_CONN_AWS_DEFAULT",
-  envJson: "{}",
-  providerPackage: "apache-airflow-providers-amazon",
-  providerRequirement: "apache-airflow-providers-amazon",
-  formats: [
-    {
-      format: "ui",
-      label: "Airflow UI",
-      text: "Connection Id: aws_default",
-      note: null,
-      envVar: null,
-    },
-    {
-      format: "env-json",
-      label: "Env var (JSON)",
-      text: '{"conn_type":"aws"}',
-      note: "Set it in the Deployment's environment variables.",
-      envVar: "AIRFLOW_CONN_AWS_DEFAULT",
-    },
-    {
-      format: "cli",
-      label: "Airflow CLI",
-      text: "airflow connections add …",
-      note: null,
-      envVar: null,
-    },
-  ],
-};
+import { awsConnection as connection } from "../testing/fixtures";
 
 afterEach(() => cleanup());
 
