@@ -177,3 +177,39 @@ fn quota_flag_has_the_windows_bounds() -> Result<(), Error> {
     assert!(text(&raised.stdout).contains(" of 4096 characters"), "{}", text(&raised.stdout));
     Ok(())
 }
+
+/// A role whose trust policy is already past the quota given: the plan says so and nothing is
+/// written; with the account's raised quota the same change goes through.
+#[test]
+fn a_quota_below_the_policys_size_blocks_with_the_figures_and_writes_nothing() -> Result<(), Error> {
+    let run = Run::new()?;
+    // 40 principals: about 2,500 characters, over IAM's default and under a raised 4,096.
+    let principals: Vec<String> =
+        (0..40).map(|i| format!("arn:aws:iam::123456789876:role/astro-existing-orbit-{i:04}")).collect();
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}]});
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+        let iam = astro_identity_tests::moto_iam(&run.moto.url).await;
+        iam.create_role().role_name("crowded").assume_role_policy_document(policy.to_string()).send().await?;
+        Ok::<(), Error>(())
+    })?;
+    let apply = |quota: &str| {
+        run.aws("apply", &["--role", "crowded", "--identity", DEPLOYMENT_A, "--quota", quota, "--yes"])
+    };
+
+    let blocked = apply("2048")?;
+    assert_eq!(blocked.status.code(), Some(1));
+    let stdout = text(&blocked.stdout);
+    assert!(stdout.contains("the role's trust policy quota is 2048"), "{stdout}");
+    assert!(
+        text(&blocked.stderr).contains("the plan has errors, nothing was written"),
+        "{}",
+        text(&blocked.stderr)
+    );
+    assert!(!run.home.path().join("data/dev.astroidentity.app/journal.jsonl").exists());
+
+    let applied = apply("4096")?;
+    assert!(applied.status.success(), "{}", text(&applied.stderr));
+    assert!(text(&applied.stdout).contains(" of 4096 characters"), "{}", text(&applied.stdout));
+    Ok(())
+}
