@@ -274,7 +274,11 @@ fn profile_error(profile: &str, kind: Option<AwsProfileKind>, reason: &str) -> C
                 "failed"
             };
             (
-                format!("the SSO sign-in of profile \"{profile}\" {what}: {reason}"),
+                // The SDK wraps its reason in two generic sentences; the last part is the news.
+                format!(
+                    "the SSO sign-in of profile \"{profile}\" {what}: {}",
+                    reason.rsplit(": ").next().unwrap_or(reason)
+                ),
                 format!("Run `aws sso login --profile {profile}`, then try again."),
             )
         }
